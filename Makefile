@@ -1,0 +1,83 @@
+# Emprises — two commands do everything on a fresh Debian machine:
+#   make run    installs what is missing, builds, serves on the embedded default
+#   make test   installs what is missing, runs every test
+SHELL := /bin/bash
+.DEFAULT_GOAL := build
+
+GO       ?= go
+BIN      := bin/emprises
+VERSION  ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
+LDFLAGS  := -X main.version=$(VERSION)
+SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+# Debian packages, each with a file that tells whether it is installed.
+PG_BIN    := /usr/lib/postgresql/15/bin/initdb
+POSTGIS   := /usr/share/postgresql/15/extension/postgis.control
+OGRINFO   := /usr/bin/ogrinfo
+CHROMIUM  := /usr/bin/chromium
+
+.PHONY: build run test test-go test-fuzz bench deps-run deps-test web-deps vet fmt clean
+
+## build: compile bin/emprises
+build: web-deps
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/emprises
+
+## run: install what is missing, build, and serve on the private PostGIS cluster in ./.data
+run: deps-run build
+	./$(BIN) serve
+
+## test: install what is missing and run every test (Go, PostGIS, GDAL, headless Chromium)
+test: deps-test web-deps vet test-go test-fuzz
+
+test-go:
+	$(GO) test -count=1 -timeout 15m ./...
+
+# Each fuzz target runs a few seconds on top of its committed seed corpus.
+FUZZTIME ?= 4s
+test-fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+	  for target in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    echo "fuzz $$pkg $$target"; \
+	    $(GO) test -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	  done; \
+	done
+
+vet:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
+	$(GO) vet ./...
+
+## bench: synthetic portfolio benchmarks (see README)
+bench: deps-test build
+	$(GO) run ./cmd/emprises-bench
+
+deps-run: $(PG_BIN) $(POSTGIS) go-toolchain
+deps-test: $(PG_BIN) $(POSTGIS) $(OGRINFO) $(CHROMIUM) go-toolchain
+
+$(PG_BIN) $(POSTGIS):
+	$(SUDO) apt-get update -qq
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15-postgis-3
+	@# Debian starts a system cluster on port 5432; Emprises does not use it.
+
+$(OGRINFO):
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gdal-bin || { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gdal-bin; }
+
+$(CHROMIUM):
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium || { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+.PHONY: go-toolchain
+go-toolchain:
+	@command -v $(GO) >/dev/null || { echo "Go $$(sed -n 's/^go //p' go.mod) is needed (https://go.dev/dl), then re-run make"; exit 1; }
+
+## web-deps: the page's libraries, from npm at the exact versions of web/package-lock.json
+web-deps: web/node_modules/.package-lock.json
+
+web/node_modules/.package-lock.json: web/package.json web/package-lock.json
+	@command -v npm >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm; }
+	cd web && npm ci --no-audit --no-fund
+	@touch $@
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+clean:
+	rm -rf bin

@@ -1,0 +1,111 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"path/filepath"
+
+	"github.com/emprises/emprises/geodata"
+	"github.com/emprises/emprises/internal/pgcluster"
+	"github.com/emprises/emprises/internal/store"
+)
+
+// dbFlags are the database settings every subcommand that touches data shares.
+type dbFlags struct {
+	url     string
+	dataDir string
+}
+
+func (d *dbFlags) register(fs *flag.FlagSet, e *env) {
+	fs.StringVar(&d.url, "database-url", e.getenv("DATABASE_URL"),
+		"PostgreSQL+PostGIS connection string ($DATABASE_URL); empty: the private cluster in the data folder")
+	fs.StringVar(&d.dataDir, "data", envOr(e, "EMPRISES_DATA", "./.data"),
+		"data folder for the private cluster ($EMPRISES_DATA)")
+}
+
+// database is an open, migrated store and, with the embedded default, the cluster under it.
+type database struct {
+	store   *store.Store
+	cluster *pgcluster.Cluster
+	log     io.Writer
+}
+
+// openDatabase connects to DATABASE_URL or, without one, creates and starts (or attaches
+// to) the private cluster in the data folder; then it applies the migrations. With seed,
+// an empty database is loaded with the reference sites.
+func openDatabase(ctx context.Context, e *env, d dbFlags, seed bool) (*database, error) {
+	db := &database{log: e.stderr}
+	connString := d.url
+	if connString == "" {
+		dir, err := filepath.Abs(d.dataDir)
+		if err != nil {
+			return nil, err
+		}
+		c, err := pgcluster.Open(ctx, pgcluster.Options{Dir: dir, Database: "emprises", Log: e.stderr})
+		if err != nil {
+			return nil, err
+		}
+		db.cluster = c
+		connString = c.ConnString("emprises")
+	}
+	if err := store.Migrate(ctx, connString); err != nil {
+		db.close(ctx, false)
+		return nil, err
+	}
+	s, err := store.Open(ctx, connString)
+	if err != nil {
+		db.close(ctx, false)
+		return nil, err
+	}
+	db.store = s
+	if seed {
+		empty, err := s.Empty(ctx)
+		if err != nil {
+			db.close(ctx, false)
+			return nil, err
+		}
+		if empty {
+			if err := seedReference(ctx, e, s); err != nil {
+				db.close(ctx, false)
+				return nil, err
+			}
+		}
+	}
+	return db, nil
+}
+
+// close releases the pool and stops the private cluster if this process started it, or
+// always when stopCluster is set (serve owns the cluster it runs on).
+func (db *database) close(ctx context.Context, stopCluster bool) {
+	if db.store != nil {
+		db.store.Close()
+	}
+	if db.cluster != nil && (stopCluster || db.cluster.Started()) {
+		if err := db.cluster.Stop(context.WithoutCancel(ctx)); err != nil {
+			fmt.Fprintln(db.log, "emprises: stopping PostgreSQL:", err)
+		}
+	}
+}
+
+func seedReference(ctx context.Context, e *env, s *store.Store) error {
+	ds, err := geodata.Load()
+	if err != nil {
+		return err
+	}
+	r, err := s.Seed(ctx, ds)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stderr, "seed: %d sites, %d parts, %d events, %d calendar entries added; %d sites already present\n",
+		r.Sites, r.Parts, r.Events, r.Milestones, r.Skipped)
+	return nil
+}
+
+func envOr(e *env, key, fallback string) string {
+	if v := e.getenv(key); v != "" {
+		return v
+	}
+	return fallback
+}

@@ -1,0 +1,21 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"time"
+)
+
+// handleHealth answers 200 once the database is reachable and fully migrated, 503 before.
+func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	w.Header().Set("Cache-Control", "no-store")
+	if err := s.store.Ready(ctx); err != nil {
+		s.logger.Warn("health check failed", "err", err)
+		http.Error(w, "database not ready\n", http.StatusServiceUnavailable)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Write([]byte("ok\n"))
+}

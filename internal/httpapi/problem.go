@@ -1,0 +1,111 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/emprises/emprises/internal/site"
+)
+
+// Problem is an RFC 9457 problem detail. Param or Field names what the client got wrong.
+type Problem struct {
+	Type   string `json:"type"`
+	Title  string `json:"title"`
+	Status int    `json:"status"`
+	Detail string `json:"detail,omitempty"`
+	Param  string `json:"param,omitempty"` // offending query parameter
+	Field  string `json:"field,omitempty"` // offending body field
+}
+
+// problemTypes maps each status to a stable type URI and title.
+var problemTitles = map[int]string{
+	http.StatusBadRequest:            "Bad request",
+	http.StatusUnauthorized:          "Authentication required",
+	http.StatusForbidden:             "Forbidden",
+	http.StatusNotFound:              "Not found",
+	http.StatusMethodNotAllowed:      "Method not allowed",
+	http.StatusNotAcceptable:         "Not acceptable",
+	http.StatusConflict:              "Conflict",
+	http.StatusPreconditionFailed:    "Precondition failed",
+	http.StatusRequestEntityTooLarge: "Request body too large",
+	http.StatusUnsupportedMediaType:  "Unsupported media type",
+	http.StatusPreconditionRequired:  "Precondition required",
+	http.StatusTooManyRequests:       "Too many requests",
+	http.StatusInternalServerError:   "Internal server error",
+	http.StatusServiceUnavailable:    "Service unavailable",
+}
+
+// writeProblem sends p as application/problem+json.
+func writeProblem(w http.ResponseWriter, p Problem) {
+	if p.Title == "" {
+		p.Title = problemTitles[p.Status]
+	}
+	if p.Type == "" {
+		p.Type = fmt.Sprintf("https://emprises.invalid/problems/%d", p.Status)
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(p.Status)
+	json.NewEncoder(w).Encode(p) //nolint:errcheck // the client is gone if this fails
+}
+
+// paramError is a bad query parameter: 400 naming it.
+func paramError(w http.ResponseWriter, param, format string, args ...any) {
+	writeProblem(w, Problem{Status: http.StatusBadRequest, Param: param, Detail: fmt.Sprintf(format, args...)})
+}
+
+// errParam wraps a query-parameter error so that writeError names the parameter.
+type errParam struct {
+	param string
+	err   error
+}
+
+func (e *errParam) Error() string { return e.param + ": " + e.err.Error() }
+func (e *errParam) Unwrap() error { return e.err }
+
+// statusFor is the one table from errors to HTTP statuses.
+func statusFor(err error) int {
+	var inv *site.InvalidError
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &mbe):
+		return http.StatusRequestEntityTooLarge
+	case errors.As(err, &inv):
+		return http.StatusBadRequest
+	case errors.Is(err, site.ErrNotFound):
+		return http.StatusNotFound
+	case errors.Is(err, site.ErrConflict):
+		return http.StatusPreconditionFailed
+	case errors.Is(err, site.ErrForbidden):
+		return http.StatusForbidden
+	case errors.Is(err, site.ErrUnauthenticated):
+		return http.StatusUnauthorized
+	}
+	return http.StatusInternalServerError
+}
+
+// writeError answers err as a problem. Server faults are logged and the client gets a
+// generic message; client faults say exactly what is wrong.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	status := statusFor(err)
+	p := Problem{Status: status}
+	if status >= 500 {
+		s.logger.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		p.Detail = "the server could not complete the request; it has been logged"
+		writeProblem(w, p)
+		return
+	}
+	p.Detail = err.Error()
+	var inv *site.InvalidError
+	if errors.As(err, &inv) {
+		p.Field = inv.Field
+		p.Detail = inv.Reason
+	}
+	var pe *errParam
+	if errors.As(err, &pe) {
+		p.Param, p.Field = pe.param, ""
+	}
+	writeProblem(w, p)
+}

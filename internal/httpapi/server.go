@@ -1,0 +1,36 @@
+// Package httpapi serves Emprises over HTTP: OGC API – Features, the JSON API behind the
+// map page, the calendar and dashboard, downloads for APUR, and the page itself.
+package httpapi
+
+import (
+	"log/slog"
+	"net/http"
+
+	"github.com/emprises/emprises/internal/store"
+)
+
+// Base map defaults: Plan IGN, the French national base map, served by the Géoplateforme.
+const (
+	DefaultTileURL         = "https://data.geopf.fr/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=GEOGRAPHICALGRIDSYSTEMS.PLANIGNV2&STYLE=normal&TILEMATRIXSET=PM&FORMAT=image/png&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}"
+	DefaultTileAttribution = "© IGN – Plan IGN"
+)
+
+// Config is what the service needs beyond its store.
+type Config struct {
+	BaseURL         string // public URL for links; empty: derived from each request
+	TileURL         string // base map tile template; empty: no base map
+	TileAttribution string
+}
+
+// Server holds the dependencies of every handler.
+type Server struct {
+	store  *store.Store
+	cfg    Config
+	logger *slog.Logger
+}
+
+// NewServer returns the service's whole HTTP handler.
+func NewServer(s *store.Store, cfg Config, logger *slog.Logger) http.Handler {
+	srv := &Server{store: s, cfg: cfg, logger: logger}
+	return srv.routes()
+}

@@ -1,0 +1,1 @@
+-- Reserved for the api schema; filled in before this migration first lands.

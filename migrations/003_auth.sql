@@ -1,0 +1,1 @@
+-- Reserved for the auth schema; filled in before this migration first lands.

@@ -1,0 +1,1 @@
+-- Reserved for the cadastre schema; filled in before this migration first lands.
