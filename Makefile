@@ -48,7 +48,8 @@ vet:
 
 ## bench: synthetic portfolio benchmarks (see README)
 bench: deps-test build
-	$(GO) run ./cmd/emprises-bench
+	$(GO) run ./cmd/emprises-bench api
+	$(GO) run ./cmd/emprises-bench cadastre
 
 deps-run: $(PG_BIN) $(POSTGIS) go-toolchain
 deps-test: $(PG_BIN) $(POSTGIS) $(OGRINFO) $(CHROMIUM) go-toolchain
