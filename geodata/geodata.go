@@ -206,9 +206,6 @@ func (s *Site) check(unique func(string) error) error {
 		if m.Part != "" && !parts[m.Part] {
 			return fmt.Errorf("calendar entry %d: unknown part %q", i+1, m.Part)
 		}
-		if len(m.Plans) == 0 && m.Actual == nil {
-			return fmt.Errorf("calendar entry %d: needs a plan or an actual date", i+1)
-		}
 	}
 	return nil
 }
