@@ -11,9 +11,9 @@ CREATE EXTENSION IF NOT EXISTS btree_gist;
 CREATE DOMAIN date_precision AS text
     CHECK (VALUE IN ('day', 'month', 'quarter', 'year'));
 
-CREATE FUNCTION period_end(start date, precision date_precision) RETURNS date
+CREATE FUNCTION period_end(start date, prec date_precision) RETURNS date
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
-    SELECT (start + CASE precision
+    SELECT (start + CASE prec
         WHEN 'day' THEN interval '1 day'
         WHEN 'month' THEN interval '1 month'
         WHEN 'quarter' THEN interval '3 months'
@@ -23,9 +23,9 @@ $$;
 
 -- period_aligned is true when start is the first day of a period of that precision, so
 -- that "2019-Q1" can only be stored as 2019-01-01.
-CREATE FUNCTION period_aligned(start date, precision date_precision) RETURNS boolean
+CREATE FUNCTION period_aligned(start date, prec date_precision) RETURNS boolean
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
-    SELECT CASE precision
+    SELECT CASE prec
         WHEN 'day' THEN true
         WHEN 'month' THEN extract(day FROM start) = 1
         WHEN 'quarter' THEN extract(day FROM start) = 1 AND extract(month FROM start) IN (1, 4, 7, 10)
@@ -35,9 +35,9 @@ $$;
 
 -- date_text renders a date with its precision in the text form the API speaks:
 -- "2021", "2019-Q1", "2015-09", "2017-01-19".
-CREATE FUNCTION date_text(start date, precision date_precision) RETURNS text
+CREATE FUNCTION date_text(start date, prec date_precision) RETURNS text
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
-    SELECT CASE precision
+    SELECT CASE prec
         WHEN 'day' THEN to_char(start, 'YYYY-MM-DD')
         WHEN 'month' THEN to_char(start, 'YYYY-MM')
         WHEN 'quarter' THEN to_char(start, 'YYYY-"Q"Q')

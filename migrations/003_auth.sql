@@ -1,1 +1,2 @@
 -- Reserved for the auth schema; filled in before this migration first lands.
+SELECT 1; -- placeholder statement so that tern accepts the file
