@@ -29,7 +29,7 @@ func (s *Store) Seed(ctx context.Context, ds *geodata.Dataset) (SeedReport, erro
 		for i := range ds.Sites {
 			added, err := seedSite(ctx, tx, &ds.Sites[i], &r)
 			if err != nil {
-				return fmt.Errorf("site %q: %w", ds.Sites[i].ID, domainError(err))
+				return fmt.Errorf("site %q: %w", ds.Sites[i].ID, err)
 			}
 			if !added {
 				r.Skipped++
@@ -64,7 +64,7 @@ func seedSite(ctx context.Context, tx pgx.Tx, s *geodata.Site, r *SeedReport) (b
 		s.ID, s.Name, s.Address, s.Department, s.CurrentUse, s.Occupant, s.Owner,
 		s.Modality, s.ModalityDone, s.Counterparty, s.Notes, nonNil(s.Sources))
 	if err != nil {
-		return false, err
+		return false, domainError(err)
 	}
 	if tag.RowsAffected() == 0 {
 		return false, nil
@@ -72,7 +72,7 @@ func seedSite(ctx context.Context, tx pgx.Tx, s *geodata.Site, r *SeedReport) (b
 	r.Sites++
 	for i := range s.Parts {
 		if err := seedPart(ctx, tx, s.ID, &s.Parts[i]); err != nil {
-			return false, fmt.Errorf("part %q: %w", s.Parts[i].ID, err)
+			return false, fmt.Errorf("part %q: %w", s.Parts[i].ID, domainError(err))
 		}
 		r.Parts++
 	}
@@ -84,13 +84,13 @@ func seedSite(ctx context.Context, tx pgx.Tx, s *geodata.Site, r *SeedReport) (b
 			s.ID, e.Part, e.Kind, e.Date.Start, string(e.Date.Precision), e.Planned,
 			e.Cancelled, e.Title, e.Description, e.Source, e.AreaM2, e.AmountEUR)
 		if err != nil {
-			return false, fmt.Errorf("event %d: %w", i+1, err)
+			return false, fmt.Errorf("event %d: %w", i+1, domainError(err))
 		}
 		r.Events++
 	}
 	for i := range s.Calendar {
 		if err := seedMilestone(ctx, tx, s.ID, &s.Calendar[i]); err != nil {
-			return false, fmt.Errorf("calendar entry %d: %w", i+1, err)
+			return false, fmt.Errorf("calendar entry %d: %w", i+1, domainError(err))
 		}
 		r.Milestones++
 	}

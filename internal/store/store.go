@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/emprises/emprises/internal/site"
+	"github.com/emprises/emprises/migrations"
 )
 
 // StatementTimeout bounds every query, so that no request can hold the database forever.
@@ -57,7 +58,7 @@ func (s *Store) Ready(ctx context.Context) error {
 		return fmt.Errorf("store: ready: %w", err)
 	}
 	defer conn.Release()
-	want, have, err := MigrationVersion(ctx, conn.Conn())
+	want, have, err := migrations.Version(ctx, conn.Conn())
 	if err != nil {
 		return err
 	}

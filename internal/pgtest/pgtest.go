@@ -1,0 +1,339 @@
+// Package pgtest gives each test a fresh, fully migrated PostGIS database of its own:
+//
+//	func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+//
+//	func TestFindSite(t *testing.T) {
+//		t.Parallel()
+//		db := pgtest.NewDB(t)
+//		...
+//	}
+//
+// With TEST_DATABASE_URL set, the databases are created on that server, whose user must be
+// allowed to create databases. Otherwise Main starts a private cluster (internal/pgcluster,
+// fast and not crash-safe) in a temporary folder for the test binary, and removes it after.
+//
+// Each database is cloned from a template migrated once per server and per set of
+// migration files (the template is named after their hash), so NewDB takes milliseconds.
+// Templates of older migration files are left on a shared server; drop pgtest_tmpl_*
+// databases to reclaim them.
+//
+// pgtest imports internal/store for its migrations, so store's own tests must be in
+// package store_test.
+package pgtest
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/url"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/emprises/emprises/internal/pgcluster"
+	"github.com/emprises/emprises/migrations"
+)
+
+// envURL names the variable that points the tests at an existing server.
+const envURL = "TEST_DATABASE_URL"
+
+// dirPrefix starts the names of the temporary folders Main keeps its clusters in.
+const dirPrefix = "pgtest-"
+
+// server is the one PostgreSQL server of this test binary. Main sets url before any test
+// runs; setup fills the rest once, on the first NewDB.
+var server struct {
+	url string // admin connection string, set by Main for its private cluster
+
+	once     sync.Once
+	admin    *pgxpool.Pool // creates and drops the test databases
+	baseURL  string
+	template string
+	err      error
+}
+
+// Main runs the tests of a package, m.Run, and returns its exit code. Unless
+// TEST_DATABASE_URL is set it runs them against a private PostgreSQL cluster it starts
+// before and stops after. Call it from TestMain: os.Exit(pgtest.Main(m)).
+func Main(m *testing.M) int {
+	if os.Getenv(envURL) != "" {
+		defer closeAdmin()
+		return m.Run()
+	}
+	ctx := context.Background()
+	removeAbandoned(ctx)
+
+	dir, release, err := makeDir()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "pgtest: %v\n", err)
+		return 1
+	}
+	defer release()
+	c, err := pgcluster.Open(ctx, pgcluster.Options{Dir: dir, Fast: true})
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "pgtest: no database for the tests: %v\n", err)
+		os.RemoveAll(dir)
+		return 1
+	}
+	shutdown := func() {
+		closeAdmin()
+		if err := c.Stop(context.Background()); err != nil {
+			fmt.Fprintf(os.Stderr, "pgtest: %v\n", err)
+		}
+		os.RemoveAll(dir)
+	}
+	// Interrupted tests would otherwise leave the server running until the next Main.
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		if _, ok := <-sigs; ok {
+			shutdown()
+			os.Exit(1)
+		}
+	}()
+
+	server.url = c.ConnString("postgres")
+	code := m.Run()
+	signal.Stop(sigs)
+	close(sigs)
+	shutdown()
+	return code
+}
+
+// makeDir creates the private cluster's folder, reachable by the postgres user, with an
+// owner.lock file this process holds locked until release (or its death), which tells
+// removeAbandoned the folder is in use. The lock is taken before the file gets its name,
+// so no other process can find it unlocked.
+func makeDir() (dir string, release func(), err error) {
+	dir, err = os.MkdirTemp("", dirPrefix)
+	if err != nil {
+		return "", nil, err
+	}
+	if err := os.Chmod(dir, 0o755); err != nil {
+		return "", nil, err
+	}
+	f, err := os.Create(filepath.Join(dir, "owner.lock.new"))
+	if err != nil {
+		return "", nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		f.Close()
+		return "", nil, err
+	}
+	if err := os.Rename(f.Name(), filepath.Join(dir, "owner.lock")); err != nil {
+		f.Close()
+		return "", nil, err
+	}
+	return dir, func() { f.Close() }, nil
+}
+
+// removeAbandoned stops the clusters and removes the folders left by test binaries that
+// died before the end of Main (killed by a test timeout, say).
+func removeAbandoned(ctx context.Context) {
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), dirPrefix+"*"))
+	for _, dir := range dirs {
+		f, err := os.Open(filepath.Join(dir, "owner.lock"))
+		if err != nil {
+			continue // not ours, or not yet set up
+		}
+		if syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) == nil {
+			if err := pgcluster.Shutdown(ctx, dir); err == nil {
+				os.RemoveAll(dir)
+			}
+		}
+		f.Close()
+	}
+}
+
+func closeAdmin() {
+	if server.admin != nil {
+		server.admin.Close()
+	}
+}
+
+// NewDB returns a pool on a fresh, fully migrated database of the test's own, dropped at
+// the end of the test. Tests using it may run in parallel.
+func NewDB(t testing.TB) *pgxpool.Pool {
+	t.Helper()
+	dbURL := NewDBURL(t)
+	pool, err := pgxpool.New(t.Context(), dbURL)
+	if err != nil {
+		t.Fatalf("pgtest: %v", err)
+	}
+	t.Cleanup(pool.Close) // registered after the drop, so it runs before it
+	return pool
+}
+
+// NewDBURL is like NewDB but returns the database's connection string, for tests that run
+// the whole program.
+func NewDBURL(t testing.TB) string {
+	t.Helper()
+	server.once.Do(setup)
+	if server.err != nil {
+		t.Fatalf("pgtest: %v", server.err)
+	}
+	name := "pgtest_" + strings.ToLower(rand.Text()[:16])
+	create := "CREATE DATABASE " + pgx.Identifier{name}.Sanitize() + " TEMPLATE " + pgx.Identifier{server.template}.Sanitize()
+	if err := execRetry(t.Context(), server.admin, create); err != nil {
+		t.Fatalf("pgtest: create test database: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if _, err := server.admin.Exec(ctx, "DROP DATABASE "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)"); err != nil {
+			t.Errorf("pgtest: drop test database %s: %v", name, err)
+		}
+	})
+	dbURL, err := withDatabase(server.baseURL, name)
+	if err != nil {
+		t.Fatalf("pgtest: %v", err)
+	}
+	return dbURL
+}
+
+// setup connects to the server and makes sure the template exists, recording any error in
+// server.err for every test to report.
+func setup() {
+	server.baseURL = server.url
+	if server.baseURL == "" {
+		server.baseURL = os.Getenv(envURL)
+	}
+	if server.baseURL == "" {
+		server.err = errors.New("no database server: call pgtest.Main from TestMain (func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }) or set " + envURL)
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	admin, err := pgxpool.New(ctx, server.baseURL)
+	if err != nil {
+		server.err = fmt.Errorf("connect to the test server: %w", err)
+		return
+	}
+	server.admin = admin
+	hash, err := migrationsHash(migrations.FS)
+	if err != nil {
+		server.err = err
+		return
+	}
+	server.template = "pgtest_tmpl_" + hash[:16]
+	if err := ensureTemplate(ctx, server.baseURL, server.template); err != nil {
+		server.err = fmt.Errorf("template database %s: %w", server.template, err)
+	}
+}
+
+// templateLock is the advisory lock key that serialises template builds across the test
+// binaries sharing a server.
+const templateLock = 0x656d707269736573 // "emprises"
+
+// ensureTemplate creates the template database name, fully migrated, unless it exists.
+// It is built under another name and renamed when complete, so a build that failed or was
+// interrupted is never used.
+func ensureTemplate(ctx context.Context, baseURL, name string) error {
+	conn, err := pgx.Connect(ctx, baseURL)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx) // also releases the advisory lock
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", int64(templateLock)); err != nil {
+		return err
+	}
+	var exists bool
+	if err := conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", name).Scan(&exists); err != nil {
+		return err
+	}
+	if exists {
+		return nil
+	}
+	build := name + "_build"
+	buildID := pgx.Identifier{build}.Sanitize()
+	if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+buildID+" WITH (FORCE)"); err != nil {
+		return err
+	}
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+buildID); err != nil {
+		return err
+	}
+	buildURL, err := withDatabase(baseURL, build)
+	if err != nil {
+		return err
+	}
+	if err := migrations.Apply(ctx, buildURL); err != nil {
+		return err
+	}
+	// No test connects to the template: cloning needs it idle.
+	if _, err := conn.Exec(ctx, "ALTER DATABASE "+buildID+" WITH IS_TEMPLATE true ALLOW_CONNECTIONS false"); err != nil {
+		return err
+	}
+	return execRetry(ctx, conn, "ALTER DATABASE "+buildID+" RENAME TO "+pgx.Identifier{name}.Sanitize())
+}
+
+// execRetry runs sql, retrying while a database it needs idle still has a session: the
+// server ends a session shortly after its client closes it, not at once.
+func execRetry(ctx context.Context, db interface {
+	Exec(context.Context, string, ...any) (pgconn.CommandTag, error)
+}, sql string) error {
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		_, err := db.Exec(ctx, sql)
+		var pgErr *pgconn.PgError
+		if !errors.As(err, &pgErr) || pgErr.Code != "55006" || time.Now().After(deadline) { // object_in_use
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// migrationsHash returns a hex SHA-256 of the names and contents of the migration files.
+func migrationsHash(fsys fs.FS) (string, error) {
+	h := sha256.New()
+	err := fs.WalkDir(fsys, ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		f, err := fsys.Open(path)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		fmt.Fprintf(h, "%s\x00", path)
+		_, err = io.Copy(h, f)
+		h.Write([]byte{0})
+		return err
+	})
+	if err != nil {
+		return "", fmt.Errorf("hash migrations: %w", err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// withDatabase returns connString, in URL or keyword/value form, pointed at database db.
+func withDatabase(connString, db string) (string, error) {
+	if strings.HasPrefix(connString, "postgres://") || strings.HasPrefix(connString, "postgresql://") {
+		u, err := url.Parse(connString)
+		if err != nil {
+			return "", fmt.Errorf("parse %s: %w", envURL, err)
+		}
+		u.Path = "/" + db
+		u.RawPath = ""
+		return u.String(), nil
+	}
+	// In keyword/value form the last value of a keyword wins.
+	return connString + " dbname='" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(db) + "'", nil
+}
