@@ -1,0 +1,60 @@
+package httpapi
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/emprises/emprises/geodata"
+	"github.com/emprises/emprises/internal/pgtest"
+	"github.com/emprises/emprises/internal/store"
+)
+
+// newTestServer serves the whole service over a fresh database seeded with the reference
+// sites. The server is closed and the database dropped at the end of the test.
+func newTestServer(t *testing.T) (*httptest.Server, *store.Store) {
+	t.Helper()
+	st := store.New(pgtest.NewDB(t))
+	ds, err := geodata.Load()
+	if err != nil {
+		t.Fatalf("geodata.Load: %v", err)
+	}
+	if _, err := st.Seed(context.Background(), ds); err != nil {
+		t.Fatalf("Seed: %v", err)
+	}
+	cfg := Config{TileURL: "https://tiles.invalid/{z}/{x}/{y}.png", TileAttribution: "© test"}
+	srv := httptest.NewServer(NewServer(st, cfg, testLogger(t)))
+	t.Cleanup(srv.Close)
+	return srv, st
+}
+
+// testLogger writes the server's log into the test's output, shown when a test fails or
+// with -v.
+func testLogger(t *testing.T) *slog.Logger {
+	return slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+// get fetches path from srv and returns the response with its whole body read.
+func get(t *testing.T, srv *httptest.Server, path string, header ...string) (*http.Response, []byte) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, srv.URL+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatalf("GET %s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("GET %s: reading body: %v", path, err)
+	}
+	return resp, body
+}
