@@ -10,15 +10,16 @@
 //
 // With TEST_DATABASE_URL set, the databases are created on that server, whose user must be
 // allowed to create databases. Otherwise Main starts a private cluster (internal/pgcluster,
-// fast and not crash-safe) in a temporary folder for the test binary, and removes it after.
+// fast and not crash-safe) for the test binary in a temporary folder, in RAM (/dev/shm)
+// when there is room, and removes it after.
 //
 // Each database is cloned from a template migrated once per server and per set of
 // migration files (the template is named after their hash), so NewDB takes milliseconds.
 // Templates of older migration files are left on a shared server; drop pgtest_tmpl_*
 // databases to reclaim them.
 //
-// pgtest imports internal/store for its migrations, so store's own tests must be in
-// package store_test.
+// pgtest applies the migrations with package migrations, not internal/store, so that
+// store's own tests can use it.
 package pgtest
 
 import (
@@ -114,12 +115,29 @@ func Main(m *testing.M) int {
 	return code
 }
 
+// shm is a RAM file system, on which cloning a database is ten times faster than on disk.
+const shm = "/dev/shm"
+
+// parentDirs returns where Main may keep its cluster, best first: shm if it exists and has
+// room (container runtimes often give it 64 MB), then the usual temporary folder.
+func parentDirs() []string {
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(shm, &st); err == nil && st.Bavail*uint64(st.Bsize) >= 1<<30 {
+		return []string{shm, os.TempDir()}
+	}
+	return []string{os.TempDir()}
+}
+
 // makeDir creates the private cluster's folder, reachable by the postgres user, with an
 // owner.lock file this process holds locked until release (or its death), which tells
 // removeAbandoned the folder is in use. The lock is taken before the file gets its name,
 // so no other process can find it unlocked.
 func makeDir() (dir string, release func(), err error) {
-	dir, err = os.MkdirTemp("", dirPrefix)
+	for _, parent := range parentDirs() {
+		if dir, err = os.MkdirTemp(parent, dirPrefix); err == nil {
+			break
+		}
+	}
 	if err != nil {
 		return "", nil, err
 	}
@@ -144,7 +162,11 @@ func makeDir() (dir string, release func(), err error) {
 // removeAbandoned stops the clusters and removes the folders left by test binaries that
 // died before the end of Main (killed by a test timeout, say).
 func removeAbandoned(ctx context.Context) {
-	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), dirPrefix+"*"))
+	var dirs []string
+	for _, parent := range []string{shm, os.TempDir()} {
+		found, _ := filepath.Glob(filepath.Join(parent, dirPrefix+"*"))
+		dirs = append(dirs, found...)
+	}
 	for _, dir := range dirs {
 		f, err := os.Open(filepath.Join(dir, "owner.lock"))
 		if err != nil {

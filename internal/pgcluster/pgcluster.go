@@ -1,0 +1,452 @@
+// Package pgcluster creates, starts and stops a private PostgreSQL 15 + PostGIS cluster that
+// lives in a data folder, using the system's PostgreSQL binaries. It backs the embedded
+// default of `emprises serve` and the test helper internal/pgtest.
+//
+// A data folder Dir holds:
+//
+//	Dir/pg/             the cluster (PGDATA)
+//	Dir/run/            the unix socket directory, mode 0700: the server listens on no TCP port
+//	Dir/pg.log          the server log
+//	Dir/pgcluster.lock  the file lock taken around init, start and stop
+//
+// The socket is Dir/run/.s.PGSQL.5432 and unix socket paths are limited to 107 bytes, so the
+// absolute Dir may be at most 89 bytes long. Open rejects a longer Dir with an error instead
+// of hiding the socket elsewhere, so that every process finds the server from Dir alone.
+//
+// PostgreSQL refuses to run as root: when the program runs as root, initdb, pg_ctl and the
+// server run as the postgres system user, which owns Dir/pg, Dir/run and Dir/pg.log, and
+// which therefore needs search permission on Dir and on every directory above it.
+//
+// The server outlives the process that started it: Open attaches to a server already running
+// in Dir (Started reports false), and only a caller that started it should normally Stop it.
+package pgcluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+const (
+	// port only names the socket file; the server opens no TCP port.
+	port = 5432
+	// socketName is the name PostgreSQL gives the socket for port.
+	socketName = ".s.PGSQL.5432"
+	// maxSocketPath is the longest socket path PostgreSQL accepts (sizeof sun_path - 1).
+	maxSocketPath = 107
+	// superuser is the role initdb creates, whoever runs the server.
+	superuser = "postgres"
+	// defaultStartTimeout leaves room for crash recovery after an unclean stop.
+	defaultStartTimeout = time.Minute
+)
+
+// Options configures Open.
+type Options struct {
+	// Dir is the data folder; the cluster lives in Dir/pg and the unix socket in Dir/run.
+	Dir string
+	// Database is created if it does not exist; empty means none. Extensions are not created
+	// here: migrations do that.
+	Database string
+	// Log receives progress messages ("initialising PostgreSQL cluster in ..."); may be nil.
+	Log io.Writer
+	// Fast trades durability for speed, for tests: initdb skips its fsync, and the server
+	// runs with fsync, synchronous_commit and full_page_writes off. It applies when Open
+	// starts the server, not when it attaches to a running one.
+	Fast bool
+	// StartTimeout bounds how long Open waits for the server to accept connections, crash
+	// recovery included; zero means one minute.
+	StartTimeout time.Duration
+
+	// bindir and sharedir replace the search for PostgreSQL's binaries and PostGIS (tests).
+	bindir, sharedir string
+}
+
+// Cluster is a PostgreSQL cluster in a data folder, running once Open returns.
+type Cluster struct {
+	dir       string   // the data folder, absolute
+	dataDir   string   // Dir/pg
+	socketDir string   // Dir/run
+	logFile   string   // Dir/pg.log
+	bin       string   // PostgreSQL's bin folder
+	owner     *account // the user the server runs as, or nil for the current user
+	log       io.Writer
+	timeout   time.Duration
+	started   bool
+}
+
+// Open makes sure the cluster in opts.Dir exists and runs: it initialises it on first use,
+// starts it unless it is already running (then it attaches to it), and creates
+// opts.Database if missing. A file lock in Dir keeps concurrent callers, in this process or
+// others, from initialising or starting it twice.
+func Open(ctx context.Context, opts Options) (*Cluster, error) {
+	c, err := newCluster(opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkPostGIS(c.bin, opts.sharedir); err != nil {
+		return nil, fmt.Errorf("pgcluster: %w", err)
+	}
+	if err := os.MkdirAll(c.dir, 0o755); err != nil {
+		return nil, fmt.Errorf("pgcluster: %w", err)
+	}
+	unlock, err := lockDir(ctx, c.dir, c.logf)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+
+	running, err := c.waitRunning(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !running {
+		if err := c.start(ctx, opts.Fast); err != nil {
+			return nil, err
+		}
+		c.started = true
+	}
+	if opts.Database != "" {
+		if err := c.createDatabase(ctx, opts.Database); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+// Shutdown stops the cluster in dir if one is running there, without creating or starting
+// anything; test helpers use it to clean up after a process that died before Stop.
+func Shutdown(ctx context.Context, dir string) error {
+	if _, err := os.Stat(filepath.Join(dir, "pg")); errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	c, err := newCluster(Options{Dir: dir})
+	if err != nil {
+		return err
+	}
+	return c.Stop(ctx)
+}
+
+// newCluster checks opts and finds the binaries and the user to run them as.
+func newCluster(opts Options) (*Cluster, error) {
+	if opts.Dir == "" {
+		return nil, errors.New("pgcluster: no data folder given")
+	}
+	dir, err := filepath.Abs(opts.Dir)
+	if err != nil {
+		return nil, fmt.Errorf("pgcluster: %w", err)
+	}
+	c := &Cluster{
+		dir:       dir,
+		dataDir:   filepath.Join(dir, "pg"),
+		socketDir: filepath.Join(dir, "run"),
+		logFile:   filepath.Join(dir, "pg.log"),
+		log:       opts.Log,
+		timeout:   opts.StartTimeout,
+	}
+	if c.timeout <= 0 {
+		c.timeout = defaultStartTimeout
+	}
+	if p := filepath.Join(c.socketDir, socketName); len(p) > maxSocketPath {
+		return nil, fmt.Errorf("pgcluster: data folder %s is too long: the socket path %s would be %d bytes, and unix sockets allow %d; use a data folder of at most %d bytes",
+			dir, p, len(p), maxSocketPath, maxSocketPath-len(p)+len(dir))
+	}
+	if c.bin, err = findBinDir(opts.bindir); err != nil {
+		return nil, fmt.Errorf("pgcluster: %w", err)
+	}
+	if os.Geteuid() == 0 {
+		if c.owner, err = lookupAccount(superuser); err != nil {
+			return nil, fmt.Errorf("pgcluster: running as root, the server must run as the postgres user: %w", err)
+		}
+	}
+	return c, nil
+}
+
+// ConnString returns a keyword/value connection string for database on this cluster's
+// socket, as the postgres superuser.
+func (c *Cluster) ConnString(database string) string {
+	return fmt.Sprintf("host=%s port=%d user=%s dbname=%s sslmode=disable",
+		quoteConnValue(c.socketDir), port, superuser, quoteConnValue(database))
+}
+
+// Started reports whether Open started the server, rather than attaching to a running one.
+func (c *Cluster) Started() bool { return c.started }
+
+// Dir returns the absolute data folder.
+func (c *Cluster) Dir() string { return c.dir }
+
+// Stop shuts the server down cleanly (pg_ctl stop -m fast: open sessions are ended) and waits
+// for it to exit. It stops the server whether or not this Cluster started it; stopping a
+// server that is not running is not an error.
+func (c *Cluster) Stop(ctx context.Context) error {
+	unlock, err := lockDir(ctx, c.dir, c.logf)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	pf, err := c.livePostmaster()
+	if err != nil || pf.pid == 0 {
+		return err
+	}
+	c.logf("stopping PostgreSQL (PID %d) in %s", pf.pid, c.dir)
+	out, err := c.command(ctx, "pg_ctl", "stop", "-D", c.dataDir, "-m", "fast", "-w",
+		"-t", timeoutSeconds(c.timeout), "-s").CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("pgcluster: stop server (PID %d) in %s: %w: %s", pf.pid, c.dataDir, err, strings.TrimSpace(string(out)))
+	}
+	return nil
+}
+
+// waitRunning reports whether a server runs in the cluster and accepts connections. A
+// server that runs but does not yet accept them (crash recovery, shutdown) is waited for.
+// Stale pid files are removed.
+func (c *Cluster) waitRunning(ctx context.Context) (bool, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	var pingErr error
+	for {
+		pf, err := c.livePostmaster()
+		if err != nil || pf.pid == 0 {
+			return false, err
+		}
+		if pingErr = c.ping(ctx); pingErr == nil {
+			c.logf("attaching to PostgreSQL (PID %d) in %s", pf.pid, c.dir)
+			return true, nil
+		}
+		select {
+		case <-ctx.Done():
+			return false, fmt.Errorf("pgcluster: server (PID %d, status %q) in %s runs but does not accept connections (see %s): %w",
+				pf.pid, pf.status, c.dataDir, c.logFile, pingErr)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// livePostmaster returns the pid file of the server running in the cluster, or one with
+// PID 0. A pid file
+// whose process is gone, a zombie, or not a postgres process is stale (SIGKILL, reboot, a
+// container restart reusing PIDs) and is removed here, as PostgreSQL would refuse to start
+// over a live or zombie PID.
+func (c *Cluster) livePostmaster() (pidFile, error) {
+	path := filepath.Join(c.dataDir, "postmaster.pid")
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return pidFile{}, nil
+	}
+	if err != nil {
+		return pidFile{}, fmt.Errorf("pgcluster: %w", err)
+	}
+	pf, err := parsePIDFile(data)
+	if err != nil {
+		// Never seen in practice (the server writes it in one go), so never guessed at.
+		return pidFile{}, fmt.Errorf("pgcluster: %s: %w; if no server runs there, remove the file", path, err)
+	}
+	if processIsPostgres(pf.pid) {
+		return pf, nil
+	}
+	c.logf("removing stale %s (PID %d is not a running postgres)", path, pf.pid)
+	if err := removeStale(path); err != nil {
+		return pidFile{}, err
+	}
+	return pidFile{}, removeStale(filepath.Join(c.socketDir, socketName+".lock"))
+}
+
+func removeStale(path string) error {
+	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("pgcluster: remove stale %w", err)
+	}
+	return nil
+}
+
+// start initialises the cluster if needed and starts the server.
+func (c *Cluster) start(ctx context.Context, fast bool) error {
+	if c.owner != nil {
+		if err := checkReachable(c.dir, c.owner); err != nil {
+			return fmt.Errorf("pgcluster: %w", err)
+		}
+	}
+	if err := c.initIfNeeded(ctx, fast); err != nil {
+		return err
+	}
+	if err := c.mkdirOwned(c.socketDir, 0o700); err != nil {
+		return err
+	}
+	if err := c.writeFileOwned(filepath.Join(c.dataDir, confName), []byte(serverConf(c.socketDir, fast)), 0o600); err != nil {
+		return err
+	}
+	if err := c.createOwned(c.logFile); err != nil {
+		return err
+	}
+	c.logf("starting PostgreSQL in %s (log: %s)", c.dir, c.logFile)
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	for {
+		out, err := c.command(ctx, "pg_ctl", "start", "-D", c.dataDir, "-l", c.logFile, "-w",
+			"-t", timeoutSeconds(c.timeout), "-s").CombinedOutput()
+		if err == nil {
+			return c.ping(ctx)
+		}
+		// After a SIGKILL of the postmaster its children linger for a moment, holding the
+		// shared memory; the server refuses to start until they have gone.
+		tail := logTail(c.logFile)
+		if strings.Contains(tail, "pre-existing shared memory block") && ctx.Err() == nil {
+			time.Sleep(200 * time.Millisecond)
+			continue
+		}
+		return fmt.Errorf("pgcluster: start server in %s: %w: %s\n%s", c.dataDir, err, strings.TrimSpace(string(out)), tail)
+	}
+}
+
+// initIfNeeded runs initdb unless Dir/pg holds a cluster. initdb writes into Dir/pg.new,
+// renamed once complete, so an interrupted initdb is redone rather than half used.
+func (c *Cluster) initIfNeeded(ctx context.Context, fast bool) error {
+	version, err := os.ReadFile(filepath.Join(c.dataDir, "PG_VERSION"))
+	if err == nil {
+		if v := strings.TrimSpace(string(version)); v != majorVersion {
+			return fmt.Errorf("pgcluster: the cluster in %s was created by PostgreSQL %s, but this program uses PostgreSQL %s", c.dataDir, v, majorVersion)
+		}
+		return nil
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("pgcluster: %w", err)
+	}
+	if entries, _ := os.ReadDir(c.dataDir); len(entries) > 0 {
+		return fmt.Errorf("pgcluster: %s is not empty but holds no PostgreSQL cluster (no PG_VERSION); move it away", c.dataDir)
+	}
+	c.logf("initialising PostgreSQL cluster in %s", c.dataDir)
+	tmp := c.dataDir + ".new"
+	if err := os.RemoveAll(tmp); err != nil {
+		return fmt.Errorf("pgcluster: %w", err)
+	}
+	if err := c.mkdirOwned(tmp, 0o700); err != nil {
+		return err
+	}
+	args := []string{"-D", tmp, "-U", superuser, "--auth-local=trust", "--auth-host=reject",
+		"-E", "UTF8", "--locale=C.UTF-8", "--no-instructions"}
+	if fast {
+		args = append(args, "--no-sync")
+	}
+	if out, err := c.command(ctx, "initdb", args...).CombinedOutput(); err != nil {
+		return fmt.Errorf("pgcluster: initdb %s: %w\n%s", tmp, err, out)
+	}
+	f, err := os.OpenFile(filepath.Join(tmp, "postgresql.conf"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		return fmt.Errorf("pgcluster: %w", err)
+	}
+	_, err = fmt.Fprintf(f, "\n# Settings that depend on where the cluster lives are rewritten at every start.\ninclude_if_exists = '%s'\n", confName)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("pgcluster: %w", err)
+	}
+	if err := os.Remove(c.dataDir); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("pgcluster: %w", err)
+	}
+	if err := os.Rename(tmp, c.dataDir); err != nil {
+		return fmt.Errorf("pgcluster: %w", err)
+	}
+	return nil
+}
+
+// confName is the file, included from postgresql.conf, that start rewrites.
+const confName = "emprises.conf"
+
+// serverConf returns the settings start writes to confName.
+func serverConf(socketDir string, fast bool) string {
+	var b strings.Builder
+	b.WriteString("# Written by internal/pgcluster at every start; edits are lost.\n")
+	b.WriteString("listen_addresses = ''\n")
+	fmt.Fprintf(&b, "port = %d\n", port)
+	fmt.Fprintf(&b, "unix_socket_directories = %s\n", quoteConfValue(socketDir))
+	if fast {
+		b.WriteString("# Fast mode, for tests: a crash of the machine may corrupt the cluster.\n")
+		b.WriteString("fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n")
+	}
+	return b.String()
+}
+
+// createDatabase creates name unless it exists.
+func (c *Cluster) createDatabase(ctx context.Context, name string) error {
+	conn, err := pgx.Connect(ctx, c.ConnString("postgres"))
+	if err != nil {
+		return fmt.Errorf("pgcluster: create database %q: %w", name, err)
+	}
+	defer conn.Close(ctx)
+	var exists bool
+	if err := conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", name).Scan(&exists); err != nil {
+		return fmt.Errorf("pgcluster: create database %q: %w", name, err)
+	}
+	if exists {
+		return nil
+	}
+	c.logf("creating database %s", name)
+	_, err = conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize())
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "42P04" { // duplicate_database: created meanwhile
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("pgcluster: create database %q: %w", name, err)
+	}
+	return nil
+}
+
+// ping connects once to check that the server accepts connections.
+func (c *Cluster) ping(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, c.ConnString("postgres"))
+	if err != nil {
+		return err
+	}
+	return conn.Close(ctx)
+}
+
+func (c *Cluster) logf(format string, args ...any) {
+	if c.log != nil {
+		fmt.Fprintf(c.log, format+"\n", args...)
+	}
+}
+
+// logTail returns the end of the server log, for error messages.
+func logTail(path string) string {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	const max = 2000
+	if len(data) > max {
+		data = data[len(data)-max:]
+		if i := strings.IndexByte(string(data), '\n'); i >= 0 {
+			data = data[i+1:]
+		}
+	}
+	return strings.TrimSpace(string(data))
+}
+
+// timeoutSeconds formats d, rounded up, for pg_ctl -t.
+func timeoutSeconds(d time.Duration) string {
+	return fmt.Sprint(int((d + time.Second - 1) / time.Second))
+}
+
+// quoteConnValue quotes v for a keyword/value connection string when needed.
+func quoteConnValue(v string) string {
+	if v != "" && !strings.ContainsAny(v, " \t\n\r\\'") {
+		return v
+	}
+	r := strings.NewReplacer(`\`, `\\`, `'`, `\'`)
+	return "'" + r.Replace(v) + "'"
+}
+
+// quoteConfValue quotes v as a postgresql.conf string.
+func quoteConfValue(v string) string {
+	return "'" + strings.ReplaceAll(v, "'", "''") + "'"
+}

@@ -1,0 +1,85 @@
+package pgtest
+
+import (
+	"context"
+	"os"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+func TestMain(m *testing.M) { os.Exit(Main(m)) }
+
+// TestNewDB checks that parallel tests get distinct databases with PostGIS and the schema.
+func TestNewDB(t *testing.T) {
+	for _, name := range []string{"a", "b"} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			begin := time.Now()
+			db := NewDB(t)
+			t.Logf("NewDB: %v", time.Since(begin))
+			var version string
+			if err := db.QueryRow(t.Context(), "SELECT postgis_version()").Scan(&version); err != nil {
+				t.Fatalf("SELECT postgis_version(): %v", err)
+			}
+			var sites *string
+			if err := db.QueryRow(t.Context(), "SELECT to_regclass('sites')::text").Scan(&sites); err != nil || sites == nil {
+				t.Errorf("to_regclass('sites') = %v, %v; want the sites table", sites, err)
+			}
+			// Would fail in the other subtest if both shared a database.
+			if _, err := db.Exec(t.Context(), "CREATE TABLE mine (n int)"); err != nil {
+				t.Errorf("CREATE TABLE mine: %v", err)
+			}
+		})
+	}
+}
+
+func TestNewDBURL(t *testing.T) {
+	t.Parallel()
+	dbURL := NewDBURL(t)
+	conn, err := pgx.Connect(t.Context(), dbURL)
+	if err != nil {
+		t.Fatalf("connect to NewDBURL: %v", err)
+	}
+	defer conn.Close(context.Background())
+	var n int
+	if err := conn.QueryRow(t.Context(), "SELECT count(*) FROM sites").Scan(&n); err != nil || n != 0 {
+		t.Errorf("SELECT count(*) FROM sites = %d, %v; want 0", n, err)
+	}
+}
+
+func TestWithDatabase(t *testing.T) {
+	tests := []struct {
+		in, db, want string
+	}{
+		{"postgres://u:p@h:5432/old?sslmode=disable", "new", "postgres://u:p@h:5432/new?sslmode=disable"},
+		{"postgresql:///old?host=/tmp/x%20y/run", "new", "postgresql:///new?host=/tmp/x%20y/run"},
+		{"host=/tmp/run user=postgres dbname=postgres", "pgtest_x", "host=/tmp/run user=postgres dbname=postgres dbname='pgtest_x'"},
+	}
+	for _, tt := range tests {
+		got, err := withDatabase(tt.in, tt.db)
+		if got != tt.want || err != nil {
+			t.Errorf("withDatabase(%q, %q) = %q, %v; want %q", tt.in, tt.db, got, err, tt.want)
+		}
+		cfg, err := pgx.ParseConfig(got)
+		if err != nil || cfg.Database != tt.db {
+			t.Errorf("pgx.ParseConfig(%q) database = %v, %v; want %q", got, cfg, err, tt.db)
+		}
+	}
+}
+
+func TestMigrationsHash(t *testing.T) {
+	a := fstest.MapFS{"001_a.sql": {Data: []byte("CREATE TABLE a ();")}}
+	b := fstest.MapFS{"001_a.sql": {Data: []byte("CREATE TABLE b ();")}}
+	ha, err := migrationsHash(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ha2, _ := migrationsHash(a)
+	hb, _ := migrationsHash(b)
+	if ha != ha2 || ha == hb {
+		t.Errorf("migrationsHash: same files %s, %s; changed file %s; want equal then different", ha, ha2, hb)
+	}
+}
