@@ -230,7 +230,9 @@ LEFT JOIN LATERAL (
         'part_id', pa.part_id,
         'site_id', sp.site_id,
         'site_name', ps.name,
-        'source', pa.source)`,
+        'source', pa.source,
+        'geometry_quality', CASE WHEN pa.geom IS NULL THEN 'unlocated' ELSE 'cadastre' END,
+        'geometry_source', pa.source)`,
 		filters: []filter{
 			{"site_id", "sp.site_id", text},
 			{"part_id", "pa.part_id", text},
