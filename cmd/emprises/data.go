@@ -4,11 +4,11 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"time"
 
+	"github.com/emprises/emprises/internal/geojson"
 	"github.com/emprises/emprises/internal/site"
 	"github.com/emprises/emprises/internal/store"
 )
@@ -85,7 +85,10 @@ func runExport(ctx context.Context, e *env, args []string) error {
 		w = f
 	}
 	bw := bufio.NewWriterSize(w, 64<<10)
-	if err := writeFeatureCollection(ctx, bw, db.store, q); err != nil {
+	err = geojson.WriteFeatureCollection(bw, geojson.CRSName(q.SRID), func(yield func([]byte) error) error {
+		return db.store.EachPartFeature(ctx, q, yield)
+	})
+	if err != nil {
 		return err
 	}
 	if err := bw.Flush(); err != nil {
@@ -98,33 +101,6 @@ func runExport(ctx context.Context, e *env, args []string) error {
 		return os.Rename(f.Name(), *out)
 	}
 	return nil
-}
-
-// writeFeatureCollection streams the site parts as one FeatureCollection. Lambert-93 output
-// names its CRS (the pre-RFC 7946 "crs" member that GDAL and QGIS read); WGS84 output is
-// plain RFC 7946, which has no such member.
-func writeFeatureCollection(ctx context.Context, w io.Writer, s *store.Store, q store.FeatureQuery) error {
-	head := `{"type":"FeatureCollection",`
-	if q.SRID == site.SRIDLambert93 {
-		head += `"crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::2154"}},`
-	}
-	if _, err := io.WriteString(w, head+`"features":[`); err != nil {
-		return err
-	}
-	sep := ""
-	err := s.EachPartFeature(ctx, q, func(feature []byte) error {
-		if _, err := io.WriteString(w, sep); err != nil {
-			return err
-		}
-		sep = ",\n"
-		_, err := w.Write(feature)
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	_, err = io.WriteString(w, "]}\n")
-	return err
 }
 
 func parseCRSFlag(s string) (int, error) {

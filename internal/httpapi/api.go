@@ -1,6 +1,116 @@
 package httpapi
 
-import "github.com/go-chi/chi/v5"
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
 
-// mountAPI is a placeholder, filled in by the work on this area.
-func (s *Server) mountAPI(r chi.Router) {}
+	"github.com/go-chi/chi/v5"
+
+	"github.com/emprises/emprises/internal/site"
+)
+
+// mountAPI mounts the JSON API behind the map page, the calendar and dashboard, the
+// downloads for APUR and the OpenAPI document that describes every route.
+func (s *Server) mountAPI(r chi.Router) {
+	r.Get("/api/openapi.json", s.handleOpenAPI)
+	r.Get("/api/config", s.handleConfig)
+	r.Get("/api/sites/{id}", s.handleSite)
+	r.Get("/api/calendar", s.handleCalendar)
+	r.Get("/api/calendar.csv", s.handleCalendarCSV)
+	r.Get("/api/calendar.ics", s.handleCalendarICS)
+	r.Get("/api/dashboard", s.handleDashboard)
+	r.Get("/export/sites.geojson", s.handleExportSites)
+	r.Get("/export/parcels.geojson", s.handleExportParcels)
+	r.Get("/export/sites.csv", s.handleExportFriches)
+}
+
+// apiConfig is what the map page needs to know before it draws anything.
+type apiConfig struct {
+	TileURL         string `json:"tile_url"`
+	TileAttribution string `json:"tile_attribution"`
+	Today           string `json:"today"` // the service's today, the default of every ?date=
+}
+
+func (s *Server) handleConfig(w http.ResponseWriter, r *http.Request) {
+	if _, err := checkParams(r); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.respondJSON(w, r, apiConfig{
+		TileURL:         s.cfg.TileURL,
+		TileAttribution: s.cfg.TileAttribution,
+		Today:           serviceToday().Format(time.DateOnly),
+	})
+}
+
+// serviceToday is the current day where the service runs, as a UTC midnight like the
+// days the store works with.
+func serviceToday() time.Time {
+	y, m, d := time.Now().Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+// checkParams refuses a query with a parameter not in allowed, or one given twice: a
+// misspelt ?dat= silently ignored would show today's portfolio as if it were another day's.
+func checkParams(r *http.Request, allowed ...string) (url.Values, error) {
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return nil, &errParam{param: "query", err: site.Invalid("query", "malformed query string: %v", err)}
+	}
+	for name, values := range q {
+		if !slices.Contains(allowed, name) {
+			reason := "unknown parameter"
+			if len(allowed) > 0 {
+				reason += "; this endpoint takes " + strings.Join(allowed, ", ")
+			} else {
+				reason += "; this endpoint takes none"
+			}
+			return nil, &errParam{param: name, err: site.Invalid(name, "%s", reason)}
+		}
+		if len(values) > 1 {
+			return nil, &errParam{param: name, err: site.Invalid(name, "given %d times; give it once", len(values))}
+		}
+	}
+	return q, nil
+}
+
+// asOfParam reads ?date=YYYY-MM-DD, the day the portfolio is seen from; today by default.
+func asOfParam(q url.Values) (time.Time, error) {
+	v := q.Get("date")
+	if v == "" {
+		if q.Has("date") {
+			return time.Time{}, &errParam{param: "date", err: site.Invalid("date", "is empty; give a day YYYY-MM-DD or leave it out for today")}
+		}
+		return serviceToday(), nil
+	}
+	t, err := time.Parse(time.DateOnly, v)
+	if err != nil {
+		return time.Time{}, &errParam{param: "date", err: site.Invalid("date", "%q is not a day YYYY-MM-DD", v)}
+	}
+	if t.Year() < 1800 || t.Year() > 2200 {
+		return time.Time{}, &errParam{param: "date", err: site.Invalid("date", "year %d is out of range 1800–2200", t.Year())}
+	}
+	return t, nil
+}
+
+// respondJSON sends v as JSON with status 200.
+func (s *Server) respondJSON(w http.ResponseWriter, r *http.Request, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		// Only a programming error can get here: every value sent is a plain struct.
+		s.writeError(w, r, fmt.Errorf("encode JSON: %w", err))
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Write(append(body, '\n')) //nolint:errcheck // the client is gone if this fails
+}
+
+// attachment names the file a download is saved as.
+func attachment(w http.ResponseWriter, filename string) {
+	w.Header().Set("Content-Disposition", `attachment; filename="`+filename+`"`)
+}

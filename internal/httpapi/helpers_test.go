@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
@@ -57,4 +58,40 @@ func get(t *testing.T, srv *httptest.Server, path string, header ...string) (*ht
 		t.Fatalf("GET %s: reading body: %v", path, err)
 	}
 	return resp, body
+}
+
+// getJSON fetches path, wants a 200 JSON answer and decodes it into v.
+func getJSON(t *testing.T, srv *httptest.Server, path string, v any) {
+	t.Helper()
+	resp, body := get(t, srv, path)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: status %d; want 200: %s", path, resp.StatusCode, body)
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		t.Fatalf("GET %s: %v in %s", path, err, body)
+	}
+}
+
+// wantProblem checks that resp is an RFC 9457 problem with the given status and, when
+// param is not empty, naming that query parameter.
+func wantProblem(t *testing.T, path string, resp *http.Response, body []byte, status int, param string) {
+	t.Helper()
+	if resp.StatusCode != status {
+		t.Errorf("GET %s: status %d; want %d: %s", path, resp.StatusCode, status, body)
+		return
+	}
+	if ct := resp.Header.Get("Content-Type"); ct != "application/problem+json" {
+		t.Errorf("GET %s: Content-Type %q; want application/problem+json", path, ct)
+	}
+	var p Problem
+	if err := json.Unmarshal(body, &p); err != nil {
+		t.Errorf("GET %s: problem body %s: %v", path, body, err)
+		return
+	}
+	if p.Status != status || p.Title == "" || p.Type == "" || p.Detail == "" {
+		t.Errorf("GET %s: problem %+v; want status %d with type, title and detail", path, p, status)
+	}
+	if param != "" && p.Param != param {
+		t.Errorf("GET %s: problem names param %q; want %q (%s)", path, p.Param, param, p.Detail)
+	}
 }

@@ -1,0 +1,281 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"net/http"
+	"testing"
+	"time"
+)
+
+func TestConfig(t *testing.T) {
+	t.Parallel()
+	srv, _ := newTestServer(t)
+	var c map[string]any
+	getJSON(t, srv, "/api/config", &c)
+	for _, key := range []string{"tile_url", "tile_attribution", "today"} {
+		if _, ok := c[key]; !ok {
+			t.Errorf("GET /api/config: no %q in %v", key, c)
+		}
+	}
+	if c["today"] != serviceToday().Format(time.DateOnly) {
+		t.Errorf("GET /api/config: today = %v; want %s", c["today"], serviceToday().Format(time.DateOnly))
+	}
+}
+
+// contractKeys are the members the shared HTTP contract promises, by object.
+var contractKeys = map[string][]string{
+	"site": {"id", "name", "address", "department", "current_use", "occupant", "owner", "modality",
+		"modality_label", "modality_done", "counterparty", "notes", "sources", "as_of", "area_m2",
+		"area_ha", "parts", "parcels", "timeline", "calendar"},
+	"part": {"id", "label", "status", "status_label", "status_since", "area_m2", "declared_area_m2",
+		"geometry_quality", "geometry_source", "geometry", "status_history"},
+	"status_history": {"status", "status_label", "from", "until", "reason"},
+	"timeline": {"id", "part_id", "kind", "date", "date_label", "planned", "cancelled", "title",
+		"description", "source", "area_m2", "amount_eur"},
+	"calendar": {"id", "site_id", "site_name", "part_id", "part_label", "kind", "kind_label", "label",
+		"planned", "planned_label", "planned_start", "planned_end", "actual", "actual_label",
+		"actual_start", "overdue", "slips", "plans"},
+	"plan": {"date", "date_label", "decided_on", "reason", "source", "recorded_at"},
+	"dashboard": {"as_of", "totals", "by_status", "by_department", "ceded_to_date", "ceded_by_year",
+		"due_next_12_months", "overdue"},
+	"totals":        {"sites", "parts", "located_parts", "unlocated_parts", "area_m2", "area_ha"},
+	"by_status":     {"status", "label", "parts", "area_m2", "area_ha"},
+	"by_department": {"department", "parts", "area_m2", "area_ha"},
+	"ceded_to_date": {"parts", "area_m2", "area_ha"},
+	"ceded_by_year": {"year", "area_m2", "cumulative_m2"},
+}
+
+// wantKeys checks that the JSON object raw has every member the contract names for what.
+func wantKeys(t *testing.T, what string, raw json.RawMessage) {
+	t.Helper()
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatalf("%s: %v in %s", what, err, raw)
+	}
+	for _, k := range contractKeys[what] {
+		if _, ok := m[k]; !ok {
+			t.Errorf("%s: no %q member in %s", what, k, raw)
+		}
+	}
+}
+
+// members decodes a JSON object.
+func members(t *testing.T, raw json.RawMessage) map[string]json.RawMessage {
+	t.Helper()
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatalf("%v in %s", err, raw)
+	}
+	return m
+}
+
+// elements decodes a JSON array.
+func elements(t *testing.T, raw json.RawMessage) []json.RawMessage {
+	t.Helper()
+	var list []json.RawMessage
+	if err := json.Unmarshal(raw, &list); err != nil {
+		t.Fatalf("%v in %s", err, raw)
+	}
+	return list
+}
+
+// siteJSON is the part of /api/sites/{id} the tests look into.
+type siteJSON struct {
+	AsOf   string  `json:"as_of"`
+	AreaM2 float64 `json:"area_m2"`
+	AreaHa float64 `json:"area_ha"`
+	Parts  []struct {
+		ID            string          `json:"id"`
+		Status        string          `json:"status"`
+		AreaM2        *float64        `json:"area_m2"`
+		Geometry      json.RawMessage `json:"geometry"`
+		StatusHistory []struct {
+			Status string  `json:"status"`
+			From   string  `json:"from"`
+			Until  *string `json:"until"`
+		} `json:"status_history"`
+	} `json:"parts"`
+	Timeline []struct {
+		Date    string `json:"date"`
+		Planned bool   `json:"planned"`
+	} `json:"timeline"`
+	Calendar []json.RawMessage `json:"calendar"`
+}
+
+func TestSite(t *testing.T) {
+	t.Parallel()
+	srv, _ := newTestServer(t)
+	const path = "/api/sites/triangle-cours-sud"
+
+	resp, body := get(t, srv, path)
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "application/json" {
+		t.Fatalf("GET %s: %d %s: %s", path, resp.StatusCode, resp.Header.Get("Content-Type"), body)
+	}
+	wantKeys(t, "site", body)
+	doc := members(t, body)
+	for _, p := range elements(t, doc["parts"]) {
+		wantKeys(t, "part", p)
+		for _, h := range elements(t, members(t, p)["status_history"]) {
+			wantKeys(t, "status_history", h)
+		}
+	}
+	for _, e := range elements(t, doc["timeline"]) {
+		wantKeys(t, "timeline", e)
+	}
+	for _, c := range elements(t, doc["calendar"]) {
+		wantKeys(t, "calendar", c)
+		for _, p := range elements(t, members(t, c)["plans"]) {
+			wantKeys(t, "plan", p)
+		}
+	}
+
+	var now, then siteJSON
+	getJSON(t, srv, path, &now)
+	getJSON(t, srv, path+"?date=2014-01-01", &then)
+	if now.AsOf != serviceToday().Format(time.DateOnly) || then.AsOf != "2014-01-01" {
+		t.Errorf("as_of = %q and %q; want today and 2014-01-01", now.AsOf, then.AsOf)
+	}
+	if len(now.Parts) == 0 || len(then.Parts) != len(now.Parts) {
+		t.Fatalf("%d parts today, %d as of 2014-01-01; want the same, at least one", len(now.Parts), len(then.Parts))
+	}
+	if now.Parts[0].Status != "ceded" || then.Parts[0].Status != "in_use" {
+		t.Errorf("status today %q, as of 2014-01-01 %q; want ceded, in_use", now.Parts[0].Status, then.Parts[0].Status)
+	}
+	if h := now.Parts[0].StatusHistory; len(h) < 2 || h[len(h)-1].Until != nil || h[0].Until == nil {
+		t.Errorf("status history %+v; want every period closed but the last", h)
+	}
+	if now.Parts[0].Geometry == nil || now.Parts[0].AreaM2 == nil || now.AreaM2 <= 0 || now.AreaHa <= 0 {
+		t.Errorf("site area %v m² (%v ha), first part geometry %s; want a located part with an area", now.AreaM2, now.AreaHa, now.Parts[0].Geometry)
+	}
+	if len(now.Calendar) == 0 {
+		t.Errorf("no calendar item; want the disposal of the Triangle")
+	}
+
+	// Timelines are ordered by date, planned and actual together.
+	var usine siteJSON
+	getJSON(t, srv, "/api/sites/usine-des-eaux", &usine)
+	for i := 1; i < len(usine.Timeline); i++ {
+		if usine.Timeline[i].Date[:4] < usine.Timeline[i-1].Date[:4] {
+			t.Errorf("timeline out of order: %s after %s", usine.Timeline[i].Date, usine.Timeline[i-1].Date)
+		}
+	}
+}
+
+func TestDashboard(t *testing.T) {
+	t.Parallel()
+	srv, _ := newTestServer(t)
+	type area struct {
+		Status string  `json:"status"`
+		Parts  int     `json:"parts"`
+		AreaM2 float64 `json:"area_m2"`
+		AreaHa float64 `json:"area_ha"`
+	}
+	type dashboard struct {
+		AsOf   string `json:"as_of"`
+		Totals struct {
+			Parts  int     `json:"parts"`
+			AreaM2 float64 `json:"area_m2"`
+		} `json:"totals"`
+		ByStatus    []area            `json:"by_status"`
+		CededToDate area              `json:"ceded_to_date"`
+		CededByYear []json.RawMessage `json:"ceded_by_year"`
+		Overdue     []struct {
+			Overdue bool `json:"overdue"`
+		} `json:"overdue"`
+	}
+	var then, now dashboard
+	getJSON(t, srv, "/api/dashboard?date=2014-01-01", &then)
+	getJSON(t, srv, "/api/dashboard", &now)
+
+	_, body := get(t, srv, "/api/dashboard")
+	wantKeys(t, "dashboard", body)
+	doc := members(t, body)
+	wantKeys(t, "totals", doc["totals"])
+	wantKeys(t, "ceded_to_date", doc["ceded_to_date"])
+	for _, name := range []string{"by_status", "by_department", "ceded_by_year"} {
+		list := elements(t, doc[name])
+		if len(list) == 0 {
+			t.Errorf("dashboard: %s is empty", name)
+		}
+		for _, item := range list {
+			wantKeys(t, name, item)
+		}
+	}
+	for _, name := range []string{"due_next_12_months", "overdue"} {
+		for _, item := range elements(t, doc[name]) {
+			wantKeys(t, "calendar", item)
+		}
+	}
+
+	journey := []string{"in_use", "under_study", "release_planned", "released", "disposal_in_progress", "ceded"}
+	for _, d := range []dashboard{then, now} {
+		if len(d.ByStatus) != len(journey) {
+			t.Fatalf("as of %s: by_status has %d statuses; want %d", d.AsOf, len(d.ByStatus), len(journey))
+		}
+		for i, a := range d.ByStatus {
+			if a.Status != journey[i] {
+				t.Errorf("as of %s: by_status[%d] = %s; want %s", d.AsOf, i, a.Status, journey[i])
+			}
+		}
+	}
+	if then.CededToDate.AreaM2 != 0 || then.CededToDate.Parts != 0 {
+		t.Errorf("as of 2014-01-01: ceded %+v; want nothing", then.CededToDate)
+	}
+	if now.CededToDate.AreaM2 <= 0 || now.CededToDate.AreaHa <= 0 || len(now.CededByYear) == 0 {
+		t.Errorf("today: ceded %+v by year %s; want some", now.CededToDate, now.CededByYear)
+	}
+	if then.ByStatus[0].Parts <= now.ByStatus[0].Parts {
+		t.Errorf("parts in use: %d as of 2014-01-01, %d today; want more then", then.ByStatus[0].Parts, now.ByStatus[0].Parts)
+	}
+	if len(now.Overdue) == 0 {
+		t.Errorf("today: nothing overdue; want the CPCU decisions due by end 2021 and 2022")
+	}
+	for _, c := range now.Overdue {
+		if !c.Overdue {
+			t.Errorf("an item listed overdue is not flagged overdue")
+		}
+	}
+}
+
+func TestBadParameters(t *testing.T) {
+	t.Parallel()
+	srv, _ := newTestServer(t)
+	tests := []struct {
+		path   string
+		status int
+		param  string
+	}{
+		{"/api/sites/no-such-site", http.StatusNotFound, ""},
+		{"/api/sites/NOT%20A%20SLUG", http.StatusNotFound, ""},
+		{"/api/sites/usine-des-eaux?date=abc", http.StatusBadRequest, "date"},
+		{"/api/sites/usine-des-eaux?date=2021-13-01", http.StatusBadRequest, "date"},
+		{"/api/sites/usine-des-eaux?date=2021-02-30", http.StatusBadRequest, "date"},
+		{"/api/sites/usine-des-eaux?date=0001-01-01", http.StatusBadRequest, "date"},
+		{"/api/sites/usine-des-eaux?date=", http.StatusBadRequest, "date"},
+		{"/api/sites/usine-des-eaux?date=2021-01-01&date=2022-01-01", http.StatusBadRequest, "date"},
+		{"/api/sites/usine-des-eaux?dat=2021-01-01", http.StatusBadRequest, "dat"},
+		{"/api/calendar?date=yesterday", http.StatusBadRequest, "date"},
+		{"/api/calendar?limit=10", http.StatusBadRequest, "limit"},
+		{"/api/calendar.csv?date=2021", http.StatusBadRequest, "date"},
+		{"/api/calendar.ics?date=abc", http.StatusBadRequest, "date"},
+		{"/api/dashboard?date=26/11/2026", http.StatusBadRequest, "date"},
+		{"/api/config?x=1", http.StatusBadRequest, "x"},
+		{"/export/sites.geojson?crs=EPSG:3857", http.StatusBadRequest, "crs"},
+		{"/export/sites.geojson?crs=", http.StatusOK, ""},
+		{"/export/sites.geojson?date=abc", http.StatusBadRequest, "date"},
+		{"/export/parcels.geojson?crs=4326x", http.StatusBadRequest, "crs"},
+		{"/export/parcels.geojson?date=2021-01-01", http.StatusBadRequest, "date"},
+		{"/export/sites.csv?crs=EPSG:2154", http.StatusBadRequest, "crs"},
+		{"/api/no-such-thing", http.StatusNotFound, ""},
+	}
+	for _, tt := range tests {
+		resp, body := get(t, srv, tt.path)
+		if tt.status == http.StatusOK {
+			if resp.StatusCode != http.StatusOK {
+				t.Errorf("GET %s: status %d; want 200: %s", tt.path, resp.StatusCode, body)
+			}
+			continue
+		}
+		wantProblem(t, tt.path, resp, body, tt.status, tt.param)
+	}
+}

@@ -1,0 +1,375 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	ics "github.com/arran4/golang-ical"
+
+	"github.com/emprises/emprises/internal/store"
+)
+
+// calendarJSON is the part of /api/calendar the tests look into.
+type calendarJSON struct {
+	AsOf  string `json:"as_of"`
+	Items []struct {
+		ID           int64   `json:"id"`
+		SiteID       string  `json:"site_id"`
+		SiteName     string  `json:"site_name"`
+		PartLabel    *string `json:"part_label"`
+		Kind         string  `json:"kind"`
+		KindLabel    string  `json:"kind_label"`
+		Label        string  `json:"label"`
+		Planned      *string `json:"planned"`
+		PlannedLabel *string `json:"planned_label"`
+		PlannedStart *string `json:"planned_start"`
+		PlannedEnd   *string `json:"planned_end"`
+		Actual       *string `json:"actual"`
+		Overdue      bool    `json:"overdue"`
+		Slips        int     `json:"slips"`
+		Plans        []struct {
+			Date string `json:"date"`
+		} `json:"plans"`
+	} `json:"items"`
+}
+
+const cpcuDecision = "Décision sur le mode de gestion du chauffage urbain" // planned "2021-Q4"
+
+func TestCalendarOverdue(t *testing.T) {
+	t.Parallel()
+	srv, _ := newTestServer(t)
+	tests := []struct {
+		date        string
+		wantOverdue bool
+	}{
+		{"2021-12-31", false}, // "d'ici fin 2021" is still on time on its last day
+		{"2022-01-01", true},
+		{"", true}, // today
+	}
+	for _, tt := range tests {
+		path := "/api/calendar"
+		if tt.date != "" {
+			path += "?date=" + tt.date
+		}
+		var cal calendarJSON
+		getJSON(t, srv, path, &cal)
+		found := false
+		for _, c := range cal.Items {
+			if c.Label != cpcuDecision {
+				continue
+			}
+			found = true
+			if c.Overdue != tt.wantOverdue {
+				t.Errorf("as of %q: %q overdue = %v; want %v", tt.date, c.Label, c.Overdue, tt.wantOverdue)
+			}
+			if *c.Planned != "2021-Q4" || *c.PlannedStart != "2021-10-01" || *c.PlannedEnd != "2021-12-31" || *c.PlannedLabel != "T4 2021" {
+				t.Errorf("planned %v %v–%v %v; want 2021-Q4 2021-10-01–2021-12-31 T4 2021", *c.Planned, *c.PlannedStart, *c.PlannedEnd, *c.PlannedLabel)
+			}
+		}
+		if !found {
+			t.Errorf("as of %q: no %q in the calendar", tt.date, cpcuDecision)
+		}
+	}
+	// The calendar is grouped by site, each site's items in planned order.
+	var cal calendarJSON
+	getJSON(t, srv, "/api/calendar", &cal)
+	done := map[string]bool{}
+	for i, c := range cal.Items {
+		if i > 0 && cal.Items[i-1].SiteID != c.SiteID {
+			done[cal.Items[i-1].SiteID] = true
+		}
+		if done[c.SiteID] {
+			t.Errorf("items of %s are not together", c.SiteID)
+		}
+		if i > 0 && cal.Items[i-1].SiteID == c.SiteID && cal.Items[i-1].PlannedStart != nil && c.PlannedStart != nil &&
+			*c.PlannedStart < *cal.Items[i-1].PlannedStart {
+			t.Errorf("%s: planned %s listed after %s", c.SiteID, *c.PlannedStart, *cal.Items[i-1].PlannedStart)
+		}
+	}
+}
+
+// slipPlan records a new planned date for the CPCU release: the portfolio's first slip.
+func slipPlan(t *testing.T, st *store.Store) {
+	t.Helper()
+	_, err := st.Pool().Exec(context.Background(), `
+		INSERT INTO milestone_plans (milestone_id, planned_date, planned_precision, decided_on, reason, source)
+		SELECT id, '2027-01-01', 'year', '2025-11-20', 'nouveau délégataire à partir de 2027', 'test'
+		FROM milestones WHERE site_id = 'cpcu-ivry' AND kind = 'release'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestCalendarSlips(t *testing.T) {
+	t.Parallel()
+	srv, st := newTestServer(t)
+	slipPlan(t, st)
+	release := func(date string) (slips int, planned string, plans int) {
+		var cal calendarJSON
+		getJSON(t, srv, "/api/calendar?date="+date, &cal)
+		for _, c := range cal.Items {
+			if c.SiteID == "cpcu-ivry" && c.Kind == "release" {
+				return c.Slips, *c.Planned, len(c.Plans)
+			}
+		}
+		t.Fatalf("as of %s: no release of cpcu-ivry", date)
+		return
+	}
+	if slips, planned, plans := release("2025-06-01"); slips != 0 || planned != "2025" || plans != 1 {
+		t.Errorf("as of 2025-06-01: %d slips, planned %s, %d plans; want 0, 2025, 1 (the slip was decided later)", slips, planned, plans)
+	}
+	if slips, planned, plans := release("2026-01-01"); slips != 1 || planned != "2027" || plans != 2 {
+		t.Errorf("as of 2026-01-01: %d slips, planned %s, %d plans; want 1, 2027, 2", slips, planned, plans)
+	}
+}
+
+func TestCalendarCSV(t *testing.T) {
+	t.Parallel()
+	srv, _ := newTestServer(t)
+	var cal calendarJSON
+	getJSON(t, srv, "/api/calendar?date=2024-06-30", &cal)
+	resp, body := get(t, srv, "/api/calendar.csv?date=2024-06-30")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /api/calendar.csv: %d %s", resp.StatusCode, body)
+	}
+	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/csv; charset=utf-8") {
+		t.Errorf("Content-Type %q; want text/csv; charset=utf-8", ct)
+	}
+	if cd := resp.Header.Get("Content-Disposition"); !strings.Contains(cd, `filename="emprises-calendrier-2024-06-30.csv"`) {
+		t.Errorf("Content-Disposition %q; want the file named with its date", cd)
+	}
+	rest, ok := bytes.CutPrefix(body, []byte("\uFEFF"))
+	if !ok {
+		t.Fatalf("calendar.csv does not start with a UTF-8 byte-order mark: %q", body[:min(len(body), 10)])
+	}
+	if !utf8.Valid(rest) {
+		t.Errorf("calendar.csv is not valid UTF-8")
+	}
+	if n, crlf := bytes.Count(rest, []byte("\n")), bytes.Count(rest, []byte("\r\n")); n != crlf || n != len(cal.Items)+1 {
+		t.Errorf("calendar.csv has %d line feeds, %d CRLF; want %d CRLF line ends", n, crlf, len(cal.Items)+1)
+	}
+	r := csv.NewReader(bytes.NewReader(rest))
+	r.Comma = ';'
+	records, err := r.ReadAll()
+	if err != nil {
+		t.Fatalf("calendar.csv does not read back: %v", err)
+	}
+	if !slices.Equal(records[0], calendarCSVHeader) {
+		t.Errorf("header %q; want %q", records[0], calendarCSVHeader)
+	}
+	if len(records)-1 != len(cal.Items) {
+		t.Fatalf("%d rows; want one per calendar item, %d", len(records)-1, len(cal.Items))
+	}
+	col := func(name string) int { return slices.Index(calendarCSVHeader, name) }
+	sawDecimalComma := false
+	for i, c := range cal.Items {
+		row := records[i+1]
+		planned := ""
+		if c.PlannedLabel != nil {
+			planned = *c.PlannedLabel
+		}
+		want := map[string]string{
+			"Site":                 c.SiteName,
+			"Type":                 c.KindLabel,
+			"Libellé":              c.Label,
+			"Date prévue":          planned,
+			"En retard":            map[bool]string{true: "oui", false: "non"}[c.Overdue],
+			"Nombre de reports":    strconv.Itoa(c.Slips),
+			"Identifiant du site":  c.SiteID,
+			"Identifiant du jalon": strconv.FormatInt(c.ID, 10),
+		}
+		if c.PlannedEnd != nil {
+			end, _ := time.Parse(time.DateOnly, *c.PlannedEnd)
+			want["Fin de la période prévue"] = end.Format("02/01/2006")
+		}
+		for name, v := range want {
+			if got := row[col(name)]; got != v {
+				t.Errorf("row %d (%s), %s = %q; want %q", i+1, c.SiteID, name, got, v)
+			}
+		}
+		if area := row[col("Surface de la partie (ha)")]; area != "" {
+			if !strings.Contains(area, ",") || strings.Contains(area, ".") {
+				t.Errorf("row %d: area %q; want a decimal comma", i+1, area)
+			}
+			sawDecimalComma = true
+		}
+	}
+	if !sawDecimalComma {
+		t.Errorf("no row has an area with a decimal comma")
+	}
+}
+
+func TestCalendarICS(t *testing.T) {
+	t.Parallel()
+	srv, st := newTestServer(t)
+	// A label with every character TEXT escapes, and long enough to be folded.
+	_, err := st.Pool().Exec(context.Background(), `
+		INSERT INTO milestones (site_id, kind, label) VALUES ('cpcu-ivry', 'deadline', $1)`,
+		"Point d'étape; comité \\ « technique », puis\nréunion du COPIL — échéance très longue à plier")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = st.Pool().Exec(context.Background(), `
+		INSERT INTO milestone_plans (milestone_id, planned_date, planned_precision)
+		SELECT id, '2026-07-01', 'quarter' FROM milestones WHERE label LIKE 'Point d''étape%'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	fetch := func() (*ics.Calendar, []byte) {
+		resp, body := get(t, srv, "/api/calendar.ics")
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET /api/calendar.ics: %d %s", resp.StatusCode, body)
+		}
+		if ct := resp.Header.Get("Content-Type"); ct != "text/calendar; charset=utf-8" {
+			t.Errorf("Content-Type %q; want text/calendar; charset=utf-8", ct)
+		}
+		wantContentLines(t, body)
+		cal, err := ics.ParseCalendar(bytes.NewReader(body))
+		if err != nil {
+			t.Fatalf("calendar.ics does not parse: %v", err)
+		}
+		return cal, body
+	}
+	cal, _ := fetch()
+	var items calendarJSON
+	getJSON(t, srv, "/api/calendar", &items)
+
+	want := map[string]bool{} // UID → planned
+	for _, c := range items.Items {
+		if c.Planned != nil {
+			want[fmt.Sprintf("milestone-%d-planned@emprises", c.ID)] = true
+		}
+		if c.Actual != nil {
+			want[fmt.Sprintf("milestone-%d-actual@emprises", c.ID)] = false
+		}
+	}
+	events := cal.Events()
+	if len(events) != len(want) {
+		t.Errorf("calendar.ics has %d events; want %d, one per planned or actual date", len(events), len(want))
+	}
+	seen := map[string]bool{}
+	for _, e := range events {
+		uid := e.Id()
+		if _, ok := want[uid]; !ok || seen[uid] {
+			t.Errorf("event UID %q is unexpected or repeated", uid)
+		}
+		seen[uid] = true
+		for _, p := range []ics.ComponentProperty{ics.ComponentPropertyUniqueId, ics.ComponentPropertyDtstamp,
+			ics.ComponentPropertyDtStart, ics.ComponentPropertyDtEnd, ics.ComponentPropertySummary, ics.ComponentPropertySequence} {
+			if len(e.GetProperties(p)) != 1 {
+				t.Errorf("event %s has %d %s; want 1", uid, len(e.GetProperties(p)), p)
+			}
+		}
+		start := e.GetProperty(ics.ComponentPropertyDtStart)
+		if v := start.ICalParameters["VALUE"]; len(v) != 1 || v[0] != "DATE" {
+			t.Errorf("event %s: DTSTART parameters %v; want VALUE=DATE", uid, start.ICalParameters)
+		}
+		from, err1 := e.GetAllDayStartAt()
+		to, err2 := e.GetAllDayEndAt()
+		if err1 != nil || err2 != nil || !to.After(from) {
+			t.Errorf("event %s: all-day %v–%v (%v, %v); want an end after the start", uid, from, to, err1, err2)
+		}
+		if _, err := e.GetDtStampTime(); err != nil {
+			t.Errorf("event %s: DTSTAMP: %v", uid, err)
+		}
+	}
+
+	var tricky *ics.VEvent
+	for _, e := range events {
+		if strings.Contains(ics.FromText(e.GetProperty(ics.ComponentPropertySummary).Value), "Point d'étape") {
+			tricky = e
+		}
+	}
+	if tricky == nil {
+		t.Fatal("no event for the milestone with special characters")
+	}
+	wantSummary := "Échéance : Point d'étape; comité \\ « technique », puis\nréunion du COPIL — échéance très longue à plier (prévue) – "
+	if got := ics.FromText(tricky.GetProperty(ics.ComponentPropertySummary).Value); !strings.HasPrefix(got, wantSummary) {
+		t.Errorf("SUMMARY unescaped = %q; want it to start with %q", got, wantSummary)
+	}
+	if from, _ := tricky.GetAllDayStartAt(); from.Format(time.DateOnly) != "2026-07-01" {
+		t.Errorf("DTSTART %v; want 2026-07-01", from)
+	}
+	if to, _ := tricky.GetAllDayEndAt(); to.Format(time.DateOnly) != "2026-10-01" {
+		t.Errorf("DTEND %v; want 2026-10-01, the day after the quarter", to)
+	}
+
+	// A slip moves the event: same UID, later date, higher SEQUENCE.
+	uid, seq, start := releaseEvent(t, cal)
+	slipPlan(t, st)
+	after, _ := fetch()
+	uid2, seq2, start2 := releaseEvent(t, after)
+	if uid2 != uid || seq2 != seq+1 || start2 == start {
+		t.Errorf("after a slip: UID %s SEQUENCE %d DTSTART %s; want UID %s SEQUENCE %d and a new DTSTART (was %s)",
+			uid2, seq2, start2, uid, seq+1, start)
+	}
+	if len(after.Events()) != len(events) {
+		t.Errorf("after a slip: %d events; want %d, the same", len(after.Events()), len(events))
+	}
+}
+
+// releaseEvent finds the planned CPCU release in cal.
+func releaseEvent(t *testing.T, cal *ics.Calendar) (uid string, sequence int, start string) {
+	t.Helper()
+	for _, e := range cal.Events() {
+		if strings.Contains(ics.FromText(e.GetProperty(ics.ComponentPropertySummary).Value), "Libération pour le parc de la Confluence (prévue)") {
+			seq, err := strconv.Atoi(e.GetProperty(ics.ComponentPropertySequence).Value)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return e.Id(), seq, e.GetProperty(ics.ComponentPropertyDtStart).Value
+		}
+	}
+	t.Fatal("no planned release of the CPCU plant in calendar.ics")
+	return
+}
+
+// wantContentLines checks RFC 5545 §3.1: CRLF line ends only, lines of at most 75
+// octets, folded without splitting a UTF-8 character.
+func wantContentLines(t *testing.T, body []byte) {
+	t.Helper()
+	if !bytes.HasSuffix(body, []byte("\r\n")) {
+		t.Errorf("calendar.ics does not end with CRLF")
+	}
+	for i, line := range bytes.Split(bytes.TrimSuffix(body, []byte("\r\n")), []byte("\r\n")) {
+		if bytes.ContainsAny(line, "\r\n") {
+			t.Errorf("line %d has a bare CR or LF: %q", i+1, line)
+		}
+		if len(line) > 75 {
+			t.Errorf("line %d is %d octets long; want at most 75: %q", i+1, len(line), line)
+		}
+		if !utf8.Valid(line) {
+			t.Errorf("line %d splits a UTF-8 character: %q", i+1, line)
+		}
+	}
+}
+
+func TestICSFolding(t *testing.T) {
+	for _, value := range []string{
+		"",
+		strings.Repeat("a", 66),
+		strings.Repeat("a", 67),
+		strings.Repeat("a", 300),
+		strings.Repeat("é", 100),
+		strings.Repeat("a€", 80),
+	} {
+		var buf bytes.Buffer
+		ic := &icsWriter{w: &buf}
+		ic.prop("SUMMARY", value)
+		wantContentLines(t, buf.Bytes())
+		unfolded := strings.ReplaceAll(buf.String(), "\r\n ", "")
+		if unfolded != "SUMMARY:"+value+"\r\n" {
+			t.Errorf("prop(SUMMARY, %q) unfolds to %q", value, unfolded)
+		}
+	}
+}
