@@ -1,6 +1,434 @@
 package httpapi
 
-import "github.com/go-chi/chi/v5"
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
 
-// mountAuth is a placeholder, filled in by the work on this area.
-func (s *Server) mountAuth(r chi.Router) {}
+	"github.com/go-chi/chi/v5"
+
+	"github.com/emprises/emprises/internal/auth"
+	"github.com/emprises/emprises/internal/site"
+	"github.com/emprises/emprises/internal/store"
+)
+
+// Sign-in settings.
+const (
+	sessionCookie   = "emprises_session"
+	csrfHeader      = "X-CSRF-Token"
+	sessionLifetime = 12 * time.Hour // a working day; then sign in again
+)
+
+// signInThrottle allows 5 failed sign-ins per account name and per client address in 15
+// minutes.
+var signInThrottle = store.Throttle{Limit: 5, Window: 15 * time.Minute}
+
+// passwordChecks bounds the Argon2id computations running at once in this process (19 MiB
+// each), so that a burst of sign-ins cannot exhaust memory. It is process-wide on purpose:
+// the memory it protects is the process's.
+var passwordChecks = make(chan struct{}, 4)
+
+// mountAuth mounts sign-in and every editing route. They all run behind authenticate, which
+// resolves the caller and enforces CSRF; routes.go may also put authenticate in front of
+// every route (it is idempotent), which private mode needs.
+func (s *Server) mountAuth(r chi.Router) {
+	r.Group(func(r chi.Router) {
+		r.Use(s.authenticate)
+		r.Get("/api/session", s.handleWhoAmI)
+		r.Post("/api/session", s.handleSignIn)
+		r.Delete("/api/session", s.handleSignOut)
+		s.mountEdits(r)
+	})
+}
+
+// principal is who is calling.
+type principal struct {
+	user         store.User
+	viaCookie    bool   // a browser session: unsafe methods need the CSRF token
+	csrfToken    string // the session's
+	expires      time.Time
+	sessionToken string
+}
+
+type authKey struct{}
+
+// authResult is what authenticate found, kept in the request's context.
+type authResult struct {
+	p   *principal // nil: anonymous
+	err error      // a credential was sent and is wrong
+}
+
+// resolve finds who sent r: a Bearer token first (scripts), then the session cookie.
+// Anonymous is not an error; a wrong Bearer token is (the client meant to authenticate),
+// and so is a stale cookie on a request that needs a user (see requireRole).
+func (s *Server) resolve(r *http.Request) authResult {
+	if res, ok := r.Context().Value(authKey{}).(authResult); ok {
+		return res
+	}
+	if h := r.Header.Get("Authorization"); h != "" {
+		scheme, token, _ := strings.Cut(h, " ")
+		if !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
+			return authResult{err: errBadCredentials("the Authorization header must be \"Bearer TOKEN\"")}
+		}
+		u, err := s.store.UserByToken(r.Context(), strings.TrimSpace(token))
+		if errors.Is(err, site.ErrUnauthenticated) {
+			return authResult{err: errBadCredentials("the API token is unknown, revoked, or its account is disabled")}
+		}
+		if err != nil {
+			return authResult{err: err}
+		}
+		return authResult{p: &principal{user: u}}
+	}
+	c, err := r.Cookie(sessionCookie)
+	if err != nil || c.Value == "" {
+		return authResult{}
+	}
+	ss, err := s.store.FindSession(r.Context(), c.Value)
+	if errors.Is(err, site.ErrUnauthenticated) {
+		return authResult{} // expired or signed out: anonymous, the page offers to sign in
+	}
+	if err != nil {
+		return authResult{err: err}
+	}
+	return authResult{p: &principal{user: ss.User, viaCookie: true, csrfToken: ss.CSRFToken,
+		expires: ss.ExpiresAt, sessionToken: c.Value}}
+}
+
+// errBadCredentials is a credential that was sent and refused: 401.
+func errBadCredentials(msg string) error { return &credentialError{msg} }
+
+type credentialError struct{ msg string }
+
+func (e *credentialError) Error() string { return e.msg }
+func (e *credentialError) Unwrap() error { return site.ErrUnauthenticated }
+
+// authenticate resolves the caller once per request and enforces, before any handler runs:
+// a wrong Bearer token is 401; a state-changing request made with the session cookie
+// must carry the session's CSRF token in X-CSRF-Token (403 otherwise); and in private mode
+// only /healthz, sign-in and the page's shell are served to nobody.
+func (s *Server) authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, done := r.Context().Value(authKey{}).(authResult); done {
+			next.ServeHTTP(w, r)
+			return
+		}
+		res := s.resolve(r)
+		r = r.WithContext(context.WithValue(r.Context(), authKey{}, res))
+		if res.err != nil {
+			s.writeAuthError(w, r, res.err)
+			return
+		}
+		if res.p != nil && res.p.viaCookie && unsafeMethod(r.Method) && !isSignIn(r) {
+			if err := checkCSRF(r, res.p); err != nil {
+				s.writeAuthError(w, r, err)
+				return
+			}
+		}
+		if s.cfg.Private && res.p == nil && !publicWhenPrivate(r) {
+			s.writeAuthError(w, r, site.ErrUnauthenticated)
+			return
+		}
+		// Answers depend on who asks: shared caches must not serve one user's to another.
+		w.Header().Add("Vary", "Cookie, Authorization")
+		next.ServeHTTP(w, r)
+	})
+}
+
+func unsafeMethod(m string) bool {
+	return m != http.MethodGet && m != http.MethodHead && m != http.MethodOptions
+}
+
+func isSignIn(r *http.Request) bool {
+	return r.Method == http.MethodPost && r.URL.Path == "/api/session"
+}
+
+// publicWhenPrivate lists what private mode still serves to nobody: the health check, the
+// sign-in routes, and the page's shell and static files (no data in them), so that the
+// page can show its sign-in form.
+func publicWhenPrivate(r *http.Request) bool {
+	p := r.URL.Path
+	switch {
+	case p == "/healthz", p == "/api/session":
+		return true
+	case r.Method != http.MethodGet && r.Method != http.MethodHead:
+		return false
+	case p == "/" && prefersHTML(r), strings.HasPrefix(p, "/static/"):
+		return true
+	}
+	return false
+}
+
+// prefersHTML reports whether r comes from a browser asking for a page.
+func prefersHTML(r *http.Request) bool {
+	return strings.Contains(r.Header.Get("Accept"), "text/html") && r.URL.Query().Get("f") == ""
+}
+
+var errCSRF = errors.New("this request needs the X-CSRF-Token header given at sign-in (GET /api/session)")
+
+func checkCSRF(r *http.Request, p *principal) error {
+	got := r.Header.Get(csrfHeader)
+	if got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(p.csrfToken)) != 1 {
+		return errCSRF
+	}
+	return nil
+}
+
+// writeAuthError answers a refusal of the caller: 401 with a WWW-Authenticate challenge,
+// 403 for a CSRF failure or a role too low.
+func (s *Server) writeAuthError(w http.ResponseWriter, r *http.Request, err error) {
+	switch {
+	case errors.Is(err, errCSRF):
+		writeProblem(w, Problem{Status: http.StatusForbidden, Detail: err.Error(), Field: csrfHeader})
+	case errors.Is(err, site.ErrUnauthenticated):
+		w.Header().Set("WWW-Authenticate", `Bearer realm="emprises"`)
+		detail := "sign in (POST /api/session) or send Authorization: Bearer TOKEN"
+		var ce *credentialError
+		if errors.As(err, &ce) {
+			detail = ce.msg
+		}
+		writeProblem(w, Problem{Status: http.StatusUnauthorized, Detail: detail})
+	default:
+		s.writeError(w, r, err)
+	}
+}
+
+// viewer returns the signed-in user behind r, or nil for an anonymous reader. Read
+// handlers use it to decide whether confidential fields (events' amount_eur, sites' notes,
+// the history) may be shown. A wrong credential reads as anonymous here; authenticate
+// refuses it before any handler it guards.
+func (s *Server) viewer(r *http.Request) *store.User {
+	res := s.resolve(r)
+	if res.p == nil {
+		if res.err != nil && !errors.Is(res.err, site.ErrUnauthenticated) {
+			s.logger.Warn("resolving the caller failed", "path", r.URL.Path, "err", res.err)
+		}
+		return nil
+	}
+	return &res.p.user
+}
+
+// requireRole returns the caller if it may act as role: 401 when nobody (or a stale
+// session) is calling, 403 when the role is too low. It also checks CSRF, so that a
+// handler is safe even if mounted without authenticate.
+func (s *Server) requireRole(r *http.Request, role auth.Role) (*principal, error) {
+	res := s.resolve(r)
+	if res.err != nil {
+		return nil, res.err
+	}
+	if res.p == nil {
+		return nil, site.ErrUnauthenticated
+	}
+	if res.p.viaCookie && unsafeMethod(r.Method) {
+		if err := checkCSRF(r, res.p); err != nil {
+			return nil, err
+		}
+	}
+	if !res.p.user.Role.Allows(role) {
+		return nil, &roleError{have: res.p.user.Role, need: role}
+	}
+	return res.p, nil
+}
+
+type roleError struct{ have, need auth.Role }
+
+func (e *roleError) Error() string {
+	return "this needs the " + string(e.need) + " role; the account is " + string(e.have)
+}
+func (e *roleError) Unwrap() error { return site.ErrForbidden }
+
+// sessionInfo is what GET and POST /api/session answer.
+type sessionInfo struct {
+	SignedIn  bool       `json:"signed_in"`
+	User      string     `json:"user,omitempty"`
+	Role      auth.Role  `json:"role,omitempty"`
+	Auth      string     `json:"auth,omitempty"`       // "session" or "token"
+	CSRFToken string     `json:"csrf_token,omitempty"` // for the X-CSRF-Token header
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+	Private   bool       `json:"private"` // the whole service needs a sign-in
+}
+
+func (s *Server) sessionInfo(p *principal) sessionInfo {
+	info := sessionInfo{Private: s.cfg.Private}
+	if p == nil {
+		return info
+	}
+	info.SignedIn, info.User, info.Role, info.Auth = true, p.user.Name, p.user.Role, "token"
+	if p.viaCookie {
+		info.Auth, info.CSRFToken = "session", p.csrfToken
+		info.ExpiresAt = &p.expires
+	}
+	return info
+}
+
+// handleWhoAmI answers GET /api/session: who is signed in, with the CSRF token to send
+// back, or signed_in false.
+func (s *Server) handleWhoAmI(w http.ResponseWriter, r *http.Request) {
+	res := s.resolve(r)
+	if res.err != nil {
+		s.writeAuthError(w, r, res.err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeEditJSON(w, http.StatusOK, s.sessionInfo(res.p))
+}
+
+// signInRequest is the body of POST /api/session.
+type signInRequest struct {
+	Name     *string `json:"name"`
+	Password *string `json:"password"`
+}
+
+// handleSignIn answers POST /api/session: checks the password, throttled per name and per
+// client address, and sets the session cookie.
+func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) {
+	var req signInRequest
+	if err := decodeBody(r, &req); err != nil {
+		s.writeEditError(w, r, err)
+		return
+	}
+	if req.Name == nil || strings.TrimSpace(*req.Name) == "" {
+		s.writeEditError(w, r, site.Invalid("name", "is required"))
+		return
+	}
+	if req.Password == nil || *req.Password == "" {
+		s.writeEditError(w, r, site.Invalid("password", "is required"))
+		return
+	}
+	name := auth.NormalizeName(*req.Name)
+	if len(name) > 64 {
+		name = name[:64] // the throttle's key; no account has a longer name
+	}
+	attempt, err := s.store.BeginSignIn(r.Context(), name, s.clientIP(r), signInThrottle)
+	var throttled *store.ErrThrottled
+	if errors.As(err, &throttled) {
+		w.Header().Set("Retry-After", strconv.Itoa(int(throttled.RetryAfter.Seconds()+0.5)))
+		writeProblem(w, Problem{Status: http.StatusTooManyRequests, Detail: throttled.Error()})
+		return
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	u, err := s.checkPassword(r.Context(), name, *req.Password)
+	if err != nil {
+		if !errors.Is(err, auth.ErrBadPassword) {
+			s.writeError(w, r, err)
+			return
+		}
+		if err := s.store.FinishSignIn(r.Context(), attempt, "failed"); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		s.logger.Info("sign-in refused", "name", name, "client", s.clientIP(r))
+		writeProblem(w, Problem{Status: http.StatusUnauthorized, Detail: "wrong account name or password"})
+		return
+	}
+	if err := s.store.FinishSignIn(r.Context(), attempt, "succeeded"); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	// A new session every time, whatever cookie came in: a session id planted before
+	// sign-in is never promoted.
+	if old, err := r.Cookie(sessionCookie); err == nil && old.Value != "" {
+		s.store.DeleteSession(r.Context(), old.Value) //nolint:errcheck // best effort; it expires anyway
+	}
+	token := auth.Secret("")
+	ss, err := s.store.CreateSession(r.Context(), u, token, auth.Secret(""), time.Now().Add(sessionLifetime))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.store.DeleteExpiredSessions(r.Context()) //nolint:errcheck // housekeeping only
+	http.SetCookie(w, s.sessionCookie(r, token, ss.ExpiresAt))
+	s.logger.Info("signed in", "user", u.Name, "client", s.clientIP(r))
+	w.Header().Set("Cache-Control", "no-store")
+	writeEditJSON(w, http.StatusOK, s.sessionInfo(&principal{user: u, viaCookie: true, csrfToken: ss.CSRFToken, expires: ss.ExpiresAt}))
+}
+
+// checkPassword returns the enabled account name if password is its password, or
+// auth.ErrBadPassword, taking as long for an unknown name as for a wrong password.
+func (s *Server) checkPassword(ctx context.Context, name, password string) (store.User, error) {
+	select {
+	case passwordChecks <- struct{}{}:
+		defer func() { <-passwordChecks }()
+	case <-ctx.Done():
+		return store.User{}, ctx.Err()
+	}
+	u, hash, err := s.store.UserPassword(ctx, name)
+	if errors.Is(err, site.ErrNotFound) {
+		return store.User{}, auth.CheckNoPassword(password)
+	}
+	if err != nil {
+		return store.User{}, err
+	}
+	if err := auth.CheckPassword(hash, password); err != nil {
+		return store.User{}, err
+	}
+	return u, nil
+}
+
+// handleSignOut answers DELETE /api/session: ends the session and clears the cookie.
+func (s *Server) handleSignOut(w http.ResponseWriter, r *http.Request) {
+	res := s.resolve(r)
+	if res.p != nil && res.p.viaCookie {
+		if err := checkCSRF(r, res.p); err != nil {
+			s.writeAuthError(w, r, err)
+			return
+		}
+		if err := s.store.DeleteSession(r.Context(), res.p.sessionToken); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+	}
+	http.SetCookie(w, s.sessionCookie(r, "", time.Unix(0, 0)))
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// sessionCookie is the cookie of a session token: not readable by scripts, sent on
+// top-level navigation but not on cross-site subrequests, Secure over HTTPS.
+func (s *Server) sessionCookie(r *http.Request, token string, expires time.Time) *http.Cookie {
+	c := &http.Cookie{
+		Name:     sessionCookie,
+		Value:    token,
+		Path:     "/",
+		Expires:  expires,
+		HttpOnly: true,
+		SameSite: http.SameSiteLaxMode,
+		Secure:   s.overHTTPS(r),
+	}
+	if token == "" {
+		c.MaxAge = -1
+	}
+	return c
+}
+
+// overHTTPS reports whether the client reached the service over TLS: directly, through a
+// trusted proxy that says so, or by a public URL that is https.
+func (s *Server) overHTTPS(r *http.Request) bool {
+	return r.TLS != nil ||
+		s.cfg.TrustProxy && strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") ||
+		strings.HasPrefix(s.cfg.BaseURL, "https://")
+}
+
+// clientIP is the address sign-in throttling counts by: the peer's, or behind a trusted
+// proxy the last address of X-Forwarded-For, the one that proxy saw.
+func (s *Server) clientIP(r *http.Request) string {
+	if s.cfg.TrustProxy {
+		if xff := r.Header.Values("X-Forwarded-For"); len(xff) > 0 {
+			hops := strings.Split(xff[len(xff)-1], ",")
+			if ip := net.ParseIP(strings.TrimSpace(hops[len(hops)-1])); ip != nil {
+				return ip.String()
+			}
+		}
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}

@@ -20,6 +20,8 @@ type Config struct {
 	BaseURL         string // public URL for links; empty: derived from each request
 	TileURL         string // base map tile template; empty: no base map
 	TileAttribution string
+	Private         bool // every route but /healthz and sign-in needs a signed-in user
+	TrustProxy      bool // X-Forwarded-For/-Proto come from a reverse proxy of ours
 }
 
 // Server holds the dependencies of every handler.

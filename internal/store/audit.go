@@ -1,0 +1,151 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/emprises/emprises/internal/site"
+)
+
+// AuditRecord is one change made through the API.
+type AuditRecord struct {
+	ID          int64           `json:"id"`
+	At          time.Time       `json:"at"`
+	User        string          `json:"user"`
+	Action      string          `json:"action"`
+	EntityType  string          `json:"entity_type"`
+	EntityID    string          `json:"entity_id"`
+	SiteID      string          `json:"site_id"`
+	SiteVersion int64           `json:"site_version"`
+	Reason      string          `json:"reason"`
+	Before      json.RawMessage `json:"before"`
+	After       json.RawMessage `json:"after"`
+}
+
+// History is the record of the changes made to a site through the API.
+type History struct {
+	Version int64 // the site's current version
+	Deleted bool
+	Records []AuditRecord // newest first
+}
+
+// SiteHistory returns the changes made to a site, its parts, events and calendar, newest
+// first. A deleted site keeps its history.
+func (s *Store) SiteHistory(ctx context.Context, siteID string) (History, error) {
+	var h History
+	err := s.readTx(ctx, func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, `SELECT version, deleted_at IS NOT NULL FROM sites WHERE id = $1`, siteID).Scan(&h.Version, &h.Deleted)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return site.ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		h.Records, err = siteHistory(ctx, tx, siteID)
+		return err
+	})
+	if err != nil {
+		return History{}, fmt.Errorf("store: site history %q: %w", siteID, err)
+	}
+	return h, nil
+}
+
+func siteHistory(ctx context.Context, tx pgx.Tx, siteID string) ([]AuditRecord, error) {
+	rows, err := tx.Query(ctx, `
+		SELECT a.id, a.at, u.name, a.action, a.entity_type, a.entity_id, a.site_id, a.site_version,
+		       a.reason, coalesce(a.before, 'null'::jsonb), coalesce(a.after, 'null'::jsonb)
+		  FROM audit_log a JOIN users u ON u.id = a.user_id
+		 WHERE a.site_id = $1
+		 ORDER BY a.id DESC`, siteID)
+	if err != nil {
+		return nil, err
+	}
+	records, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (AuditRecord, error) {
+		var a AuditRecord
+		var before, after []byte
+		err := row.Scan(&a.ID, &a.At, &a.User, &a.Action, &a.EntityType, &a.EntityID, &a.SiteID,
+			&a.SiteVersion, &a.Reason, &before, &after)
+		a.Before, a.After = before, after
+		return a, err
+	})
+	return nonNilSlice(records), err
+}
+
+// SiteVersion returns the current version of a site that is not deleted: its ETag is
+// httpapi's quoted form of it. Every edit through the API increments it.
+func (s *Store) SiteVersion(ctx context.Context, id string) (int64, error) {
+	var v int64
+	err := s.pool.QueryRow(ctx, `SELECT version FROM sites WHERE id = $1 AND deleted_at IS NULL`, id).Scan(&v)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, fmt.Errorf("store: site %q: %w", id, site.ErrNotFound)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("store: site version %q: %w", id, err)
+	}
+	return v, nil
+}
+
+// Entity snapshots, as the audit log keeps them: readable JSON, geometries as GeoJSON in
+// WGS84 with 7 decimals (about a centimetre), dates in their text form.
+const (
+	siteSnapshotSQL = `
+		SELECT jsonb_build_object(
+		    'id', s.id, 'name', s.name, 'address', s.address, 'department', s.department,
+		    'current_use', s.current_use, 'occupant', s.occupant, 'owner', s.owner,
+		    'modality', s.modality, 'modality_done', s.modality_done, 'counterparty', s.counterparty,
+		    'notes', s.notes, 'sources', to_jsonb(s.sources), 'deleted', s.deleted_at IS NOT NULL)
+		  FROM sites s WHERE s.id = $1`
+	partSnapshotSQL = `
+		SELECT jsonb_build_object(
+		    'id', p.id, 'site_id', p.site_id, 'label', p.label,
+		    'status', p.status, 'status_since', date_text(p.status_since, p.status_since_precision),
+		    'status_reason', p.status_reason,
+		    'geometry_quality', p.geometry_quality, 'geometry_source', p.geometry_source,
+		    'area_m2', round(p.area_m2::numeric, 1), 'declared_area_m2', p.declared_area_m2,
+		    'geometry', ST_AsGeoJSON(ST_Transform(p.geom, 4326), 7)::jsonb,
+		    'parcels', (SELECT coalesce(jsonb_agg(c.id ORDER BY c.id), '[]') FROM parcels c WHERE c.part_id = p.id))
+		  FROM site_parts p WHERE p.id = $1`
+	eventSnapshotSQL = `
+		SELECT jsonb_build_object(
+		    'id', e.id, 'site_id', e.site_id, 'part_id', e.part_id, 'kind', e.kind,
+		    'date', date_text(e.date_start, e.date_precision), 'planned', e.planned,
+		    'cancelled', e.cancelled, 'title', e.title, 'description', e.description,
+		    'source', e.source, 'area_m2', e.area_m2, 'amount_eur', e.amount_eur,
+		    'deleted', e.deleted_at IS NOT NULL)
+		  FROM events e WHERE e.id::text = $1`
+	milestoneSnapshotSQL = `
+		SELECT jsonb_build_object(
+		    'id', m.id, 'site_id', m.site_id, 'part_id', m.part_id, 'kind', m.kind, 'label', m.label,
+		    'actual', date_text(m.actual_date, m.actual_precision),
+		    'plans', (SELECT coalesce(jsonb_agg(jsonb_build_object(
+		                  'date', date_text(mp.planned_date, mp.planned_precision),
+		                  'decided_on', mp.decided_on, 'reason', mp.reason, 'source', mp.source,
+		                  'recorded_at', mp.recorded_at) ORDER BY mp.id), '[]')
+		                FROM milestone_plans mp WHERE mp.milestone_id = m.id))
+		  FROM milestones m WHERE m.id::text = $1`
+)
+
+var snapshotSQL = map[string]string{
+	"site":      siteSnapshotSQL,
+	"part":      partSnapshotSQL,
+	"event":     eventSnapshotSQL,
+	"milestone": milestoneSnapshotSQL,
+}
+
+// snapshot returns an entity as the audit log records it, or nil if it does not exist.
+func snapshot(ctx context.Context, tx pgx.Tx, entityType, id string) (json.RawMessage, error) {
+	var b []byte
+	err := tx.QueryRow(ctx, snapshotSQL[entityType], id).Scan(&b)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("snapshot %s %s: %w", entityType, id, err)
+	}
+	return b, nil
+}
