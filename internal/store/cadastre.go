@@ -1,0 +1,622 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/paulmach/orb/encoding/wkb"
+
+	"github.com/emprises/emprises/internal/cadastre"
+	"github.com/emprises/emprises/internal/site"
+)
+
+// ParcelReader yields the parcels of a cadastre file one at a time and io.EOF after the
+// last; *cadastre.Reader is one.
+type ParcelReader interface {
+	Next() (*cadastre.Parcel, error)
+}
+
+// CadastreImport describes one import of a parcel file.
+type CadastreImport struct {
+	FileName string // recorded as given; the base name is enough
+	SHA256   string // hex digest of the file's bytes
+	// Vintage dates the file; zero means the latest "updated" date of its parcels.
+	Vintage time.Time
+	// Force imports a vintage older than one already imported for the same communes.
+	Force bool
+	// Progress, if set, is told as each phase after reading the file starts.
+	Progress func(phase string)
+}
+
+// CadastreReport is what an import found and did.
+type CadastreReport struct {
+	ImportID    int64
+	Vintage     time.Time
+	Communes    []string
+	First       bool // the first import for these communes: everything is new
+	Parcels     int  // in the file
+	Added       int
+	Modified    int // contenance or outline changed
+	Refreshed   int // only the file's dates or arpente changed
+	Unchanged   int
+	Removed     int // every id gone, whatever became of its land; split, merged… are among them
+	Split       int
+	Merged      int
+	Renumbered  int
+	Reorganised int
+	// Changes lists every change recorded, those of parcels linked to a site part first.
+	// The first import of a commune records no added parcels.
+	Changes []CadastreChange
+}
+
+// CadastreChange is one parcel an import changed.
+type CadastreChange struct {
+	ParcelID string
+	// Kind is added, modified, removed, split, merged, renumbered or reorganised.
+	Kind string
+	// Related are, for a parcel gone, the new ids that cover its land; for a new parcel,
+	// the ids it comes from.
+	Related []string
+	// PartID is the site part the parcel was linked to; for a new parcel, the link it
+	// inherited from the parcels it comes from (when they agree on one part).
+	PartID           string
+	ContenanceBefore *int32
+	ContenanceAfter  *int32
+	GeometryChanged  bool
+}
+
+// Lineage thresholds. An old parcel gone from the file and a new id are related when the
+// area they share is at least half of the smaller of the two: a split's pieces lie within
+// the old parcel, merged parcels within the new one, while neighbours only touch.
+const lineageOverlap = 0.5
+
+// importLock serialises imports (pg_advisory_xact_lock key, "cadastre").
+const importLock = 0x6361646173747265
+
+// FindCadastreImportBySHA256 returns the last import of the file with that digest, or
+// site.ErrNotFound.
+func (s *Store) FindCadastreImportBySHA256(ctx context.Context, sum string) (CadastreImportInfo, error) {
+	var i CadastreImportInfo
+	err := s.pool.QueryRow(ctx, `
+		SELECT id, file_name, vintage, finished_at FROM cadastre_imports
+		 WHERE sha256 = $1 ORDER BY id DESC LIMIT 1`, sum).
+		Scan(&i.ID, &i.FileName, &i.Vintage, &i.FinishedAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return i, fmt.Errorf("store: cadastre import of %s: %w", sum, site.ErrNotFound)
+	}
+	if err != nil {
+		return i, fmt.Errorf("store: cadastre import of %s: %w", sum, err)
+	}
+	return i, nil
+}
+
+// CadastreImportInfo identifies a past import.
+type CadastreImportInfo struct {
+	ID         int64
+	FileName   string
+	Vintage    time.Time
+	FinishedAt time.Time
+}
+
+// ImportCadastre loads a parcel file into the cadastre in one transaction: nothing is
+// changed unless the whole file is read and every parcel is valid.
+//
+// The file is copied (COPY protocol, WGS84 WKB) into a temporary table, projected to
+// Lambert-93 and checked by PostGIS, then merged into parcels by id: new ids are added,
+// parcels whose contenance, outline, dates or arpente changed are updated, and parcels of
+// the file's communes that the file no longer has are removed. Links to site parts are
+// kept; a new parcel inherits the link of the parcels whose land it takes over when they
+// agree on one part. Every change is recorded in cadastre_changes and reported.
+func (s *Store) ImportCadastre(ctx context.Context, src ParcelReader, imp CadastreImport) (*CadastreReport, error) {
+	started := time.Now()
+	progress := imp.Progress
+	if progress == nil {
+		progress = func(string) {}
+	}
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("store: import cadastre: %w", err)
+	}
+	defer conn.Release()
+	// Room for the temporary tables in memory; only possible before the session's first
+	// use of one, so a pooled session that had one keeps its setting.
+	_, _ = conn.Exec(ctx, "SET temp_buffers = '512MB'")
+
+	var r *CadastreReport
+	err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+		var err error
+		r, err = importCadastre(ctx, tx, src, imp, started, progress)
+		if err != nil {
+			return err
+		}
+		progress("committing")
+		return nil
+	})
+	if err != nil {
+		var fe *cadastre.FeatureError
+		if errors.As(err, &fe) {
+			return nil, fe
+		}
+		return nil, fmt.Errorf("store: import cadastre: %w", domainError(err))
+	}
+	return r, nil
+}
+
+func importCadastre(ctx context.Context, tx pgx.Tx, src ParcelReader, imp CadastreImport, started time.Time, progress func(string)) (*CadastreReport, error) {
+	if _, err := tx.Exec(ctx, `
+		SET LOCAL statement_timeout = 0;
+		SET LOCAL work_mem = '256MB';
+		SET LOCAL maintenance_work_mem = '512MB'`); err != nil {
+		return nil, err
+	}
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(importLock)); err != nil {
+		return nil, err
+	}
+	r := &CadastreReport{}
+	n, err := loadParcels(ctx, tx, src)
+	if err != nil {
+		return nil, err
+	}
+	r.Parcels = n
+	if n == 0 {
+		return nil, &cadastre.FeatureError{Err: errors.New("the file has no parcel")}
+	}
+	progress("checking ids")
+	if err := checkDuplicates(ctx, tx); err != nil {
+		return nil, err
+	}
+	progress("projecting to Lambert-93")
+	if _, err := tx.Exec(ctx, `
+		CREATE TEMP TABLE cadastre_new ON COMMIT DROP AS
+		SELECT seq, byte_offset, id, contenance, arpente, created, updated,
+		       ST_Multi(ST_Transform(ST_GeomFromWKB(wkb, 4326), 2154))::geometry(MultiPolygon, 2154) AS geom
+		  FROM cadastre_load;
+		DROP TABLE cadastre_load;
+		ANALYZE cadastre_new`); err != nil {
+		return nil, err
+	}
+	progress("checking geometries")
+	if err := checkGeometries(ctx, tx); err != nil {
+		return nil, err
+	}
+	if err := tx.QueryRow(ctx, `
+		SELECT array_agg(DISTINCT substr(id, 1, 5) ORDER BY substr(id, 1, 5)), max(updated)
+		  FROM cadastre_new`).Scan(&r.Communes, &r.Vintage); err != nil {
+		return nil, err
+	}
+	if !imp.Vintage.IsZero() {
+		r.Vintage = imp.Vintage
+	}
+	if r.Vintage.IsZero() {
+		return nil, site.Invalid("vintage", "the file gives no \"updated\" date; give the vintage (--vintage YYYY-MM-DD)")
+	}
+	if err := checkVintage(ctx, tx, r, imp.Force); err != nil {
+		return nil, err
+	}
+
+	progress("comparing with the cadastre in the database")
+	// Writers wait until the import is over; readers (the map, the API) do not.
+	if _, err := tx.Exec(ctx, `LOCK TABLE parcels IN SHARE ROW EXCLUSIVE MODE`); err != nil {
+		return nil, err
+	}
+	if err := tx.QueryRow(ctx, `
+		INSERT INTO cadastre_imports (file_name, sha256, vintage, communes, parcels, started_at)
+		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+		imp.FileName, imp.SHA256, r.Vintage, r.Communes, r.Parcels, started).Scan(&r.ImportID); err != nil {
+		return nil, err
+	}
+	if err := tx.QueryRow(ctx, `
+		SELECT NOT EXISTS (SELECT 1 FROM parcels WHERE import_id IS NOT NULL AND substr(id, 1, 5) = ANY($1))`,
+		r.Communes).Scan(&r.First); err != nil {
+		return nil, err
+	}
+	if err := diffParcels(ctx, tx, r); err != nil {
+		return nil, err
+	}
+	progress("writing parcels")
+	if err := applyParcels(ctx, tx, r, imp); err != nil {
+		return nil, err
+	}
+	if _, err := tx.Exec(ctx, `
+		UPDATE cadastre_imports
+		   SET added = $2, modified = $3, refreshed = $4, unchanged = $5, removed = $6,
+		       split = $7, merged = $8, renumbered = $9, reorganised = $10,
+		       finished_at = clock_timestamp()
+		 WHERE id = $1`,
+		r.ImportID, r.Added, r.Modified, r.Refreshed, r.Unchanged, r.Removed,
+		r.Split, r.Merged, r.Renumbered, r.Reorganised); err != nil {
+		return nil, err
+	}
+	// The sites whose parcels changed have a new version (the API's ETag).
+	if _, err := tx.Exec(ctx, `
+		UPDATE sites SET version = version + 1, updated_at = now()
+		 WHERE id IN (SELECT sp.site_id FROM cadastre_changes c JOIN site_parts sp ON sp.id = c.part_id
+		               WHERE c.import_id = $1)`, r.ImportID); err != nil {
+		return nil, err
+	}
+	changes, err := listChanges(ctx, tx, r.ImportID)
+	if err != nil {
+		return nil, err
+	}
+	r.Changes = changes
+	return r, nil
+}
+
+// loadParcels copies the file into cadastre_load and returns how many parcels it has.
+func loadParcels(ctx context.Context, tx pgx.Tx, src ParcelReader) (int, error) {
+	if _, err := tx.Exec(ctx, `
+		CREATE TEMP TABLE cadastre_load (
+		    seq integer NOT NULL,
+		    byte_offset bigint NOT NULL,
+		    id text NOT NULL,
+		    contenance integer,
+		    arpente boolean NOT NULL,
+		    created date,
+		    updated date,
+		    wkb bytea NOT NULL
+		) ON COMMIT DROP`); err != nil {
+		return 0, err
+	}
+	cs := &copySource{src: src}
+	n, err := tx.CopyFrom(ctx, pgx.Identifier{"cadastre_load"},
+		[]string{"seq", "byte_offset", "id", "contenance", "arpente", "created", "updated", "wkb"}, cs)
+	if cs.err != nil {
+		// The reader's own error says which feature is at fault; COPY only saw it end.
+		return 0, cs.err
+	}
+	if err != nil {
+		return 0, err
+	}
+	return int(n), nil
+}
+
+// copySource feeds COPY from a ParcelReader, one parcel at a time.
+type copySource struct {
+	src  ParcelReader
+	p    *cadastre.Parcel
+	err  error
+	buf  bytes.Buffer
+	vals [8]any
+}
+
+func (c *copySource) Next() bool {
+	p, err := c.src.Next()
+	if err != nil {
+		if !errors.Is(err, io.EOF) {
+			c.err = err
+		}
+		return false
+	}
+	c.p = p
+	return true
+}
+
+func (c *copySource) Values() ([]any, error) {
+	p := c.p
+	c.buf.Reset()
+	if err := wkb.NewEncoder(&c.buf).Encode(p.Geometry); err != nil {
+		return nil, &cadastre.FeatureError{Index: p.Index, Offset: p.Offset, ID: p.ID, Err: err}
+	}
+	c.vals = [8]any{int32(p.Index), p.Offset, p.ID, p.Contenance, p.Arpente, nullDay(p.Created), nullDay(p.Updated), c.buf.Bytes()}
+	return c.vals[:], nil
+}
+
+func (c *copySource) Err() error { return c.err }
+
+// nullDay is t for a date column, or NULL for the zero time.
+func nullDay(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t
+}
+
+// checkDuplicates refuses a file that has the same id twice.
+func checkDuplicates(ctx context.Context, tx pgx.Tx) error {
+	var id string
+	var seqs []int32
+	var offsets []int64
+	err := tx.QueryRow(ctx, `
+		SELECT id, array_agg(seq ORDER BY seq), array_agg(byte_offset ORDER BY seq)
+		  FROM cadastre_load GROUP BY id HAVING count(*) > 1
+		 ORDER BY min(seq) LIMIT 1`).Scan(&id, &seqs, &offsets)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return &cadastre.FeatureError{Index: int(seqs[1]), Offset: offsets[1], ID: id,
+		Err: fmt.Errorf("the id is already used by feature %d", seqs[0])}
+}
+
+// checkGeometries refuses a file with a parcel that PostGIS finds invalid once projected.
+func checkGeometries(ctx context.Context, tx pgx.Tx) error {
+	var seq int32
+	var offset int64
+	var id, reason string
+	err := tx.QueryRow(ctx, `
+		SELECT seq, byte_offset, id, ST_IsValidReason(geom)
+		  FROM cadastre_new WHERE NOT ST_IsValid(geom) OR ST_Area(geom) = 0
+		 ORDER BY seq LIMIT 1`).Scan(&seq, &offset, &id, &reason)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if reason == "Valid Geometry" {
+		reason = "has no area"
+	}
+	return &cadastre.FeatureError{Index: int(seq), Offset: offset, ID: id,
+		Err: fmt.Errorf("invalid geometry: %s", reason)}
+}
+
+// checkVintage refuses, unless forced, a file older than one already imported for the
+// same communes: it would take the cadastre back in time.
+func checkVintage(ctx context.Context, tx pgx.Tx, r *CadastreReport, force bool) error {
+	var last time.Time
+	var id int64
+	err := tx.QueryRow(ctx, `
+		SELECT id, vintage FROM cadastre_imports WHERE communes && $1
+		 ORDER BY vintage DESC, id DESC LIMIT 1`, r.Communes).Scan(&id, &last)
+	if errors.Is(err, pgx.ErrNoRows) || force {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if r.Vintage.Before(last) {
+		return site.Invalid("vintage", "the file's vintage %s is older than vintage %s, already imported (import %d); use --force to import it anyway",
+			r.Vintage.Format(time.DateOnly), last.Format(time.DateOnly), id)
+	}
+	return nil
+}
+
+// diffParcels compares the file with the parcels in the database and records every change
+// in cadastre_changes (and the temporary tables the apply step reads).
+//
+// Parcels gone from the file (within its communes) are related to the new ids whose land
+// overlaps theirs (see lineageOverlap), and classified:
+//   - split: two or more new ids cover it, each of them coming from it alone;
+//   - merged: one new id covers it, and that id also covers other gone parcels, each
+//     wholly taken over by it;
+//   - renumbered: one new id covers it, and only it;
+//   - reorganised: any other arrangement (several old ids to several new ones);
+//   - removed: no new id covers it (it became public road, say).
+func diffParcels(ctx context.Context, tx pgx.Tx, r *CadastreReport) error {
+	// Parcels present in both, with what changed.
+	if _, err := tx.Exec(ctx, `
+		CREATE TEMP TABLE cadastre_diff ON COMMIT DROP AS
+		SELECT n.id, p.part_id, p.contenance_m2 AS contenance_before, n.contenance AS contenance_after,
+		       p.contenance_m2 IS DISTINCT FROM n.contenance AS contenance_changed,
+		       p.geom IS DISTINCT FROM n.geom AS geometry_changed
+		  FROM cadastre_new n JOIN parcels p ON p.id = n.id
+		 WHERE p.contenance_m2 IS DISTINCT FROM n.contenance
+		    OR p.geom IS DISTINCT FROM n.geom
+		    OR p.arpente IS DISTINCT FROM n.arpente
+		    OR p.cadastre_created IS DISTINCT FROM n.created
+		    OR p.cadastre_updated IS DISTINCT FROM n.updated
+		    OR p.import_id IS NULL`); err != nil {
+		return err
+	}
+	var matched int
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM cadastre_new n JOIN parcels p ON p.id = n.id`).Scan(&matched); err != nil {
+		return err
+	}
+	r.Added = r.Parcels - matched
+	if err := tx.QueryRow(ctx, `
+		SELECT count(*) FILTER (WHERE contenance_changed OR geometry_changed),
+		       count(*) FILTER (WHERE NOT (contenance_changed OR geometry_changed))
+		  FROM cadastre_diff`).Scan(&r.Modified, &r.Refreshed); err != nil {
+		return err
+	}
+	r.Unchanged = matched - r.Modified - r.Refreshed
+	if _, err := tx.Exec(ctx, `
+		INSERT INTO cadastre_changes (import_id, parcel_id, kind, part_id, contenance_before,
+		                              contenance_after, geometry_changed)
+		SELECT $1, id, 'modified', part_id, contenance_before, contenance_after, geometry_changed
+		  FROM cadastre_diff WHERE contenance_changed OR geometry_changed`, r.ImportID); err != nil {
+		return err
+	}
+
+	// Parcels gone, and what became of their land.
+	if _, err := tx.Exec(ctx, `
+		CREATE TEMP TABLE cadastre_removed ON COMMIT DROP AS
+		SELECT p.id, p.part_id, p.contenance_m2, p.geom
+		  FROM parcels p
+		 WHERE p.import_id IS NOT NULL AND substr(p.id, 1, 5) = ANY($1)
+		   AND NOT EXISTS (SELECT 1 FROM cadastre_new n WHERE n.id = p.id)`, r.Communes); err != nil {
+		return err
+	}
+	var removed int
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM cadastre_removed`).Scan(&removed); err != nil {
+		return err
+	}
+	r.Removed = removed
+	if _, err := tx.Exec(ctx, `
+		CREATE TEMP TABLE cadastre_lineage (old_id text NOT NULL, new_id text NOT NULL) ON COMMIT DROP`); err != nil {
+		return err
+	}
+	if removed > 0 && r.Added > 0 {
+		if _, err := tx.Exec(ctx, `
+			CREATE INDEX ON cadastre_removed USING gist (geom);
+			ANALYZE cadastre_removed`); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `
+			INSERT INTO cadastre_lineage (old_id, new_id)
+			SELECT r.id, a.id
+			  FROM cadastre_new a JOIN cadastre_removed r ON r.geom && a.geom
+			 WHERE NOT EXISTS (SELECT 1 FROM parcels p WHERE p.id = a.id)
+			   AND ST_Area(ST_Intersection(r.geom, a.geom))
+			       >= $1 * least(ST_Area(r.geom), ST_Area(a.geom))`, lineageOverlap); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.Exec(ctx, `
+		WITH succ AS (
+		    SELECT old_id, array_agg(new_id ORDER BY new_id) AS ids, count(*) AS n
+		      FROM cadastre_lineage GROUP BY old_id),
+		pred AS (
+		    SELECT new_id, count(*) AS n FROM cadastre_lineage GROUP BY new_id),
+		shape AS (
+		    -- per gone parcel: does any successor also come from another parcel, and does
+		    -- any co-predecessor of its successors go elsewhere too?
+		    SELECT l.old_id,
+		           bool_or(p.n > 1) AS shared,
+		           bool_and(NOT EXISTS (
+		               SELECT 1 FROM cadastre_lineage l2 JOIN succ s2 ON s2.old_id = l2.old_id
+		                WHERE l2.new_id = l.new_id AND s2.n > 1)) AS whole
+		      FROM cadastre_lineage l JOIN pred p ON p.new_id = l.new_id
+		     GROUP BY l.old_id)
+		INSERT INTO cadastre_changes (import_id, parcel_id, kind, related, part_id, contenance_before)
+		SELECT $1, r.id,
+		       CASE
+		           WHEN s.n IS NULL THEN 'removed'
+		           WHEN s.n >= 2 AND NOT sh.shared THEN 'split'
+		           WHEN s.n = 1 AND NOT sh.shared THEN 'renumbered'
+		           WHEN s.n = 1 AND sh.whole THEN 'merged'
+		           ELSE 'reorganised'
+		       END,
+		       coalesce(s.ids, '{}'), r.part_id, r.contenance_m2
+		  FROM cadastre_removed r
+		  LEFT JOIN succ s ON s.old_id = r.id
+		  LEFT JOIN shape sh ON sh.old_id = r.id`, r.ImportID); err != nil {
+		return err
+	}
+	if err := tx.QueryRow(ctx, `
+		SELECT count(*) FILTER (WHERE kind = 'split'), count(*) FILTER (WHERE kind = 'merged'),
+		       count(*) FILTER (WHERE kind = 'renumbered'), count(*) FILTER (WHERE kind = 'reorganised')
+		  FROM cadastre_changes WHERE import_id = $1`, r.ImportID).
+		Scan(&r.Split, &r.Merged, &r.Renumbered, &r.Reorganised); err != nil {
+		return err
+	}
+
+	// New ids: where they come from, and the link they inherit.
+	if _, err := tx.Exec(ctx, `
+		CREATE TEMP TABLE cadastre_inherit ON COMMIT DROP AS
+		SELECT l.new_id AS id, array_agg(l.old_id ORDER BY l.old_id) AS olds,
+		       CASE WHEN count(DISTINCT r.part_id) = 1 THEN min(r.part_id) END AS part_id
+		  FROM cadastre_lineage l JOIN cadastre_removed r ON r.id = l.old_id
+		 GROUP BY l.new_id`); err != nil {
+		return err
+	}
+	// The first import of a commune adds everything: listing it would say nothing.
+	if _, err := tx.Exec(ctx, `
+		INSERT INTO cadastre_changes (import_id, parcel_id, kind, related, part_id, contenance_after)
+		SELECT $1, n.id, 'added', coalesce(i.olds, '{}'), i.part_id, n.contenance
+		  FROM cadastre_new n LEFT JOIN cadastre_inherit i ON i.id = n.id
+		 WHERE NOT EXISTS (SELECT 1 FROM parcels p WHERE p.id = n.id)
+		   AND (NOT $2 OR i.id IS NOT NULL)`, r.ImportID, r.First); err != nil {
+		return err
+	}
+	return nil
+}
+
+// applyParcels writes the differences found by diffParcels into parcels.
+func applyParcels(ctx context.Context, tx pgx.Tx, r *CadastreReport, imp CadastreImport) error {
+	source := "Cadastre Etalab " + r.Vintage.Format(time.DateOnly)
+	if _, err := tx.Exec(ctx, `DELETE FROM parcels p USING cadastre_removed r WHERE p.id = r.id`); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `
+		UPDATE parcels p
+		   SET contenance_m2 = n.contenance, geom = n.geom, arpente = n.arpente,
+		       cadastre_created = n.created, cadastre_updated = n.updated,
+		       import_id = $1, source = $2, updated_at = now()
+		  FROM cadastre_diff d JOIN cadastre_new n ON n.id = d.id
+		 WHERE p.id = d.id`, r.ImportID, source); err != nil {
+		return err
+	}
+	// A big first load builds the spatial index once at the end, much faster than
+	// growing it row by row; the index is back before the transaction commits. Rows go in
+	// in the geometry's sort order (a space-filling curve), so that the parcels of one map
+	// tile sit in few pages.
+	var existing int
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM parcels`).Scan(&existing); err != nil {
+		return err
+	}
+	rebuild := r.Added > 50_000 && r.Added > existing
+	if rebuild {
+		if _, err := tx.Exec(ctx, `DROP INDEX parcels_geom`); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.Exec(ctx, `
+		INSERT INTO parcels (id, contenance_m2, geom, part_id, source, arpente, cadastre_created,
+		                     cadastre_updated, import_id)
+		SELECT n.id, n.contenance, n.geom, i.part_id, $2, n.arpente, n.created, n.updated, $1
+		  FROM cadastre_new n LEFT JOIN cadastre_inherit i ON i.id = n.id
+		 WHERE NOT EXISTS (SELECT 1 FROM parcels p WHERE p.id = n.id)
+		 ORDER BY n.geom`, r.ImportID, source); err != nil {
+		return err
+	}
+	if rebuild {
+		if _, err := tx.Exec(ctx, `CREATE INDEX parcels_geom ON parcels USING gist (geom)`); err != nil {
+			return err
+		}
+	}
+	if r.Added+r.Removed > existing/10 {
+		// Fresh statistics, so that the map's first queries on a new cadastre are planned
+		// for its real size.
+		if _, err := tx.Exec(ctx, `ANALYZE parcels`); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// kindOrder sorts changes: what happened to the land first, then outline and contenance.
+var kindOrder = map[string]int{"split": 0, "merged": 1, "reorganised": 2, "renumbered": 3, "removed": 4, "modified": 5, "added": 6}
+
+// listChanges reads the changes of an import, those linked to a site part first.
+func listChanges(ctx context.Context, q pgx.Tx, importID int64) ([]CadastreChange, error) {
+	rows, err := q.Query(ctx, `
+		SELECT parcel_id, kind, related, coalesce(part_id, ''), contenance_before,
+		       contenance_after, geometry_changed
+		  FROM cadastre_changes WHERE import_id = $1`, importID)
+	if err != nil {
+		return nil, err
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (CadastreChange, error) {
+		var c CadastreChange
+		err := row.Scan(&c.ParcelID, &c.Kind, &c.Related, &c.PartID, &c.ContenanceBefore,
+			&c.ContenanceAfter, &c.GeometryChanged)
+		return c, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(out, func(a, b CadastreChange) int {
+		switch {
+		case (a.PartID == "") != (b.PartID == ""):
+			if a.PartID != "" {
+				return -1
+			}
+			return 1
+		case a.PartID != b.PartID:
+			return compareText(a.PartID, b.PartID)
+		case kindOrder[a.Kind] != kindOrder[b.Kind]:
+			return kindOrder[a.Kind] - kindOrder[b.Kind]
+		}
+		return compareText(a.ParcelID, b.ParcelID)
+	})
+	return out, nil
+}
+
+func compareText(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
