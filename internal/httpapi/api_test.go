@@ -1,10 +1,14 @@
 package httpapi
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"testing"
 	"time"
+
+	"github.com/emprises/emprises/internal/auth"
 )
 
 func TestConfig(t *testing.T) {
@@ -277,5 +281,90 @@ func TestBadParameters(t *testing.T) {
 			continue
 		}
 		wantProblem(t, tt.path, resp, body, tt.status, tt.param)
+	}
+}
+
+func TestSiteConfidentialFieldsAndETag(t *testing.T) {
+	t.Parallel()
+	e := newEditEnv(t, Config{})
+	const path = "/api/sites/usine-des-eaux"
+	type detail struct {
+		Notes    string `json:"notes"`
+		Timeline []struct {
+			AmountEUR *float64 `json:"amount_eur"`
+		} `json:"timeline"`
+	}
+	read := func(resp *http.Response, body []byte) (d detail, amounts int) {
+		t.Helper()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET %s: %d %s", path, resp.StatusCode, body)
+		}
+		if err := json.Unmarshal(body, &d); err != nil {
+			t.Fatal(err)
+		}
+		for _, ev := range d.Timeline {
+			if ev.AmountEUR != nil {
+				amounts++
+			}
+		}
+		return d, amounts
+	}
+	resp, body := e.call(t, "GET", path, nil)
+	public, amounts := read(resp, body)
+	if public.Notes != "" || amounts != 0 {
+		t.Errorf("anonymous: notes %q, %d amounts; want neither", public.Notes, amounts)
+	}
+	if got, want := resp.Header.Get("ETag"), e.etag(t, "usine-des-eaux"); got != want || got == "" {
+		t.Errorf("ETag %q; want the site's version %q", got, want)
+	}
+	resp, body = e.as(t, auth.Viewer, "GET", path, "")
+	signedIn, amounts := read(resp, body)
+	if signedIn.Notes == "" || amounts == 0 {
+		t.Errorf("viewer: notes %q, %d amounts; want both", signedIn.Notes, amounts)
+	}
+}
+
+func TestDeletedSiteIsHidden(t *testing.T) {
+	t.Parallel()
+	e := newEditEnv(t, Config{})
+	get := func(path string, v any) {
+		t.Helper()
+		resp, body := e.call(t, "GET", path, nil)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET %s: %d %s", path, resp.StatusCode, body)
+		}
+		if err := json.Unmarshal(body, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	type dashboard struct {
+		Totals struct {
+			Sites, Parts int
+		} `json:"totals"`
+	}
+	var before, after dashboard
+	get("/api/dashboard", &before)
+	_, err := e.st.Pool().Exec(context.Background(), `
+		UPDATE sites SET deleted_at = now(), deleted_by = (SELECT min(id) FROM users)
+		WHERE id = 'cpcu-ivry'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, body := e.call(t, "GET", "/api/sites/cpcu-ivry", nil)
+	wantProblem(t, "/api/sites/cpcu-ivry", resp, body, http.StatusNotFound, "")
+	get("/api/dashboard", &after)
+	if after.Totals.Sites != before.Totals.Sites-1 || after.Totals.Parts != before.Totals.Parts-1 {
+		t.Errorf("dashboard totals %+v after deleting a one-part site; want one site and part fewer than %+v", after.Totals, before.Totals)
+	}
+	var cal calendarJSON
+	get("/api/calendar", &cal)
+	for _, c := range cal.Items {
+		if c.SiteID == "cpcu-ivry" {
+			t.Errorf("the calendar lists milestone %d of the deleted site", c.ID)
+		}
+	}
+	resp, body = e.call(t, "GET", "/export/sites.csv", nil)
+	if resp.StatusCode != http.StatusOK || bytes.Contains(body, []byte("cpcu-ivry")) {
+		t.Errorf("GET /export/sites.csv: %d, lists the deleted site: %v", resp.StatusCode, bytes.Contains(body, []byte("cpcu-ivry")))
 	}
 }

@@ -8,10 +8,12 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/emprises/emprises/internal/site"
+	"github.com/emprises/emprises/internal/store"
 )
 
 // handleSite answers GET /api/sites/{id}?date=: one site as it stood on that day, with its
-// parts, parcels, timeline, status history and calendar.
+// parts, parcels, timeline, status history and calendar. Anonymous readers do not see the
+// confidential fields.
 func (s *Server) handleSite(w http.ResponseWriter, r *http.Request) {
 	q, err := checkParams(r, "date")
 	if err != nil {
@@ -33,5 +35,21 @@ func (s *Server) handleSite(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	if s.viewer(r) == nil {
+		redactForPublic(d)
+	}
+	// The ETag is the site's version, which every edit wants back in If-Match. The body
+	// depends on the caller too (confidential fields), hence Vary.
+	w.Header().Set("ETag", siteETag(d.Version))
+	w.Header().Add("Vary", "Cookie, Authorization")
 	s.respondJSON(w, r, d)
+}
+
+// redactForPublic empties what only signed-in users may read: the site's notes and the
+// amounts of its events.
+func redactForPublic(d *store.SiteDetail) {
+	d.Notes = ""
+	for i := range d.Timeline {
+		d.Timeline[i].AmountEUR = nil
+	}
 }

@@ -66,7 +66,7 @@ func (c *CalendarItem) DueWithin(asOf, until time.Time) bool {
 	return c.Planned.End().After(asOf) && c.Planned.Start.Before(until)
 }
 
-// calendarSQL lists the milestones of the parts (and sites) that existed on $1, with the
+// calendarSQL lists the milestones of the parts (and sites, not deleted) that existed on $1, with the
 // plans decided by then ($1), oldest first. A plan with no decision date is taken as
 // known all along. Ordered by site, then latest planned date.
 const calendarSQL = `
@@ -87,7 +87,7 @@ LEFT JOIN LATERAL (
     FROM milestone_plans mp
     WHERE mp.milestone_id = m.id AND (mp.decided_on IS NULL OR mp.decided_on <= $1::date)
 ) pl ON true
-WHERE ($2::text = '' OR m.site_id = $2::text)
+WHERE s.deleted_at IS NULL AND ($2::text = '' OR m.site_id = $2::text)
   AND EXISTS (
     SELECT 1 FROM site_parts sp
     JOIN part_status_history h ON h.part_id = sp.id AND h.valid @> $1::date

@@ -66,8 +66,8 @@ type CededYear struct {
 	CumulativeM2 float64 `json:"cumulative_m2"`
 }
 
-// partsAsOf is every part that existed on $1 with its status then. Unlocated parts have
-// no computed area and count for 0 m².
+// partsAsOf is every part of a site not deleted that existed on $1, with its status then.
+// Unlocated parts have no computed area and count for 0 m².
 const partsAsOf = `
 WITH cur AS (
     SELECT p.id, p.site_id, s.department, h.status, h.valid, p.geom IS NOT NULL AS located,
@@ -75,6 +75,7 @@ WITH cur AS (
     FROM site_parts p
     JOIN sites s ON s.id = p.site_id
     JOIN part_status_history h ON h.part_id = p.id AND h.valid @> $1::date
+    WHERE s.deleted_at IS NULL
 )`
 
 // m2 and ha round a sum of square metres for display: 0.1 m², 0.01 ha.

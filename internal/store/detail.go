@@ -37,6 +37,9 @@ type SiteDetail struct {
 	Parcels       []ParcelRef    `json:"parcels"`
 	Timeline      []TimelineItem `json:"timeline"`
 	Calendar      []CalendarItem `json:"calendar"`
+
+	// Version is the site's revision, which the HTTP layer sends as its ETag.
+	Version int64 `json:"-"`
 }
 
 // PartDetail is a site part with its status on the day asked for.
@@ -89,8 +92,9 @@ type TimelineItem struct {
 	AmountEUR   *float64       `json:"amount_eur"`
 }
 
-// FindSiteDetail returns the site id as it stood on asOf. Parts that did not exist yet are
-// left out. It returns an error wrapping site.ErrNotFound if there is no such site.
+// FindSiteDetail returns the site id as it stood on asOf. Parts that did not exist yet and
+// deleted events are left out. It returns an error wrapping site.ErrNotFound if there is
+// no such site, or if it is deleted.
 func (s *Store) FindSiteDetail(ctx context.Context, id string, asOf time.Time) (*SiteDetail, error) {
 	asOf = dayOf(asOf)
 	var d *SiteDetail
@@ -110,10 +114,10 @@ func findSiteDetail(ctx context.Context, tx pgx.Tx, id string, asOf time.Time) (
 	d := &SiteDetail{AsOf: asOf.Format(time.DateOnly)}
 	err := tx.QueryRow(ctx, `
 		SELECT id, name, address, department, current_use, occupant, owner, modality,
-		       modality_done, counterparty, notes, sources
-		FROM sites WHERE id = $1`, id).Scan(
+		       modality_done, counterparty, notes, sources, version
+		FROM sites WHERE id = $1 AND deleted_at IS NULL`, id).Scan(
 		&d.ID, &d.Name, &d.Address, &d.Department, &d.CurrentUse, &d.Occupant, &d.Owner,
-		&d.Modality, &d.ModalityDone, &d.Counterparty, &d.Notes, &d.Sources)
+		&d.Modality, &d.ModalityDone, &d.Counterparty, &d.Notes, &d.Sources, &d.Version)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, site.ErrNotFound
 	}
@@ -226,7 +230,7 @@ func queryTimeline(ctx context.Context, tx pgx.Tx, siteID string) ([]TimelineIte
 		SELECT id, part_id, kind, date_start, date_precision::text, planned, cancelled, title,
 		       description, source, area_m2, amount_eur::float8
 		FROM events
-		WHERE site_id = $1
+		WHERE site_id = $1 AND deleted_at IS NULL
 		ORDER BY date_start, period_end(date_start, date_precision) DESC, id`, siteID)
 	if err != nil {
 		return nil, err

@@ -22,8 +22,8 @@ type BrownfieldPart struct {
 	CentroidWKT, GeometryWKT             *string // WGS84 lon/lat; nil when unlocated
 }
 
-// EachBrownfieldPart streams the parts that existed on asOf, with their status then, for
-// the CNIG "Friches" export, in part id order.
+// EachBrownfieldPart streams the parts of the sites not deleted that existed on asOf, with
+// their status then, for the CNIG "Friches" export, in part id order.
 func (s *Store) EachBrownfieldPart(ctx context.Context, asOf time.Time, fn func(*BrownfieldPart) error) error {
 	rows, err := s.pool.Query(ctx, `
 		SELECT p.id, s.name, p.label, s.address, h.status::text, s.modality, s.owner,
@@ -34,6 +34,7 @@ func (s *Store) EachBrownfieldPart(ctx context.Context, asOf time.Time, fn func(
 		       (SELECT sum(pa.contenance_m2)::int FROM parcels pa WHERE pa.part_id = p.id),
 		       (SELECT extract(year FROM max(e.date_start))::int FROM events e
 		         WHERE e.site_id = p.site_id AND (e.part_id = p.id OR e.part_id IS NULL)
+		           AND e.deleted_at IS NULL
 		           AND e.kind IN ('delivery', 'opening') AND NOT e.planned AND NOT e.cancelled
 		           AND e.date_start <= $1::date),
 		       ST_AsText(ST_Centroid(ST_Transform(p.geom, 4326)), 7),
@@ -41,6 +42,7 @@ func (s *Store) EachBrownfieldPart(ctx context.Context, asOf time.Time, fn func(
 		FROM site_parts p
 		JOIN sites s ON s.id = p.site_id
 		JOIN part_status_history h ON h.part_id = p.id AND h.valid @> $1::date
+		WHERE s.deleted_at IS NULL
 		ORDER BY p.id`, dayOf(asOf).Format(time.DateOnly))
 	if err != nil {
 		return fmt.Errorf("store: brownfield parts: %w", err)
