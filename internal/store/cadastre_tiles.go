@@ -1,0 +1,63 @@
+package store
+
+import (
+	"context"
+	"fmt"
+)
+
+// Vector tiles are made by PostGIS (ST_AsMVT) in Web Mercator, the tiling scheme of every
+// web map. The tile's envelope is projected to Lambert-93 for the && filter, so that the
+// GiST index on the stored geometries answers it; only the geometries found are projected.
+// Tiles have the usual 4096-unit grid and a 64-unit margin, so that outlines show no seam
+// at tile edges.
+
+// parcelTileSQL draws the parcels of tile $1/$2/$3 as the layer "parcels", with the
+// properties id, contenance (m²) and part_id (absent when the parcel serves no part).
+const parcelTileSQL = `
+SELECT coalesce(ST_AsMVT(t, 'parcels', 4096, 'geom'), '')
+  FROM (SELECT p.id, p.contenance_m2 AS contenance, p.part_id,
+               ST_AsMVTGeom(ST_Transform(p.geom, 3857), ST_TileEnvelope($1, $2, $3), 4096, 64, true) AS geom
+          FROM parcels p
+         WHERE p.geom && ST_Transform(ST_TileEnvelope($1, $2, $3, margin => 64.0 / 4096), 2154)) t
+ WHERE t.geom IS NOT NULL`
+
+// siteTileSQL draws the site parts of tile $1/$2/$3 as the layer "sites", with their
+// current status: part_id, site_id, name (the site's), label (the part's), status and
+// quality (geometry quality). Deleted sites are left out.
+const siteTileSQL = `
+SELECT coalesce(ST_AsMVT(t, 'sites', 4096, 'geom'), '')
+  FROM (SELECT p.id AS part_id, p.site_id, s.name, p.label, p.status, p.geometry_quality AS quality,
+               ST_AsMVTGeom(ST_Transform(p.geom, 3857), ST_TileEnvelope($1, $2, $3), 4096, 64, true) AS geom
+          FROM site_parts p JOIN sites s ON s.id = p.site_id
+         WHERE p.geom && ST_Transform(ST_TileEnvelope($1, $2, $3, margin => 64.0 / 4096), 2154)
+           AND s.deleted_at IS NULL) t
+ WHERE t.geom IS NOT NULL`
+
+// ParcelTile returns the MVT tile z/x/y of the parcels layer; empty when no parcel
+// crosses it. The caller checks z, x and y.
+func (s *Store) ParcelTile(ctx context.Context, z, x, y int) ([]byte, error) {
+	var b []byte
+	if err := s.pool.QueryRow(ctx, parcelTileSQL, z, x, y).Scan(&b); err != nil {
+		return nil, fmt.Errorf("store: parcel tile %d/%d/%d: %w", z, x, y, err)
+	}
+	return b, nil
+}
+
+// SiteTile returns the MVT tile z/x/y of the sites layer; empty when no part crosses it.
+func (s *Store) SiteTile(ctx context.Context, z, x, y int) ([]byte, error) {
+	var b []byte
+	if err := s.pool.QueryRow(ctx, siteTileSQL, z, x, y).Scan(&b); err != nil {
+		return nil, fmt.Errorf("store: site tile %d/%d/%d: %w", z, x, y, err)
+	}
+	return b, nil
+}
+
+// ParcelLayerVersion is a number that changes whenever anything writes to parcels (a
+// statement trigger counts), so that it can stand for the content of every parcel tile.
+func (s *Store) ParcelLayerVersion(ctx context.Context) (int64, error) {
+	var v int64
+	if err := s.pool.QueryRow(ctx, `SELECT version FROM layer_versions WHERE layer = 'parcels'`).Scan(&v); err != nil {
+		return 0, fmt.Errorf("store: parcel layer version: %w", err)
+	}
+	return v, nil
+}
