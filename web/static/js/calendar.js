@@ -1,0 +1,219 @@
+// The calendar view: one row per site, Gantt-style bars up to the planned release and
+// disposal dates, actual dates marked, slipped plans shown, overdue items highlighted,
+// and today's line. Printable (see @media print in app.css).
+
+import {h, replace, s} from './dom.js';
+import {formatDay, formatPreciseDate, periodStart} from './format.js';
+import {statusDots} from './sitelist.js';
+import {MILESTONE_KINDS, OVERDUE_COLOR, milestoneColor, milestoneLabel} from './vocab.js';
+
+export const FIRST_YEAR = 2006;
+export const LAST_YEAR = 2030;
+const AXIS_START = Date.UTC(FIRST_YEAR, 0, 1);
+const AXIS_END = Date.UTC(LAST_YEAR + 1, 0, 1);
+const LANE = 20;
+const ROW_MIN = 50; // two lines of a site's name
+
+// xPercent places an ISO day on the time axis, as a percentage of its width.
+function xPercent(iso) {
+  const t = Date.parse(`${iso.slice(0, 10)}T00:00:00Z`);
+  const x = ((t - AXIS_START) / (AXIS_END - AXIS_START)) * 100;
+  return Math.max(0, Math.min(100, x));
+}
+
+function pct(x) {
+  return `${x.toFixed(3)}%`;
+}
+
+// dayAfter returns the ISO day after iso, so that a period's bar covers its last day.
+function dayAfter(iso) {
+  const d = new Date(`${iso}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + 1);
+  return d.toISOString().slice(0, 10);
+}
+
+function yearGrid(height) {
+  const lines = [];
+  for (let y = FIRST_YEAR; y <= LAST_YEAR + 1; y++) {
+    const x = pct(xPercent(`${y}-01-01`));
+    lines.push(s('line', {x1: x, x2: x, y1: 0, y2: height, class: y % 5 === 0 ? 'grid grid-major' : 'grid'}));
+  }
+  return lines;
+}
+
+function dateLines(height, asOf, today) {
+  const lines = [s('line', {x1: pct(xPercent(today)), x2: pct(xPercent(today)), y1: 0, y2: height, class: 'today-line'})];
+  if (asOf !== today) {
+    lines.push(s('line', {x1: pct(xPercent(asOf)), x2: pct(xPercent(asOf)), y1: 0, y2: height, class: 'asof-line'}));
+  }
+  return lines;
+}
+
+// diamond draws a diamond centred at x% and y px: a nested svg placed in percent holds a
+// path drawn in pixels, so it keeps its shape whatever the width.
+function diamond(x, y, size, attrs) {
+  const r = size / 2;
+  return s('svg', {x: pct(x), y, overflow: 'visible', class: 'mark'},
+    s('path', {...attrs, d: `M0 ${-r} L${r} 0 L0 ${r} L${-r} 0 Z`}));
+}
+
+// laneLabel writes what a lane shows, beside its mark, on the side with more room.
+function laneLabel(text, xStart, xEnd, y, cls) {
+  const right = xEnd < 62;
+  return s('text', {
+    x: pct(right ? xEnd + 0.6 : xStart - 0.6), y: y + 4, 'text-anchor': right ? 'start' : 'end', class: `lane-label ${cls || ''}`,
+  }, text);
+}
+
+// itemTitle names a calendar item briefly: its kind, unless its label already says it,
+// its label, and its part when the site has several.
+function itemTitle(item, withPart) {
+  const kind = milestoneLabel(item.kind);
+  const parts = [];
+  if (!item.label || !item.label.toLowerCase().startsWith(kind.toLowerCase())) parts.push(kind);
+  if (item.label) parts.push(item.label);
+  if (withPart && item.part_label) parts.push(item.part_label);
+  return parts.join(' — ');
+}
+
+// lane draws one calendar item at height y.
+function lane(item, y, withPart) {
+  const color = milestoneColor(item.kind);
+  const nodes = [];
+  const title = itemTitle(item, withPart);
+  const plans = item.plans || [];
+  const describe = [title];
+  if (item.planned) {
+    const start = item.planned_start || periodStart(item.planned);
+    const end = item.planned_end || start;
+    const x0 = xPercent(start);
+    const x1 = Math.max(xPercent(dayAfter(end)), x0 + 0.35);
+    const decided = plans[0]?.decided_on;
+    if (decided && decided < start) {
+      nodes.push(s('rect', {x: pct(xPercent(decided)), y: y - 2, width: pct(x0 - xPercent(decided)), height: 4, class: 'lead', fill: color}));
+    }
+    for (const old of plans.slice(0, -1)) {
+      const ox = xPercent(periodStart(old.date));
+      nodes.push(s('line', {x1: pct(ox), x2: pct(x0), y1: y, y2: y, class: 'slip-line'}));
+      nodes.push(diamond(ox, y, 8, {class: 'slip', stroke: color}));
+    }
+    const bar = s('rect', {
+      x: pct(x0), y: y - 6, width: pct(x1 - x0), height: 12, rx: 2,
+      fill: item.overdue && !item.actual ? 'url(#overdue-hatch)' : color,
+      stroke: item.overdue && !item.actual ? OVERDUE_COLOR : 'none',
+      class: `window${item.actual ? ' window-done' : ''}${item.overdue && !item.actual ? ' window-overdue' : ''}`,
+    });
+    nodes.push(bar);
+    describe.push(`prévu ${item.planned_label || formatPreciseDate(item.planned)}`);
+    if (item.slips) describe.push(`${item.slips} report${item.slips > 1 ? 's' : ''}`);
+    if (item.overdue && !item.actual) describe.push('en retard');
+  }
+  if (item.actual) {
+    const ax = xPercent(item.actual_start || periodStart(item.actual));
+    nodes.push(diamond(ax, y, 11, {class: 'actual', fill: color}));
+    describe.push(`réalisé ${item.actual_label || formatPreciseDate(item.actual)}`);
+  }
+  if (!item.planned && !item.actual) {
+    nodes.push(s('text', {x: '0.4%', y: y + 4, class: 'lane-label lane-unknown'}, `${title} : date non publiée`));
+  } else {
+    const points = [item.planned_start, item.planned_end && dayAfter(item.planned_end), item.actual_start]
+      .filter(Boolean).map(xPercent);
+    const text = `${title} · ${describe.slice(1).join(', ')}`;
+    nodes.push(laneLabel(text, Math.min(...points), Math.max(...points), y, item.overdue && !item.actual ? 'lane-overdue' : ''));
+  }
+  return s('g', {class: 'lane', dataset: {kind: item.kind}}, s('title', {}, describe.join(' · ')), nodes);
+}
+
+// firstOpenDate orders the rows: sites with the nearest open milestone first.
+function firstOpenDate(items) {
+  const open = items.filter((i) => i.planned && !i.actual).map((i) => i.planned_start || periodStart(i.planned));
+  if (open.length) return `0 ${open.sort()[0]}`;
+  const done = items.filter((i) => i.actual).map((i) => i.actual_start || periodStart(i.actual));
+  return done.length ? `1 ${done.sort()[0]}` : '2';
+}
+
+function row(site, items, asOf, today, onSelect) {
+  const lanes = Math.max(1, items.length);
+  const height = Math.max(ROW_MIN, lanes * LANE + 8);
+  const top = (height - lanes * LANE) / 2 + LANE / 2;
+  const withPart = site.parts.length > 1;
+  const svg = s('svg', {class: 'gantt-svg', width: '100%', height, role: 'img', 'aria-label': ganttLabel(site, items)},
+    yearGrid(height), dateLines(height, asOf, today),
+    items.length ? items.map((item, i) => lane(item, top + i * LANE, withPart))
+      : s('text', {x: '0.4%', y: top + 4, class: 'lane-label lane-unknown'}, 'aucune échéance enregistrée'));
+  const overdue = items.filter((i) => i.overdue && !i.actual).length;
+  return h('tr', {dataset: {siteId: site.id}, class: overdue ? 'row-overdue' : null},
+    h('th', {scope: 'row', class: 'gantt-site'},
+      h('span', {class: 'gantt-site-line'}, statusDots(site.parts),
+        h('button', {type: 'button', class: 'link-button', title: site.name, onclick: () => onSelect(site.id)}, site.name)),
+      overdue ? h('span', {class: 'visually-hidden'}, ` (${overdue} échéance${overdue > 1 ? 's' : ''} dépassée${overdue > 1 ? 's' : ''})`) : null),
+    h('td', {class: 'gantt-cell'}, svg));
+}
+
+// ganttLabel describes a row for screen readers.
+function ganttLabel(site, items) {
+  if (!items.length) return `${site.name} : aucune échéance enregistrée`;
+  return `${site.name} : ` + items.map((i) => {
+    const bits = [itemTitle(i, true)];
+    if (i.planned) bits.push(`prévu ${i.planned_label || formatPreciseDate(i.planned)}`);
+    if (i.actual) bits.push(`réalisé ${i.actual_label || formatPreciseDate(i.actual)}`);
+    if (i.overdue && !i.actual) bits.push('en retard');
+    return bits.join(', ');
+  }).join(' ; ');
+}
+
+function axis(asOf, today) {
+  const labels = [];
+  for (let y = FIRST_YEAR; y <= LAST_YEAR; y++) {
+    if (y % 2 !== 0) continue;
+    labels.push(s('text', {x: pct(xPercent(`${y}-07-01`)), y: 14, 'text-anchor': 'middle', class: 'axis-year'}, String(y)));
+  }
+  const marks = [s('text', {x: pct(xPercent(today)), y: 30, 'text-anchor': 'middle', class: 'axis-today'}, "aujourd'hui")];
+  if (asOf !== today) {
+    marks.push(s('text', {x: pct(xPercent(asOf)), y: 30, 'text-anchor': 'middle', class: 'axis-asof'}, `état au ${formatDay(asOf)}`));
+  }
+  return s('svg', {class: 'gantt-axis', width: '100%', height: 36, 'aria-hidden': 'true'}, yearGrid(36), labels, marks);
+}
+
+function legend() {
+  const kinds = MILESTONE_KINDS.map((k) => {
+    const sw = h('span', {class: 'swatch', 'aria-hidden': 'true'});
+    sw.style.backgroundColor = k.color;
+    return h('li', {}, sw, `${k.label} prévue (période de la date)`);
+  });
+  return h('ul', {class: 'gantt-legend'}, kinds,
+    h('li', {}, h('span', {class: 'swatch swatch-diamond', 'aria-hidden': 'true'}), 'date réalisée'),
+    h('li', {}, h('span', {class: 'swatch swatch-slip', 'aria-hidden': 'true'}), 'date prévue auparavant (report)'),
+    h('li', {}, h('span', {class: 'swatch swatch-overdue', 'aria-hidden': 'true'}), 'en retard'),
+    h('li', {}, h('span', {class: 'swatch swatch-today', 'aria-hidden': 'true'}), "aujourd'hui"));
+}
+
+function hatchDefs() {
+  return s('svg', {width: 0, height: 0, class: 'defs', 'aria-hidden': 'true'},
+    s('defs', {},
+      s('pattern', {id: 'overdue-hatch', width: 6, height: 6, patternUnits: 'userSpaceOnUse', patternTransform: 'rotate(45)'},
+        s('rect', {width: 6, height: 6, fill: '#f6d5d6'}),
+        s('line', {x1: 0, y1: 0, x2: 0, y2: 6, stroke: OVERDUE_COLOR, 'stroke-width': 3}))));
+}
+
+// renderCalendar draws the calendar of the given sites in el.
+export function renderCalendar(el, sites, items, {asOf, today, onSelect}) {
+  const bySite = new Map(sites.map((st) => [st.id, []]));
+  for (const item of items) bySite.get(item.site_id)?.push(item);
+  const ordered = [...sites].sort((a, b) => firstOpenDate(bySite.get(a.id)).localeCompare(firstOpenDate(bySite.get(b.id))) ||
+    a.name.localeCompare(b.name, 'fr'));
+  for (const list of bySite.values()) {
+    list.sort((a, b) => (a.planned_start || a.actual_start || '9').localeCompare(b.planned_start || b.actual_start || '9'));
+  }
+  const overdue = items.filter((i) => i.overdue && !i.actual && bySite.has(i.site_id)).length;
+  replace(el,
+    hatchDefs(),
+    h('p', {class: 'view-intro'},
+      `${ordered.length} site${ordered.length > 1 ? 's' : ''}, état au ${formatDay(asOf)}`,
+      overdue ? h('strong', {class: 'text-overdue'}, ` · ${overdue} échéance${overdue > 1 ? 's' : ''} dépassée${overdue > 1 ? 's' : ''}`) : null),
+    legend(),
+    h('table', {class: 'gantt', id: 'gantt'},
+      h('caption', {class: 'visually-hidden'}, 'Calendrier prévisionnel : une ligne par site'),
+      h('thead', {}, h('tr', {}, h('th', {scope: 'col', class: 'gantt-site'}, 'Site'), h('th', {scope: 'col', class: 'gantt-cell'}, axis(asOf, today)))),
+      h('tbody', {}, ordered.map((site) => row(site, bySite.get(site.id), asOf, today, onSelect)))));
+}

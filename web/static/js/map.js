@@ -1,0 +1,225 @@
+// The Leaflet map: the commune outline, one shape per located site part coloured by its
+// status, and a legend drawn with the same colour function.
+
+import * as L from '/vendor/leaflet/leaflet-src.esm.js';
+import {h, replace} from './dom.js';
+import {formatHa, formatPreciseDate} from './format.js';
+import {STATUSES, darken, qualityLabel, statusColor, statusLabel} from './vocab.js';
+
+const IVRY_CENTER = [48.8125, 2.3870];
+
+// style is the look of one site part: filled with its status colour, outlined darker,
+// dashed when the outline is only approximate, thicker when its site is selected.
+export function style(feature, selectedSite) {
+  const p = feature.properties;
+  const color = statusColor(p.status);
+  const selected = p.site_id === selectedSite;
+  return {
+    color: selected ? '#111' : darken(color),
+    weight: selected ? 4 : 2,
+    opacity: 1,
+    dashArray: p.geometry_quality === 'approximate' ? '6 4' : null,
+    fillColor: color,
+    fillOpacity: selected ? 0.75 : 0.5,
+  };
+}
+
+// tooltipContent is the hover label of a part, built as DOM nodes.
+function tooltipContent(feature) {
+  const p = feature.properties;
+  const lines = [h('strong', {}, p.name)];
+  if (p.part_label && p.part_label !== p.name) lines.push(h('span', {}, p.part_label));
+  lines.push(h('span', {class: 'tt-status'}, statusLabel(p.status), p.status_since ? ` depuis ${formatPreciseDate(p.status_since)}` : ''));
+  if (p.area_m2) lines.push(h('span', {}, formatHa(p.area_m2)));
+  if (p.geometry_quality !== 'surveyed' && p.geometry_quality !== 'cadastre') {
+    lines.push(h('em', {class: 'tt-approx'}, qualityLabel(p.geometry_quality)));
+  }
+  return h('div', {class: 'tt'}, lines);
+}
+
+// partLabel is the accessible name of a part's shape.
+function partLabel(p) {
+  const part = p.part_label && p.part_label !== p.name ? ` — ${p.part_label}` : '';
+  return `${p.name}${part} : ${statusLabel(p.status)}, ${qualityLabel(p.geometry_quality)}`;
+}
+
+// outsideMask is a polygon covering the surroundings with the commune cut out, to dim
+// what lies outside Ivry-sur-Seine.
+function outsideMask(boundary) {
+  const holes = [];
+  for (const f of boundary.features || []) {
+    const g = f.geometry;
+    if (!g) continue;
+    const polygons = g.type === 'Polygon' ? [g.coordinates] : g.type === 'MultiPolygon' ? g.coordinates : [];
+    for (const poly of polygons) holes.push(poly[0].map(([lon, lat]) => [lat, lon]));
+  }
+  const [lat, lon] = IVRY_CENTER;
+  const around = [[lat - 2, lon - 3], [lat - 2, lon + 3], [lat + 2, lon + 3], [lat + 2, lon - 3]];
+  return L.polygon([around, ...holes], {
+    pane: 'commune', stroke: false, fillColor: '#1b2733', fillOpacity: 0.18, interactive: false,
+  });
+}
+
+// legendControl builds the legend: one entry per status (same colour function as the
+// shapes), the approximate outline and the commune limit.
+function legendControl() {
+  const control = L.control({position: 'topright'});
+  control.onAdd = () => {
+    const narrow = window.matchMedia('(max-width: 900px)').matches;
+    const el = h('details', {class: 'legend', id: 'legend', open: !narrow});
+    L.DomEvent.disableClickPropagation(el);
+    L.DomEvent.disableScrollPropagation(el);
+    return el;
+  };
+  return control;
+}
+
+// renderLegend fills the legend with the counts of the parts shown.
+function renderLegend(el, features) {
+  const counts = new Map();
+  for (const f of features) counts.set(f.properties.status, (counts.get(f.properties.status) || 0) + 1);
+  const rows = STATUSES.map((st) => {
+    const swatch = h('span', {class: 'swatch', 'aria-hidden': 'true'});
+    swatch.style.backgroundColor = statusColor(st.key);
+    swatch.style.borderColor = darken(statusColor(st.key));
+    const n = counts.get(st.key) || 0;
+    return h('li', {class: n ? '' : 'legend-empty'}, swatch, h('span', {class: 'legend-label'}, st.label), h('span', {class: 'legend-count'}, String(n)));
+  });
+  replace(el,
+    h('summary', {class: 'legend-title'}, 'Légende'),
+    h('ul', {class: 'legend-list'}, rows),
+    h('ul', {class: 'legend-list legend-extra'},
+      h('li', {}, h('span', {class: 'swatch swatch-approx', 'aria-hidden': 'true'}), h('span', {class: 'legend-label'}, 'emprise approximative')),
+      h('li', {}, h('span', {class: 'swatch swatch-commune', 'aria-hidden': 'true'}), h('span', {class: 'legend-label'}, 'limite communale'))));
+}
+
+// attributionControl shows the base map's attribution as text (Leaflet's own control
+// would read it as HTML) and what became of the base map.
+function attributionControl() {
+  const control = L.control({position: 'bottomright'});
+  control.onAdd = () => h('div', {class: 'attribution', id: 'attribution'});
+  return control;
+}
+
+// createMap sets up the map in el; onSelect(siteID) is called when a shape is chosen.
+export function createMap(el, {onSelect}) {
+  const map = L.map(el, {
+    center: IVRY_CENTER, zoom: 14, zoomSnap: 0.25, attributionControl: false, minZoom: 11, maxZoom: 19,
+  });
+  map.createPane('commune').style.zIndex = 350;
+  // Leaflet only watches the window; the map's box also changes when the panel opens
+  // or the view switches.
+  new ResizeObserver(() => map.invalidateSize({debounceMoveend: true})).observe(el);
+  const legend = legendControl().addTo(map);
+  const attribution = attributionControl().addTo(map);
+  L.control.scale({imperial: false, position: 'bottomleft'}).addTo(map);
+
+  let parts = L.layerGroup().addTo(map);
+  let shown = [];
+  let selected = null;
+  let boundaryBounds = null;
+
+  function setBaseMap(config) {
+    const box = attribution.getContainer();
+    if (!config.tile_url) {
+      replace(box, 'Sans fond de plan');
+      el.dataset.basemap = 'none';
+      return;
+    }
+    const tiles = L.tileLayer(config.tile_url, {maxZoom: 19, maxNativeZoom: 19, crossOrigin: false}).addTo(map);
+    replace(box, config.tile_attribution || '');
+    el.dataset.basemap = 'loading';
+    let loaded = 0;
+    let failed = 0;
+    tiles.on('tileload', () => {
+      loaded++;
+      el.dataset.basemap = 'ok';
+    });
+    tiles.on('tileerror', () => {
+      failed++;
+      if (failed >= 4 && loaded === 0) {
+        el.dataset.basemap = 'failed';
+        map.removeLayer(tiles);
+        replace(box, 'Fond de plan indisponible — la carte reste utilisable');
+      }
+    });
+  }
+
+  function setBoundary(boundary) {
+    outsideMask(boundary).addTo(map);
+    const outline = L.geoJSON(boundary, {
+      pane: 'commune', interactive: false,
+      style: {color: '#1b2733', weight: 2.5, opacity: 0.9, fill: false, dashArray: '1 0'},
+    }).addTo(map);
+    boundaryBounds = outline.getBounds();
+    if (boundaryBounds.isValid()) map.fitBounds(boundaryBounds, {padding: [16, 16]});
+  }
+
+  // onEachFeature wires a part's shape: tooltip, click, keyboard, and data attributes
+  // that say what it shows.
+  function onEachFeature(feature, layer) {
+    const p = feature.properties;
+    layer.bindTooltip(tooltipContent(feature), {sticky: true, direction: 'top', opacity: 1, className: 'part-tooltip'});
+    layer.on('click', () => onSelect(p.site_id));
+    layer.on('add', () => {
+      const path = layer.getElement();
+      if (!path) return;
+      path.dataset.partId = feature.id;
+      path.dataset.siteId = p.site_id;
+      path.dataset.status = p.status;
+      path.setAttribute('tabindex', '0');
+      path.setAttribute('role', 'button');
+      path.setAttribute('aria-label', partLabel(p));
+      path.addEventListener('keydown', (e) => {
+        if (e.key === 'Enter' || e.key === ' ') {
+          e.preventDefault();
+          onSelect(p.site_id);
+        }
+      });
+      path.addEventListener('focus', () => layer.openTooltip(layer.getBounds().getCenter()));
+      path.addEventListener('blur', () => layer.closeTooltip());
+    });
+  }
+
+  function setParts(features, selectedSite) {
+    selected = selectedSite;
+    shown = features.filter((f) => f.geometry);
+    map.removeLayer(parts);
+    parts = L.geoJSON({type: 'FeatureCollection', features: shown}, {
+      style: (f) => style(f, selected),
+      onEachFeature,
+    }).addTo(map);
+    bringSelectedToFront();
+    el.dataset.shapeCount = String(shown.length);
+    renderLegend(legend.getContainer(), features);
+  }
+
+  function bringSelectedToFront() {
+    parts.eachLayer((layer) => {
+      if (layer.feature.properties.site_id === selected) layer.bringToFront();
+    });
+  }
+
+  function highlight(siteID) {
+    selected = siteID;
+    parts.setStyle((f) => style(f, selected));
+    bringSelectedToFront();
+  }
+
+  // focusSite brings the site's located parts into view.
+  function focusSite(siteID) {
+    const bounds = L.latLngBounds([]);
+    parts.eachLayer((layer) => {
+      if (layer.feature.properties.site_id === siteID) bounds.extend(layer.getBounds());
+    });
+    if (bounds.isValid() && !map.getBounds().pad(-0.1).contains(bounds)) {
+      map.flyToBounds(bounds, {maxZoom: 16, padding: [40, 40], duration: 0.5});
+    }
+  }
+
+  function invalidate() {
+    map.invalidateSize();
+  }
+
+  return {setBaseMap, setBoundary, setParts, highlight, focusSite, invalidate, map};
+}

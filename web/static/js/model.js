@@ -1,0 +1,106 @@
+// The portfolio as the page sees it: site parts (GeoJSON features from the OGC API)
+// grouped into sites, and the filters and search that every view shares.
+
+import {fold, yearOf} from './format.js';
+
+// groupSites gathers the part features into sites, in the order of their names.
+export function groupSites(features) {
+  const sites = new Map();
+  for (const f of features) {
+    const p = f.properties;
+    let site = sites.get(p.site_id);
+    if (!site) {
+      site = {
+        id: p.site_id,
+        name: p.name,
+        address: p.address || '',
+        department: p.department || '',
+        modality: p.modality,
+        modality_done: p.modality_done,
+        counterparty: p.counterparty || '',
+        parts: [],
+      };
+      sites.set(p.site_id, site);
+    }
+    site.parts.push(f);
+  }
+  return [...sites.values()].sort((a, b) => a.name.localeCompare(b.name, 'fr'));
+}
+
+// isLocated tells whether a part has a geometry to draw.
+export function isLocated(feature) {
+  return Boolean(feature.geometry);
+}
+
+// partArea is the best known area of a part: measured on its geometry, else declared.
+export function partArea(feature) {
+  const p = feature.properties;
+  return p.area_m2 ?? p.declared_area_m2 ?? null;
+}
+
+// disposalYear is the year a part was ceded or is planned to be, or null.
+export function disposalYear(feature) {
+  const p = feature.properties;
+  return yearOf(p.actual_disposal || p.planned_disposal);
+}
+
+// parcelID reads a cadastral reference typed by a user ("AZ 56", "az0056",
+// "94041000AZ0056") as a 14-character parcel id of Ivry-sur-Seine, or null.
+export function parcelID(query) {
+  const q = query.replace(/\s+/g, '').toUpperCase();
+  if (/^\d{8}[0-9A-Z]{2}\d{4}$/.test(q)) return q;
+  const m = /^([A-Z]{1,2})0*(\d{1,4})$/.exec(q);
+  if (!m) return null;
+  return `94041000${m[1].padStart(2, '0')}${m[2].padStart(4, '0')}`;
+}
+
+// departments lists the departments of the sites, for the filter.
+export function departments(sites) {
+  return [...new Set(sites.map((s) => s.department).filter(Boolean))].sort((a, b) => a.localeCompare(b, 'fr'));
+}
+
+// disposalYears lists the disposal years found in the parts, for the filter.
+export function disposalYears(features) {
+  return [...new Set(features.map(disposalYear).filter(Boolean))].sort();
+}
+
+// hasFilters tells whether any filter or search narrows the view.
+export function hasFilters(st) {
+  return Boolean(st.statuses.length || st.department || st.year || st.q.trim());
+}
+
+// siteMatchesSearch tells whether the search text names the site: its name, address,
+// id, department, a part's label, or a cadastral parcel of it.
+function siteMatchesSearch(site, q, parcels) {
+  const needle = fold(q.trim());
+  if (!needle) return true;
+  const haystack = [site.name, site.address, site.id, site.department, ...site.parts.map((f) => f.properties.part_label)];
+  if (haystack.some((t) => fold(t).includes(needle))) return true;
+  const compact = needle.replace(/\s+/g, '');
+  return (parcels.get(site.id) || []).some((id) => fold(id).includes(compact));
+}
+
+// partMatches tells whether a part passes the status and disposal-year filters.
+function partMatches(feature, st) {
+  const p = feature.properties;
+  if (st.statuses.length && !st.statuses.includes(p.status)) return false;
+  if (st.year) {
+    const y = disposalYear(feature);
+    if (st.year === 'sans' ? y !== null : String(y) !== st.year) return false;
+  }
+  return true;
+}
+
+// applyFilters returns the sites that pass the state's filters and search, each with
+// only its matching parts, and those parts. parcels maps a site id to the parcel ids
+// known for it.
+export function applyFilters(sites, st, parcels) {
+  const out = [];
+  for (const site of sites) {
+    if (st.department && site.department !== st.department) continue;
+    if (!siteMatchesSearch(site, st.q, parcels)) continue;
+    const parts = site.parts.filter((f) => partMatches(f, st));
+    if (parts.length) out.push({...site, parts});
+  }
+  return {sites: out, parts: out.flatMap((s) => s.parts)};
+}

@@ -1,0 +1,41 @@
+// Package web embeds the map page (static/) and the front-end libraries it uses.
+//
+// The libraries are npm packages at the exact versions of package-lock.json, installed
+// into node_modules/ by `make web-deps` (npm ci), which every make target that compiles
+// runs first. They are embedded from there at build time, so the binary serves them
+// itself and needs no file beside it; a build without them fails at the go:embed line,
+// naming the missing folder.
+package web
+
+import (
+	"embed"
+	"io/fs"
+)
+
+//go:embed static
+var static embed.FS
+
+//go:embed node_modules/leaflet/dist
+var leaflet embed.FS
+
+// Static returns the page's own files: index.html, css/, js/.
+func Static() fs.FS {
+	return sub(static, "static")
+}
+
+// Libraries returns each library's distributed files by the name it is served under
+// (/vendor/<name>/…).
+func Libraries() map[string]fs.FS {
+	return map[string]fs.FS{
+		"leaflet": sub(leaflet, "node_modules/leaflet/dist"),
+	}
+}
+
+// sub cannot fail for a folder named in a go:embed directive above.
+func sub(fsys fs.FS, dir string) fs.FS {
+	f, err := fs.Sub(fsys, dir)
+	if err != nil {
+		panic(err)
+	}
+	return f
+}
