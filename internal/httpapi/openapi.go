@@ -16,8 +16,13 @@ const openAPIMediaType = "application/vnd.oai.openapi+json;version=3.0"
 
 // handleOpenAPI answers GET /api/openapi.json.
 func (s *Server) handleOpenAPI(w http.ResponseWriter, r *http.Request) {
-	if _, err := checkParams(r, "f"); err != nil {
+	q, err := checkParams(r, "f")
+	if err != nil {
 		s.writeError(w, r, err)
+		return
+	}
+	if f := q.Get("f"); f != "" && f != "json" {
+		paramError(w, "f", "%q is not a format of the API definition (json)", f)
 		return
 	}
 	w.Header().Set("Content-Type", openAPIMediaType)
