@@ -197,7 +197,7 @@ LEFT JOIN LATERAL (
         'modality_done', s.modality_done,
         'counterparty', s.counterparty,
         'area_m2', round(p.area_m2::numeric, 1),
-        'declared_area_m2', p.declared_area_m2,
+        'declared_area_m2', round(p.declared_area_m2::numeric, 1),
         'geometry_quality', p.geometry_quality,
         'geometry_source', p.geometry_source,
         'planned_release', cal.planned_release,
@@ -273,7 +273,7 @@ LEFT JOIN LATERAL (
         'title', e.title,
         'description', e.description,
         'source', e.source,
-        'area_m2', e.area_m2,
+        'area_m2', round(e.area_m2::numeric, 1),
         'amount_eur', e.amount_eur)`,
 		filters: []filter{
 			{"kind", "e.kind", func(v string) (any, error) {

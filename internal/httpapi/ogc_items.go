@@ -1,0 +1,195 @@
+package httpapi
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/emprises/emprises/internal/site"
+	"github.com/emprises/emprises/internal/store"
+)
+
+// ogcFlushBytes is how much of a page is buffered before it is sent: the response streams
+// as PostgreSQL produces the rows, and the server's memory does not grow with the page.
+const ogcFlushBytes = 32 << 10
+
+// handleOGCItems answers /collections/{collectionId}/items: a page of features as a
+// GeoJSON FeatureCollection, streamed row by row from PostgreSQL, which builds each
+// feature's JSON. The counts and the paging links come after the features, once known.
+func (s *Server) handleOGCItems(w http.ResponseWriter, r *http.Request) {
+	info, ok := store.FindCollection(chi.URLParam(r, "collectionId"))
+	if !ok {
+		ogcNoCollection(w, r)
+		return
+	}
+	q := r.URL.Query()
+	p, err := ogcParseItems(q, info)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+
+	// The head is written with the first feature, so that an error before it (a refused
+	// filter value, the database down) is still a proper problem response.
+	bw := bufio.NewWriterSize(w, ogcFlushBytes)
+	rc := http.NewResponseController(w)
+	started := false
+	start := func() {
+		started = true
+		h := w.Header()
+		h.Set("Content-Type", mediaGeoJSON)
+		h.Set("Content-Crs", "<"+p.crs.uri+">")
+		w.WriteHeader(http.StatusOK)
+		bw.WriteString(`{"type":"FeatureCollection","timeStamp":"`)
+		bw.WriteString(time.Now().UTC().Format(time.RFC3339))
+		bw.WriteString(`","features":[`)
+	}
+	page, err := s.store.Features(r.Context(), info.ID, p.query, func(_, feature []byte) error {
+		if !started {
+			start()
+		} else {
+			bw.WriteString(",\n")
+		}
+		if bw.Available() < len(feature) {
+			// Send what is buffered now rather than grow: the client gets the features
+			// as they come, and a large feature goes straight through.
+			if err := bw.Flush(); err != nil {
+				return err
+			}
+			if err := rc.Flush(); err != nil {
+				return err
+			}
+		}
+		_, err := bw.Write(feature)
+		return err
+	})
+	if err != nil {
+		s.ogcStreamError(w, r, started, err)
+		return
+	}
+	if !started {
+		start()
+	}
+	bw.WriteString("],\n")
+	tail := struct {
+		NumberReturned int       `json:"numberReturned"`
+		NumberMatched  int64     `json:"numberMatched"`
+		Links          []ogcLink `json:"links"`
+	}{page.Returned, page.Matched, s.ogcItemsLinks(r, info.ID, q, page)}
+	bw.Write(ogcMarshal(tail)[1:]) // its members, after the features; its brace closes the collection
+	if err := bw.Flush(); err != nil {
+		s.logger.Debug("items: client gone", "path", r.URL.Path, "err", err)
+	}
+}
+
+// ogcStreamError answers an error of Features. Before the first byte it is a problem
+// response; after, the connection is cut so that the client cannot take a truncated page
+// for a whole one.
+func (s *Server) ogcStreamError(w http.ResponseWriter, r *http.Request, started bool, err error) {
+	if r.Context().Err() != nil {
+		return // the client went away
+	}
+	if !started {
+		var inv *site.InvalidError
+		if errors.As(err, &inv) {
+			err = &errParam{param: inv.Field, err: inv}
+		}
+		s.writeError(w, r, err)
+		return
+	}
+	s.logger.Error("items: stream failed", "path", r.URL.Path, "query", r.URL.RawQuery, "err", err)
+	panic(http.ErrAbortHandler)
+}
+
+// ogcItemsLinks are the links of a page: itself, its collection, and the next and
+// previous pages, which carry the same parameters with the id of the last (or first)
+// feature as cursor.
+func (s *Server) ogcItemsLinks(r *http.Request, collection string, q url.Values, page store.FeaturePage) []ogcLink {
+	base := s.ogcBase(r)
+	path := base + "/collections/" + collection + "/items"
+	self := path
+	if r.URL.RawQuery != "" {
+		self += "?" + r.URL.RawQuery
+	}
+	links := []ogcLink{
+		{Href: self, Rel: "self", Type: mediaGeoJSON, Title: "This page"},
+		{Href: base + "/collections/" + collection, Rel: "collection", Type: mediaJSON, Title: "The collection"},
+	}
+	pageLink := func(cursor, id string) string {
+		v := url.Values{}
+		for name, values := range q {
+			if name != "after" && name != "before" {
+				v[name] = values
+			}
+		}
+		v.Set(cursor, id)
+		return path + "?" + v.Encode()
+	}
+	if page.HasNext && page.Last != "" {
+		links = append(links, ogcLink{Href: pageLink("after", page.Last), Rel: "next", Type: mediaGeoJSON, Title: "Next page"})
+	}
+	if page.HasPrev && page.First != "" {
+		links = append(links, ogcLink{Href: pageLink("before", page.First), Rel: "prev", Type: mediaGeoJSON, Title: "Previous page"})
+	}
+	return links
+}
+
+// handleOGCFeature answers /collections/{collectionId}/items/{featureId}: one feature,
+// with site parts in their status of today.
+func (s *Server) handleOGCFeature(w http.ResponseWriter, r *http.Request) {
+	info, ok := store.FindCollection(chi.URLParam(r, "collectionId"))
+	if !ok {
+		ogcNoCollection(w, r)
+		return
+	}
+	q := r.URL.Query()
+	if err := ogcCheckParams(q, "crs"); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := ogcFormat(q, "json", "geojson"); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	crs, err := ogcParseCRS("crs", q.Get("crs"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	id := chi.URLParam(r, "featureId")
+	feature, err := s.store.FindFeature(r.Context(), info.ID, id, store.FeatureQuery{SRID: crs.srid, LatLon: crs.latLon})
+	if errors.Is(err, site.ErrNotFound) {
+		writeProblem(w, Problem{Status: http.StatusNotFound,
+			Detail: "no feature " + strconv.Quote(id) + " in collection " + info.ID})
+		return
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	base := s.ogcBase(r)
+	self := base + "/collections/" + info.ID + "/items/" + url.PathEscape(id)
+	if r.URL.RawQuery != "" {
+		self += "?" + r.URL.RawQuery
+	}
+	links := ogcMarshal([]ogcLink{
+		{Href: self, Rel: "self", Type: mediaGeoJSON, Title: "This feature"},
+		{Href: base + "/collections/" + info.ID, Rel: "collection", Type: mediaJSON, Title: "The collection"},
+	})
+	// PostgreSQL built the feature, an object: its links go in before the closing brace.
+	body := make([]byte, 0, len(feature)+len(links)+16)
+	body = append(body, feature[:len(feature)-1]...)
+	body = append(body, `, "links": `...)
+	body = append(body, bytes.TrimSpace(links)...)
+	body = append(body, "}\n"...)
+	w.Header().Set("Content-Type", mediaGeoJSON)
+	w.Header().Set("Content-Crs", "<"+crs.uri+">")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.Write(body) //nolint:errcheck // the client is gone if this fails
+}

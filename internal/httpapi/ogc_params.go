@@ -1,0 +1,275 @@
+package httpapi
+
+import (
+	"errors"
+	"math"
+	"net/url"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/emprises/emprises/internal/site"
+	"github.com/emprises/emprises/internal/store"
+)
+
+// Query parameters of the OGC API. Every one is checked; a wrong or unknown one is a 400
+// naming it (OGC API – Features /req/core/query-param-unknown and -invalid).
+
+// Paging limits. A limit above ogcMaxLimit is lowered to it rather than refused, as OGC
+// API – Features 1.0.1 (/req/core/fc-limit-response-1 C) asks.
+const (
+	ogcDefaultLimit = 100
+	ogcMaxLimit     = 10_000
+)
+
+// ogcCRS is a coordinate reference system the service reads and writes.
+type ogcCRS struct {
+	uri    string
+	srid   int
+	latLon bool // coordinates latitude first (EPSG:4326 as EPSG defines it)
+}
+
+var (
+	crsCRS84     = ogcCRS{uri: "http://www.opengis.net/def/crs/OGC/1.3/CRS84", srid: site.SRIDWGS84}
+	crsWGS84     = ogcCRS{uri: "http://www.opengis.net/def/crs/EPSG/0/4326", srid: site.SRIDWGS84, latLon: true}
+	crsLambert93 = ogcCRS{uri: "http://www.opengis.net/def/crs/EPSG/0/2154", srid: site.SRIDLambert93}
+)
+
+// ogcCRSNames maps every accepted spelling of a CRS to it: the OGC URIs that Part 2 uses,
+// and the short forms people and tools type.
+var ogcCRSNames = map[string]ogcCRS{
+	crsCRS84.uri: crsCRS84, "OGC:CRS84": crsCRS84, "[OGC:CRS84]": crsCRS84, "CRS84": crsCRS84,
+	"urn:ogc:def:crs:OGC:1.3:CRS84": crsCRS84, "https://www.opengis.net/def/crs/OGC/1.3/CRS84": crsCRS84,
+	crsWGS84.uri: crsWGS84, "EPSG:4326": crsWGS84, "[EPSG:4326]": crsWGS84,
+	"urn:ogc:def:crs:EPSG::4326": crsWGS84, "https://www.opengis.net/def/crs/EPSG/0/4326": crsWGS84,
+	crsLambert93.uri: crsLambert93, "EPSG:2154": crsLambert93, "[EPSG:2154]": crsLambert93,
+	"urn:ogc:def:crs:EPSG::2154": crsLambert93, "https://www.opengis.net/def/crs/EPSG/0/2154": crsLambert93,
+}
+
+// ogcCRSURIs lists the CRS of every collection, the default first.
+func ogcCRSURIs() []string { return []string{crsCRS84.uri, crsWGS84.uri, crsLambert93.uri} }
+
+// ogcBadParam is a 400 naming the parameter.
+func ogcBadParam(param, format string, args ...any) error {
+	return &errParam{param: param, err: site.Invalid(param, format, args...)}
+}
+
+// ogcCheckParams refuses parameters not in allowed (f is always allowed) and parameters
+// given twice.
+func ogcCheckParams(q url.Values, allowed ...string) error {
+	names := make([]string, 0, len(q))
+	for name := range q {
+		names = append(names, name)
+	}
+	sort.Strings(names) // the same error for the same request
+	for _, name := range names {
+		if name != "f" && !slices.Contains(allowed, name) {
+			if len(allowed) == 0 {
+				return ogcBadParam(name, "unknown parameter %q: this resource takes only f", name)
+			}
+			return ogcBadParam(name, "unknown parameter %q (parameters: %s, f)", name, strings.Join(allowed, ", "))
+		}
+		if len(q[name]) > 1 {
+			return ogcBadParam(name, "parameter %q is given %d times", name, len(q[name]))
+		}
+	}
+	return nil
+}
+
+// ogcFormat checks the f parameter against the formats of a resource.
+func ogcFormat(q url.Values, formats ...string) error {
+	if f := q.Get("f"); f != "" && !slices.Contains(formats, f) {
+		return ogcBadParam("f", "%q is not a format of this resource (%s)", f, strings.Join(formats, ", "))
+	}
+	return nil
+}
+
+// ogcParseCRS reads the crs or bbox-crs parameter; empty is CRS84.
+func ogcParseCRS(param, v string) (ogcCRS, error) {
+	if v == "" {
+		return crsCRS84, nil
+	}
+	if crs, ok := ogcCRSNames[v]; ok {
+		return crs, nil
+	}
+	return ogcCRS{}, ogcBadParam(param, "unsupported CRS %q (supported: %s)", v, strings.Join(ogcCRSURIs(), ", "))
+}
+
+// ogcParseLimit reads the limit parameter: a whole number from 1, 100 by default, lowered
+// to 10 000.
+func ogcParseLimit(v string) (int, error) {
+	if v == "" {
+		return ogcDefaultLimit, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		if numErr := (*strconv.NumError)(nil); errors.As(err, &numErr) && numErr.Err == strconv.ErrRange && !strings.HasPrefix(v, "-") {
+			return ogcMaxLimit, nil
+		}
+		return 0, ogcBadParam("limit", "%q is not a whole number", v)
+	}
+	if n < 1 {
+		return 0, ogcBadParam("limit", "%d: the limit is at least 1", n)
+	}
+	return min(n, ogcMaxLimit), nil
+}
+
+// ogcParseBBox reads the bbox parameter, four numbers in the axis order of crs: lower
+// corner then upper corner. Boxes with heights (six numbers) and boxes across the
+// antimeridian are refused: Emprises' data lies in Ivry.
+func ogcParseBBox(v string, crs ogcCRS) (*store.BBox, error) {
+	if v == "" {
+		return nil, nil
+	}
+	parts := strings.Split(v, ",")
+	switch len(parts) {
+	case 4:
+	case 6:
+		return nil, ogcBadParam("bbox", "%q has 6 numbers: boxes with heights are not supported; give 4 (lower corner, upper corner)", v)
+	default:
+		return nil, ogcBadParam("bbox", "%q is not 4 numbers separated by commas (lower corner, upper corner)", v)
+	}
+	var n [4]float64
+	for i, p := range parts {
+		f, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
+		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+			return nil, ogcBadParam("bbox", "%q: value %d, %q, is not a number", v, i+1, p)
+		}
+		n[i] = f
+	}
+	b := &store.BBox{MinX: n[0], MinY: n[1], MaxX: n[2], MaxY: n[3], SRID: crs.srid}
+	if crs.latLon {
+		b.MinX, b.MinY, b.MaxX, b.MaxY = n[1], n[0], n[3], n[2]
+	}
+	if crs.srid == site.SRIDWGS84 {
+		if math.Abs(b.MinX) > 180 || math.Abs(b.MaxX) > 180 || math.Abs(b.MinY) > 90 || math.Abs(b.MaxY) > 90 {
+			return nil, ogcBadParam("bbox", "%q is outside longitudes -180…180 and latitudes -90…90 (axis order of %s)", v, crs.uri)
+		}
+		if b.MinX > b.MaxX {
+			return nil, ogcBadParam("bbox", "%q: boxes across the antimeridian are not supported", v)
+		}
+	}
+	if b.MinX > b.MaxX || b.MinY > b.MaxY {
+		return nil, ogcBadParam("bbox", "%q: the lower corner comes first, then the upper corner", v)
+	}
+	return b, nil
+}
+
+// ogcParseDatetime reads the datetime parameter: an instant (a day YYYY-MM-DD, or an RFC
+// 3339 date-time, which counts for the day it names in its own offset) or an interval
+// "start/end" whose ends are such instants, or ".." or empty for an open end. The days
+// are included.
+func ogcParseDatetime(v string) (*store.Period, error) {
+	if v == "" {
+		return nil, nil
+	}
+	ends := strings.Split(v, "/")
+	if len(ends) > 2 {
+		return nil, ogcBadParam("datetime", "%q: an interval is start/end", v)
+	}
+	if len(ends) == 1 {
+		d, err := ogcParseInstant(v)
+		if err != nil {
+			return nil, err
+		}
+		if d == nil {
+			return nil, ogcBadParam("datetime", "%q is not a date (YYYY-MM-DD), a date-time (RFC 3339) or an interval", v)
+		}
+		return store.Day(*d), nil
+	}
+	from, err := ogcParseInstant(ends[0])
+	if err != nil {
+		return nil, err
+	}
+	to, err := ogcParseInstant(ends[1])
+	if err != nil {
+		return nil, err
+	}
+	if from == nil && to == nil {
+		return nil, ogcBadParam("datetime", "%q: an interval needs at least one end", v)
+	}
+	if from != nil && to != nil && from.After(*to) {
+		return nil, ogcBadParam("datetime", "%q ends before it starts", v)
+	}
+	return &store.Period{From: from, To: to}, nil
+}
+
+// ogcParseInstant reads one end of a datetime; nil for an open end.
+func ogcParseInstant(v string) (*time.Time, error) {
+	if v == "" || v == ".." {
+		return nil, nil
+	}
+	var day time.Time
+	if t, err := time.Parse(time.DateOnly, v); err == nil {
+		day = t
+	} else if t, err := time.Parse(time.RFC3339Nano, strings.ToUpper(v)); err == nil {
+		day, _ = time.Parse(time.DateOnly, t.Format(time.DateOnly))
+	} else {
+		return nil, ogcBadParam("datetime", "%q is not a date (YYYY-MM-DD), a date-time (RFC 3339) or \"..\"", v)
+	}
+	if day.Year() < 1 {
+		return nil, ogcBadParam("datetime", "%q is before year 1", v)
+	}
+	return &day, nil
+}
+
+// ogcItemsParams are the checked parameters of an items request.
+type ogcItemsParams struct {
+	crs   ogcCRS
+	query store.FeatureQuery
+}
+
+// ogcItemsParamNames are the parameters every items resource takes, besides the
+// collection's property filters and f.
+var ogcItemsParamNames = []string{"limit", "bbox", "bbox-crs", "crs", "datetime", "after", "before"}
+
+// ogcParseItems checks every parameter of an items request.
+func ogcParseItems(q url.Values, info store.CollectionInfo) (ogcItemsParams, error) {
+	var p ogcItemsParams
+	if err := ogcCheckParams(q, append(slices.Clone(ogcItemsParamNames), info.Filters...)...); err != nil {
+		return p, err
+	}
+	if err := ogcFormat(q, "json", "geojson"); err != nil {
+		return p, err
+	}
+	var err error
+	if p.crs, err = ogcParseCRS("crs", q.Get("crs")); err != nil {
+		return p, err
+	}
+	bboxCRS, err := ogcParseCRS("bbox-crs", q.Get("bbox-crs"))
+	if err != nil {
+		return p, err
+	}
+	fq := &p.query
+	fq.SRID, fq.LatLon = p.crs.srid, p.crs.latLon
+	if fq.Limit, err = ogcParseLimit(q.Get("limit")); err != nil {
+		return p, err
+	}
+	if fq.BBox, err = ogcParseBBox(q.Get("bbox"), bboxCRS); err != nil {
+		return p, err
+	}
+	if fq.Period, err = ogcParseDatetime(q.Get("datetime")); err != nil {
+		return p, err
+	}
+	fq.After, fq.Before = q.Get("after"), q.Get("before")
+	if q.Has("after") && q.Has("before") {
+		return p, ogcBadParam("before", "after and before cannot be used together")
+	}
+	for _, name := range []string{"after", "before"} {
+		if q.Has(name) && q.Get(name) == "" {
+			return p, ogcBadParam(name, "is empty; it takes the id of a feature, as in the next and prev links")
+		}
+	}
+	for _, name := range info.Filters {
+		if q.Has(name) {
+			if fq.Where == nil {
+				fq.Where = map[string]string{}
+			}
+			fq.Where[name] = q.Get(name)
+		}
+	}
+	fq.Count = true
+	return p, nil
+}

@@ -1,0 +1,69 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Extent is where and when the features of a collection lie.
+type Extent struct {
+	// BBox is the bounding box in longitude/latitude (CRS84): west, south, east, north;
+	// nil when no feature has a geometry.
+	BBox *[4]float64
+	// Temporal tells whether the collection has a time extent; Start and End bound it,
+	// nil for an open end.
+	Temporal   bool
+	Start, End *time.Time
+}
+
+// CollectionExtents returns the extent of every feature collection, by id. The boxes are
+// computed in Lambert-93 and their corners projected, which at the scale of Ivry is exact
+// to well under a metre.
+func (s *Store) CollectionExtents(ctx context.Context) (map[string]Extent, error) {
+	rows, err := s.pool.Query(ctx, `
+		WITH boxes AS (
+		    SELECT 'sites' AS id, ST_Extent(geom) AS box FROM site_parts
+		    UNION ALL
+		    SELECT 'parcels', ST_Extent(geom) FROM parcels
+		    UNION ALL
+		    SELECT 'events', ST_Extent(g.geom) FROM site_parts g
+		     WHERE EXISTS (SELECT 1 FROM events e
+		                    WHERE e.part_id = g.id OR (e.part_id IS NULL AND e.site_id = g.site_id))
+		    UNION ALL
+		    SELECT 'boundaries', ST_Extent(geom) FROM boundaries
+		), lonlat AS (
+		    SELECT id, ST_Transform(ST_SetSRID(box::geometry, 2154), 4326) AS g FROM boxes
+		)
+		SELECT id, ST_XMin(g), ST_YMin(g), ST_XMax(g), ST_YMax(g),
+		       CASE id
+		           WHEN 'sites' THEN (SELECT min(lower(valid)) FROM part_status_history)
+		           WHEN 'events' THEN (SELECT min(date_start) FROM events)
+		       END,
+		       CASE id
+		           WHEN 'events' THEN (SELECT max(period_end(date_start, date_precision)) - 1 FROM events)
+		       END
+		FROM lonlat`)
+	if err != nil {
+		return nil, fmt.Errorf("store: collection extents: %w", err)
+	}
+	defer rows.Close()
+	extents := map[string]Extent{}
+	for rows.Next() {
+		var id string
+		var minX, minY, maxX, maxY *float64
+		var e Extent
+		if err := rows.Scan(&id, &minX, &minY, &maxX, &maxY, &e.Start, &e.End); err != nil {
+			return nil, fmt.Errorf("store: collection extents: %w", err)
+		}
+		if minX != nil {
+			e.BBox = &[4]float64{*minX, *minY, *maxX, *maxY}
+		}
+		e.Temporal = collections[id].temporal != nil || collections[id].from != nil
+		extents[id] = e
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: collection extents: %w", err)
+	}
+	return extents, nil
+}
