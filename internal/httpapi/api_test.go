@@ -363,6 +363,10 @@ func TestDeletedSiteIsHidden(t *testing.T) {
 			t.Errorf("the calendar lists milestone %d of the deleted site", c.ID)
 		}
 	}
+	resp, body = e.call(t, "GET", "/export/sites.geojson", nil)
+	if resp.StatusCode != http.StatusOK || bytes.Contains(body, []byte(`"cpcu-ivry"`)) {
+		t.Errorf("GET /export/sites.geojson: %d, lists the deleted site: %v", resp.StatusCode, bytes.Contains(body, []byte(`"cpcu-ivry"`)))
+	}
 	resp, body = e.call(t, "GET", "/export/sites.csv", nil)
 	if resp.StatusCode != http.StatusOK || bytes.Contains(body, []byte("cpcu-ivry")) {
 		t.Errorf("GET /export/sites.csv: %d, lists the deleted site: %v", resp.StatusCode, bytes.Contains(body, []byte("cpcu-ivry")))

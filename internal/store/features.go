@@ -153,7 +153,7 @@ var collections = map[string]*collection{
 		// status that day. A part with no status in the period did not exist then.
 		from: func(a *sqlArgs, p Period) string {
 			return `site_parts p
-JOIN sites s ON s.id = p.site_id
+JOIN sites s ON s.id = p.site_id AND s.deleted_at IS NULL
 JOIN LATERAL (
     SELECT h.status, h.valid, h.since_precision
     FROM part_status_history h
