@@ -77,7 +77,7 @@ func ifMatch(r *http.Request) (store.Versions, error) {
 		}
 	}
 	if len(vs) == 0 {
-		return nil, fmt.Errorf("If-Match %q names no version of this site: %w", strings.Join(values, ", "), site.ErrConflict)
+		return nil, fmt.Errorf("If-Match %s is not an ETag of this site (%w)", strings.Join(values, ", "), site.ErrConflict)
 	}
 	return vs, nil
 }

@@ -35,10 +35,13 @@ func (e *mediaTypeError) Error() string {
 // the object. Each refusal is an *site.InvalidError naming the field when there is one, a
 // *mediaTypeError (415) or an *http.MaxBytesError (413).
 func decodeBody(r *http.Request, v any) error {
-	ct := r.Header.Get("Content-Type")
-	mt, _, err := mime.ParseMediaType(ct)
+	cts := r.Header.Values("Content-Type")
+	if len(cts) != 1 {
+		return &mediaTypeError{got: strings.Join(cts, ", ")}
+	}
+	mt, _, err := mime.ParseMediaType(cts[0])
 	if err != nil || mt != "application/json" && mt != "application/merge-patch+json" {
-		return &mediaTypeError{got: ct}
+		return &mediaTypeError{got: cts[0]}
 	}
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
@@ -167,7 +170,7 @@ func jsonError(err error, v any) error {
 	case errors.As(err, &syn):
 		return site.Invalid("", "malformed JSON at byte %d: %s", syn.Offset, strings.TrimPrefix(syn.Error(), "json: "))
 	case errors.As(err, &typ):
-		return site.Invalid(typ.Field, "must be %s, not %s", jsonTypeName(typ.Type), typ.Value)
+		return site.Invalid(jsonPath(typ.Field), "must be %s, not %s", jsonTypeName(typ.Type), typ.Value)
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return site.Invalid("", "the JSON ends too early")
 	}
@@ -176,6 +179,19 @@ func jsonError(err error, v any) error {
 		return site.Invalid(name, "unknown field; accepted: %s", strings.Join(jsonFields(v), ", "))
 	}
 	return site.Invalid("", "%s", strings.TrimPrefix(err.Error(), "json: "))
+}
+
+// jsonPath drops from encoding/json's field path the Go names of embedded structs
+// ("siteFieldsJSON.name"): JSON names are snake_case, Go type names have capitals.
+func jsonPath(path string) string {
+	parts := strings.Split(path, ".")
+	kept := parts[:0]
+	for _, p := range parts {
+		if strings.ToLower(p) == p {
+			kept = append(kept, p)
+		}
+	}
+	return strings.Join(kept, ".")
 }
 
 // jsonTypeName says in JSON's words what a Go type wants.

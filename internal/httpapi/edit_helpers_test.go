@@ -65,7 +65,8 @@ func newEditEnv(t *testing.T, cfg Config) *editEnv {
 }
 
 // call sends a request and returns the response with its body read. header holds
-// name/value pairs; "Content-Type" defaults to application/json when there is a body.
+// name/value pairs, each replacing any earlier value, "" removing the header;
+// Content-Type defaults to application/json when there is a body.
 func (e *editEnv) call(t *testing.T, method, path string, body io.Reader, header ...string) (*http.Response, []byte) {
 	t.Helper()
 	req, err := http.NewRequestWithContext(t.Context(), method, e.srv.URL+path, body)
@@ -80,7 +81,7 @@ func (e *editEnv) call(t *testing.T, method, path string, body io.Reader, header
 			req.Header.Del(header[i])
 			continue
 		}
-		req.Header.Add(header[i], header[i+1])
+		req.Header.Set(header[i], header[i+1])
 	}
 	resp, err := e.srv.Client().Do(req)
 	if err != nil {

@@ -604,10 +604,10 @@ func (s *Store) SplitPart(ctx context.Context, by User, partID string, ifMatch V
 			     part AS (SELECT geom FROM site_parts WHERE id = $1 FOR UPDATE)
 			SELECT part.geom IS NOT NULL, ST_IsValid(piece.g), ST_IsValidReason(piece.g),
 			       coalesce(ST_CoveredBy(piece.g, ST_Buffer(part.geom, $3)), false),
-			       CASE WHEN ST_IsValid(piece.g) AND part.geom IS NOT NULL
-			            THEN ST_Area(ST_Difference(piece.g, part.geom)) END,
-			       CASE WHEN ST_IsValid(piece.g) THEN ST_Area(ST_Intersection(part.geom, piece.g)) END,
-			       CASE WHEN ST_IsValid(piece.g) THEN ST_Area(ST_Difference(part.geom, piece.g)) END
+			       -- GEOS refuses invalid input: measure only a valid piece on a located part.
+			       coalesce(CASE WHEN ST_IsValid(piece.g) THEN ST_Area(ST_Difference(piece.g, part.geom)) END, 0),
+			       coalesce(CASE WHEN ST_IsValid(piece.g) THEN ST_Area(ST_Intersection(part.geom, piece.g)) END, 0),
+			       coalesce(CASE WHEN ST_IsValid(piece.g) THEN ST_Area(ST_Difference(part.geom, piece.g)) END, 0)
 			  FROM piece, part`, partID, sp.EWKB, SplitTolerance).Scan(
 			&located, &valid, &reason, &inside, &outside, &ceded, &retained)
 		switch {
