@@ -57,20 +57,57 @@ function diamond(x, y, size, attrs) {
     s('path', {...attrs, d: `M0 ${-r} L${r} 0 L0 ${r} L${-r} 0 Z`}));
 }
 
-// laneLabel writes what a lane shows, beside its mark, on the side with more room.
+// laneLabel writes what a lane shows beside its mark; fitLabels later moves it to the
+// side with room once the row's width is known.
 function laneLabel(text, xStart, xEnd, y, cls) {
   const right = xEnd < 62;
   return s('text', {
-    x: pct(right ? xEnd + 0.6 : xStart - 0.6), y: y + 4, 'text-anchor': right ? 'start' : 'end', class: `lane-label ${cls || ''}`,
+    x: pct(right ? xEnd + 0.6 : xStart - 0.6), y: y + 4, 'text-anchor': right ? 'start' : 'end',
+    class: `lane-label ${cls || ''}`, dataset: {x0: xStart, x1: xEnd, full: text},
   }, text);
+}
+
+// fitLabels places each lane label where it fits in its row: after its mark, else before
+// it, else shortened with an ellipsis on the roomier side (the full text stays in the
+// lane's tooltip and in the row's accessible description).
+export function fitLabels(el) {
+  for (const svg of el.querySelectorAll('svg.gantt-svg')) {
+    const width = svg.getBoundingClientRect().width;
+    if (!width) continue;
+    for (const text of svg.querySelectorAll('text[data-full]')) {
+      text.textContent = text.dataset.full;
+      const x0 = (Number(text.dataset.x0) / 100) * width - 5;
+      const x1 = (Number(text.dataset.x1) / 100) * width + 5;
+      const length = text.getComputedTextLength();
+      const right = length <= width - x1 || width - x1 >= x0;
+      text.setAttribute('x', String(right ? x1 : x0));
+      text.setAttribute('text-anchor', right ? 'start' : 'end');
+      shorten(text, right ? width - x1 : x0);
+    }
+  }
+}
+
+// shorten cuts a label's text until it fits in room pixels.
+function shorten(text, room) {
+  const full = text.dataset.full;
+  if (text.getComputedTextLength() <= room) return;
+  let lo = 0;
+  let hi = full.length;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    text.textContent = `${full.slice(0, mid).trimEnd()}…`;
+    if (text.getComputedTextLength() <= room) lo = mid;
+    else hi = mid - 1;
+  }
+  text.textContent = lo ? `${full.slice(0, lo).trimEnd()}…` : '';
 }
 
 // itemTitle names a calendar item briefly: its kind, unless its label already says it,
 // its label, and its part when the site has several.
-function itemTitle(item, withPart) {
+function itemTitle(item, withPart, short = false) {
   const kind = milestoneLabel(item.kind);
   const parts = [];
-  if (!item.label || !item.label.toLowerCase().startsWith(kind.toLowerCase())) parts.push(kind);
+  if (!item.label || (!short && !item.label.toLowerCase().startsWith(kind.toLowerCase()))) parts.push(kind);
   if (item.label) parts.push(item.label);
   if (withPart && item.part_label) parts.push(item.part_label);
   return parts.join(' — ');
@@ -110,15 +147,20 @@ function lane(item, y, withPart) {
   }
   if (item.actual) {
     const ax = xPercent(item.actual_start || periodStart(item.actual));
+    if (item.planned_end && ax > xPercent(dayAfter(item.planned_end))) {
+      // done, but later than planned: the delay shows as a dotted line
+      nodes.push(s('line', {x1: pct(xPercent(dayAfter(item.planned_end))), x2: pct(ax), y1: y, y2: y, class: 'slip-line'}));
+    }
     nodes.push(diamond(ax, y, 11, {class: 'actual', fill: color}));
     describe.push(`réalisé ${item.actual_label || formatPreciseDate(item.actual)}`);
   }
+  const short = itemTitle(item, withPart, true);
   if (!item.planned && !item.actual) {
-    nodes.push(s('text', {x: '0.4%', y: y + 4, class: 'lane-label lane-unknown'}, `${title} : date non publiée`));
+    nodes.push(laneLabel(`${short} : date non publiée`, 0, 0, y, 'lane-unknown'));
   } else {
     const points = [item.planned_start, item.planned_end && dayAfter(item.planned_end), item.actual_start]
       .filter(Boolean).map(xPercent);
-    const text = `${title} · ${describe.slice(1).join(', ')}`;
+    const text = `${short} · ${describe.slice(1).join(', ')}`;
     nodes.push(laneLabel(text, Math.min(...points), Math.max(...points), y, item.overdue && !item.actual ? 'lane-overdue' : ''));
   }
   return s('g', {class: 'lane', dataset: {kind: item.kind}}, s('title', {}, describe.join(' · ')), nodes);
@@ -179,11 +221,11 @@ function legend() {
   const kinds = MILESTONE_KINDS.map((k) => {
     const sw = h('span', {class: 'swatch', 'aria-hidden': 'true'});
     sw.style.backgroundColor = k.color;
-    return h('li', {}, sw, `${k.label} prévue (période de la date)`);
+    return h('li', {}, sw, k.key === 'deadline' ? 'Échéance' : `${k.label} prévue`);
   });
-  return h('ul', {class: 'gantt-legend'}, kinds,
-    h('li', {}, h('span', {class: 'swatch swatch-diamond', 'aria-hidden': 'true'}), 'date réalisée'),
-    h('li', {}, h('span', {class: 'swatch swatch-slip', 'aria-hidden': 'true'}), 'date prévue auparavant (report)'),
+  return h('ul', {class: 'gantt-legend', 'aria-label': 'Légende du calendrier'}, kinds,
+    h('li', {}, h('span', {class: 'swatch swatch-diamond', 'aria-hidden': 'true'}), 'réalisé'),
+    h('li', {}, h('span', {class: 'swatch swatch-slip', 'aria-hidden': 'true'}), 'date reportée'),
     h('li', {}, h('span', {class: 'swatch swatch-overdue', 'aria-hidden': 'true'}), 'en retard'),
     h('li', {}, h('span', {class: 'swatch swatch-today', 'aria-hidden': 'true'}), "aujourd'hui"));
 }
@@ -212,8 +254,14 @@ export function renderCalendar(el, sites, items, {asOf, today, onSelect}) {
       `${ordered.length} site${ordered.length > 1 ? 's' : ''}, état au ${formatDay(asOf)}`,
       overdue ? h('strong', {class: 'text-overdue'}, ` · ${overdue} échéance${overdue > 1 ? 's' : ''} dépassée${overdue > 1 ? 's' : ''}`) : null),
     legend(),
+    h('p', {class: 'gantt-note'}, 'Une barre couvre la période de la date prévue (année, trimestre, mois ou jour) ; le trait clair qui la précède part de la décision qui l’a fixée.'),
     h('table', {class: 'gantt', id: 'gantt'},
       h('caption', {class: 'visually-hidden'}, 'Calendrier prévisionnel : une ligne par site'),
       h('thead', {}, h('tr', {}, h('th', {scope: 'col', class: 'gantt-site'}, 'Site'), h('th', {scope: 'col', class: 'gantt-cell'}, axis(asOf, today)))),
       h('tbody', {}, ordered.map((site) => row(site, bySite.get(site.id), asOf, today, onSelect)))));
+  if (!el.dataset.observed) {
+    el.dataset.observed = 'true';
+    new ResizeObserver(() => fitLabels(el)).observe(el);
+  }
+  fitLabels(el);
 }

@@ -92,6 +92,16 @@ export function periodStart(text) {
   }
 }
 
+// periodEnd returns the day (ISO) after the period of a date with precision: the day it
+// is over.
+export function periodEnd(text) {
+  const start = new Date(`${periodStart(text)}T00:00:00Z`);
+  const months = {year: 12, quarter: 3, month: 1}[datePrecision(text)];
+  if (months) start.setUTCMonth(start.getUTCMonth() + months);
+  else start.setUTCDate(start.getUTCDate() + 1);
+  return start.toISOString().slice(0, 10);
+}
+
 // yearOf returns the year of a date with precision or of an ISO day.
 export function yearOf(text) {
   return text ? Number(text.slice(0, 4)) : null;

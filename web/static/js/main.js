@@ -221,7 +221,7 @@ function showView(view) {
   }
   $('layout').dataset.view = view;
   document.body.dataset.view = view;
-  if (view === 'carte') app.map.invalidate();
+  if (view === 'carte') app.map?.invalidate();
 }
 
 function setView(view, {focus = false} = {}) {
@@ -410,6 +410,7 @@ function onPopState() {
 // ---- start ----
 
 async function start() {
+  showView(app.state.view); // lay the page out before the map measures its box
   app.map = createMap($('map'), {onSelect});
   bindControls();
   let config = {tile_url: '', tile_attribution: ''};

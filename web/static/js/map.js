@@ -109,7 +109,17 @@ export function createMap(el, {onSelect}) {
   map.createPane('commune').style.zIndex = 350;
   // Leaflet only watches the window; the map's box also changes when the panel opens
   // or the view switches.
-  new ResizeObserver(() => map.invalidateSize({debounceMoveend: true})).observe(el);
+  // Until the user moves the map, it keeps the whole commune in view.
+  let userMoved = false;
+  for (const type of ['mousedown', 'touchstart', 'wheel', 'keydown']) {
+    el.addEventListener(type, () => {
+      userMoved = true;
+    }, {passive: true});
+  }
+  new ResizeObserver(() => {
+    map.invalidateSize({debounceMoveend: true});
+    if (!userMoved) fitCommune();
+  }).observe(el);
   const legend = legendControl().addTo(map);
   const attribution = attributionControl().addTo(map);
   L.control.scale({imperial: false, position: 'bottomleft'}).addTo(map);
@@ -152,7 +162,11 @@ export function createMap(el, {onSelect}) {
       style: {color: '#1b2733', weight: 2.5, opacity: 0.9, fill: false, dashArray: '1 0'},
     }).addTo(map);
     boundaryBounds = outline.getBounds();
-    if (boundaryBounds.isValid()) map.fitBounds(boundaryBounds, {padding: [16, 16]});
+    fitCommune();
+  }
+
+  function fitCommune() {
+    if (boundaryBounds?.isValid()) map.fitBounds(boundaryBounds, {padding: [12, 12], animate: false});
   }
 
   // onEachFeature wires a part's shape: tooltip, click, keyboard, and data attributes
@@ -213,6 +227,7 @@ export function createMap(el, {onSelect}) {
       if (layer.feature.properties.site_id === siteID) bounds.extend(layer.getBounds());
     });
     if (bounds.isValid() && !map.getBounds().pad(-0.1).contains(bounds)) {
+      userMoved = true;
       map.flyToBounds(bounds, {maxZoom: 16, padding: [40, 40], duration: 0.5});
     }
   }

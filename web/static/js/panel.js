@@ -3,7 +3,7 @@
 
 import {h, replace} from './dom.js';
 import {
-  formatDay, formatEuros, formatHa, formatM2, formatNumber, formatPreciseDate, periodStart, plural, precisionLabel,
+  formatDay, formatEuros, formatHa, formatM2, formatNumber, formatPreciseDate, periodEnd, periodStart, plural, precisionLabel,
 } from './format.js';
 import {
   darken, eventKindLabel, milestoneLabel, modalityLabel, qualityLabel, statusColor, statusLabel,
@@ -120,6 +120,8 @@ function eventDate(e) {
 function eventItem(e, partLabels, asOf) {
   const state = e.cancelled ? 'cancelled' : e.planned ? 'planned' : 'done';
   const later = !e.planned && periodStart(e.date) > asOf;
+  // a planned event whose whole period is over and that nobody confirmed
+  const stale = state === 'planned' && periodEnd(e.date) <= asOf;
   const badge = {cancelled: 'annulé', planned: 'prévu', done: 'réalisé'}[state];
   const extras = [];
   if (e.area_m2) extras.push(formatM2(e.area_m2));
@@ -128,12 +130,13 @@ function eventItem(e, partLabels, asOf) {
     h('span', {class: 'event-marker', 'aria-hidden': 'true'}),
     h('div', {class: 'event-body'},
       h('p', {class: 'event-meta'}, eventDate(e), h('span', {class: `badge badge-${state}`}, badge),
+        stale ? h('span', {class: 'badge badge-stale'}, 'date passée, non confirmé') : null,
         h('span', {class: 'event-kind'}, eventKindLabel(e.kind))),
       h('p', {class: 'event-title'}, e.title),
       e.part_id && partLabels.size > 1 ? h('p', {class: 'event-part'}, partLabels.get(e.part_id) || '') : null,
       e.description ? h('p', {class: 'event-desc'}, e.description) : null,
       extras.length ? h('p', {class: 'event-extra'}, extras.join(' · ')) : null,
-      e.source ? h('p', {class: 'event-source'}, 'Source : ', e.source) : null));
+      e.source ? h('p', {class: 'event-source'}, 'Source : ', linkify(e.source)) : null));
 }
 
 // timelineSection draws the events top to bottom, with a marker where the displayed
@@ -169,7 +172,7 @@ function planItem(plan, current) {
     h('span', {class: 'precision'}, ` · ${precisionLabel(plan.date)}`),
     plan.decided_on ? h('span', {class: 'plan-decided'}, ` · décidé le ${formatDay(plan.decided_on)}`) : null,
     plan.reason ? h('p', {class: 'plan-reason'}, plan.reason) : null,
-    plan.source ? h('p', {class: 'event-source'}, 'Source : ', plan.source) : null);
+    plan.source ? h('p', {class: 'event-source'}, 'Source : ', linkify(plan.source)) : null);
 }
 
 function milestoneItem(m, multipleParts) {
@@ -210,15 +213,20 @@ function safeURL(text) {
   }
 }
 
+// linkify turns the web addresses in a text into links, leaving the rest as text.
+function linkify(text) {
+  return text.split(/(https?:\/\/[^\s;,)»]+)/).map((piece, i) => {
+    const url = i % 2 ? safeURL(piece) : null;
+    return url ? h('a', {href: url, rel: 'noopener noreferrer', target: '_blank'}, piece) : piece;
+  });
+}
+
 function notesSection(detail) {
   const sources = detail.sources || [];
   if (!detail.notes && !sources.length) return null;
   return h('section', {class: 'panel-section'},
     detail.notes ? [h('h3', {}, 'Notes'), h('p', {class: 'notes'}, detail.notes)] : null,
-    sources.length ? [h('h3', {}, 'Sources'), h('ul', {class: 'sources'}, sources.map((src) => {
-      const url = safeURL(src);
-      return h('li', {}, url ? h('a', {href: url, rel: 'noopener noreferrer', target: '_blank'}, src) : src);
-    }))] : null);
+    sources.length ? [h('h3', {}, 'Sources'), h('ul', {class: 'sources'}, sources.map((src) => h('li', {}, linkify(src))))] : null);
 }
 
 // renderPanel draws a site's detail (the /api/sites/{id} document) in el.
