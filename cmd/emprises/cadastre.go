@@ -1,16 +1,547 @@
 package main
 
 import (
+	"bufio"
+	"compress/gzip"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/emprises/emprises/internal/cadastre"
+	"github.com/emprises/emprises/internal/site"
+	"github.com/emprises/emprises/internal/store"
 )
 
-// runImport is a placeholder, filled in by the cadastre work.
+// runImport imports a file: "import cadastre FILE".
 func runImport(ctx context.Context, e *env, args []string) error {
-	return errors.New("import: not implemented yet")
+	if len(args) == 0 || args[0] != "cadastre" {
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
+			fmt.Fprintln(e.stderr, "Usage: emprises import cadastre [flags] FILE\n\nRun \"emprises import cadastre --help\" for the flags.")
+			return flag.ErrHelp
+		}
+		return usageError{"import: say what to import: emprises import cadastre FILE"}
+	}
+	return runImportCadastre(ctx, e, args[1:])
 }
 
-// runGen is a placeholder, filled in by the cadastre work.
+// runImportCadastre imports an Etalab parcel file.
+func runImportCadastre(ctx context.Context, e *env, args []string) error {
+	var d dbFlags
+	fs := newFlagSet(e, "import cadastre", "import cadastre [flags] FILE\n\n"+
+		"Imports an Etalab parcel file (cadastre-94041-parcelles.json.gz, gzipped or not) into the\n"+
+		"cadastre, in one transaction: a bad file changes nothing. Re-importing a newer vintage\n"+
+		"updates the parcels and lists those split, merged, removed or changed, those linked to\n"+
+		"a site part first. Progress goes to standard error, the report to standard output.")
+	d.register(fs, e)
+	vintage := fs.String("vintage", "", "the file's vintage, YYYY-MM-DD (default: its latest \"updated\" date)")
+	force := fs.Bool("force", false, "import even a file already imported, or older than the last vintage")
+	all := fs.Bool("all", false, "list every change, not only the first 50 beyond those linked to a site")
+	file, err := parseFlagsWithArg(fs, args, "FILE")
+	if err != nil {
+		return err
+	}
+	imp := store.CadastreImport{FileName: filepath.Base(file), Force: *force}
+	if *vintage != "" {
+		t, err := time.Parse(time.DateOnly, *vintage)
+		if err != nil {
+			return usageError{fmt.Sprintf("import cadastre: --vintage %q is not a day YYYY-MM-DD", *vintage)}
+		}
+		imp.Vintage = t
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		return fmt.Errorf("import cadastre: %w", err)
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("import cadastre: %w", err)
+	}
+	if imp.SHA256, err = hashFile(f); err != nil {
+		return fmt.Errorf("import cadastre: %s: %w", file, err)
+	}
+
+	db, err := openDatabase(ctx, e, d, false)
+	if err != nil {
+		return err
+	}
+	defer db.close(ctx, false)
+	if !*force {
+		prev, err := db.store.FindCadastreImportBySHA256(ctx, imp.SHA256)
+		if err == nil && prev.Latest {
+			fmt.Fprintf(e.stdout, "%s was already imported (import %d, vintage %s, %s): nothing to do; --force imports it again\n",
+				file, prev.ID, prev.Vintage.Format(time.DateOnly), prev.FinishedAt.Format("2006-01-02 15:04"))
+			return nil
+		}
+		if err != nil && !errors.Is(err, site.ErrNotFound) {
+			return err
+		}
+	}
+
+	r, err := cadastre.NewReader(f)
+	if err != nil {
+		return fmt.Errorf("import cadastre: %s: %w; nothing was imported", file, err)
+	}
+	p := startProgress(e.stderr, r, info.Size())
+	imp.Progress = p.phase
+	started := time.Now()
+	report, err := db.store.ImportCadastre(ctx, r, imp)
+	p.stop(err == nil)
+	if err != nil {
+		var fe *cadastre.FeatureError
+		if errors.As(err, &fe) {
+			return fmt.Errorf("import cadastre: %s: %w; nothing was imported", file, fe)
+		}
+		return fmt.Errorf("%w; nothing was imported", err)
+	}
+	printCadastreReport(e.stdout, file, report, time.Since(started), *all)
+	return nil
+}
+
+// hashFile returns the SHA-256 of f's content and rewinds it.
+func hashFile(f *os.File) (string, error) {
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// parseFlagsWithArg parses flags around exactly one positional argument, which it returns.
+func parseFlagsWithArg(fs *flag.FlagSet, args []string, name string) (string, error) {
+	if err := fs.Parse(args); err != nil {
+		return "", err
+	}
+	if fs.NArg() == 0 {
+		return "", usageError{fmt.Sprintf("%s: no %s given", fs.Name(), name)}
+	}
+	arg := fs.Arg(0)
+	if err := fs.Parse(fs.Args()[1:]); err != nil {
+		return "", err
+	}
+	if fs.NArg() > 0 {
+		return "", usageError{fmt.Sprintf("%s: unexpected argument %q", fs.Name(), fs.Arg(0))}
+	}
+	return arg, nil
+}
+
+// changeListLimit is how many changes of parcels not linked to a site are listed without
+// --all.
+const changeListLimit = 50
+
+func printCadastreReport(w io.Writer, file string, r *store.CadastreReport, took time.Duration, all bool) {
+	fmt.Fprintf(w, "Imported %s as import %d: vintage %s, commune(s) %s.\n",
+		filepath.Base(file), r.ImportID, r.Vintage.Format(time.DateOnly), strings.Join(r.Communes, ", "))
+	fmt.Fprintf(w, "  %d parcels in %.1f s (%.0f parcels/s)\n", r.Parcels, took.Seconds(), float64(r.Parcels)/took.Seconds())
+	fmt.Fprintf(w, "  added %d, modified %d (contenance or outline), refreshed %d (dates only), unchanged %d\n",
+		r.Added, r.Modified, r.Refreshed, r.Unchanged)
+	fmt.Fprintf(w, "  gone %d: split %d, merged %d, renumbered %d, reorganised %d, removed without successor %d\n",
+		r.Removed, r.Split, r.Merged, r.Renumbered, r.Reorganised,
+		r.Removed-r.Split-r.Merged-r.Renumbered-r.Reorganised)
+	if r.First {
+		fmt.Fprintln(w, "  first import for these communes: every parcel is new")
+	}
+	var linked, other []store.CadastreChange
+	for _, c := range r.Changes {
+		if c.PartID != "" {
+			linked = append(linked, c)
+		} else {
+			other = append(other, c)
+		}
+	}
+	if len(linked) > 0 {
+		fmt.Fprintln(w, "\nParcels linked to site parts:")
+		var parts []string
+		for i, c := range linked {
+			if i == 0 || c.PartID != linked[i-1].PartID {
+				fmt.Fprintf(w, "  part %s\n", c.PartID)
+				parts = append(parts, c.PartID)
+			}
+			fmt.Fprintf(w, "    %s  %s\n", c.ParcelID, describeChange(c))
+		}
+		fmt.Fprintln(w, "  A part whose outline was built from its parcels can be rebuilt from the new ones:")
+		for _, p := range parts {
+			fmt.Fprintf(w, "    emprises rebuild --part %s\n", p)
+		}
+	}
+	if len(other) > 0 {
+		shown := other
+		if !all && len(other) > changeListLimit {
+			shown = other[:changeListLimit]
+			fmt.Fprintf(w, "\nOther changes (the first %d of %d; --all lists them all; table cadastre_changes, import_id %d, has them):\n",
+				changeListLimit, len(other), r.ImportID)
+		} else {
+			fmt.Fprintln(w, "\nOther changes:")
+		}
+		for _, c := range shown {
+			fmt.Fprintf(w, "    %s  %s\n", c.ParcelID, describeChange(c))
+		}
+	}
+}
+
+// describeChange says in a few words what happened to a parcel.
+func describeChange(c store.CadastreChange) string {
+	related := strings.Join(c.Related, ", ")
+	switch c.Kind {
+	case "split":
+		return "split into " + related
+	case "merged":
+		return "merged into " + related
+	case "renumbered":
+		return "renumbered " + related
+	case "reorganised":
+		return "redrawn with its neighbours into " + related
+	case "removed":
+		return "removed: no parcel covers its land any more"
+	case "added":
+		if related == "" {
+			return "new"
+		}
+		s := "new, from " + related
+		if c.PartID != "" {
+			s += " (link to the part carried over)"
+		}
+		return s
+	}
+	var parts []string
+	if c.ContenanceBefore == nil && c.GeometryChanged {
+		parts = append(parts, "now in the cadastre")
+	} else if c.GeometryChanged {
+		parts = append(parts, "outline changed")
+	}
+	if c.ContenanceBefore != nil && c.ContenanceAfter != nil && *c.ContenanceBefore != *c.ContenanceAfter {
+		parts = append(parts, fmt.Sprintf("contenance %d → %d m²", *c.ContenanceBefore, *c.ContenanceAfter))
+	} else if (c.ContenanceBefore == nil) != (c.ContenanceAfter == nil) && c.ContenanceBefore != nil {
+		parts = append(parts, "contenance no longer given")
+	}
+	return strings.Join(parts, ", ")
+}
+
+// progress shows how an import goes: a bar redrawn in place on a terminal, a line every
+// few seconds otherwise (a log, a pipe).
+type progress struct {
+	w     io.Writer
+	tty   bool
+	r     *cadastre.Reader
+	total int64
+	start time.Time
+
+	mu      sync.Mutex
+	reading bool
+	done    chan struct{}
+	stopped chan struct{}
+}
+
+func startProgress(w io.Writer, r *cadastre.Reader, total int64) *progress {
+	p := &progress{w: w, tty: isTerminal(w), r: r, total: total, start: time.Now(), reading: true,
+		done: make(chan struct{}), stopped: make(chan struct{})}
+	go p.run()
+	return p
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+func (p *progress) run() {
+	defer close(p.stopped)
+	every := 5 * time.Second
+	if p.tty {
+		every = 200 * time.Millisecond
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-p.done:
+			return
+		case <-t.C:
+			p.mu.Lock()
+			if p.reading {
+				p.draw()
+			}
+			p.mu.Unlock()
+		}
+	}
+}
+
+// draw shows how far the reading of the file has come.
+func (p *progress) draw() {
+	read, n := p.r.BytesRead(), p.r.Features()
+	frac := 0.0
+	if p.total > 0 {
+		frac = min(1, float64(read)/float64(p.total))
+	}
+	secs := time.Since(p.start).Seconds()
+	rate := float64(n) / max(secs, 0.001)
+	if !p.tty {
+		fmt.Fprintf(p.w, "import: %d parcels read (%.0f%% of the file, %.0f parcels/s)\n", n, frac*100, rate)
+		return
+	}
+	const width = 30
+	full := int(frac * width)
+	fmt.Fprintf(p.w, "\r\033[K[%s%s] %3.0f%%  %d parcels  %.0f/s  %.1f/%.1f MB",
+		strings.Repeat("#", full), strings.Repeat(".", width-full), frac*100, n, rate,
+		float64(read)/1e6, float64(p.total)/1e6)
+}
+
+// phase reports the start of a step after the reading of the file.
+func (p *progress) phase(name string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.reading {
+		p.reading = false
+		if p.tty {
+			p.draw()
+			fmt.Fprintln(p.w)
+		}
+		fmt.Fprintf(p.w, "import: %d parcels read in %.1f s\n", p.r.Features(), time.Since(p.start).Seconds())
+	}
+	fmt.Fprintf(p.w, "import: %s…\n", name)
+}
+
+func (p *progress) stop(ok bool) {
+	close(p.done)
+	<-p.stopped
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.reading && p.tty {
+		fmt.Fprintln(p.w)
+	}
+	if ok {
+		fmt.Fprintf(p.w, "import: done in %.1f s\n", time.Since(p.start).Seconds())
+	}
+}
+
+// runGen writes synthetic data: "gen cadastre".
 func runGen(ctx context.Context, e *env, args []string) error {
-	return errors.New("gen: not implemented yet")
+	if len(args) == 0 || args[0] != "cadastre" {
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
+			fmt.Fprintln(e.stderr, "Usage: emprises gen cadastre [flags]\n\nRun \"emprises gen cadastre --help\" for the flags.")
+			return flag.ErrHelp
+		}
+		return usageError{"gen: say what to generate: emprises gen cadastre --parcels N --seed S"}
+	}
+	return runGenCadastre(ctx, e, args[1:])
+}
+
+func runGenCadastre(_ context.Context, e *env, args []string) error {
+	fs := newFlagSet(e, "gen cadastre", "gen cadastre --parcels N [--seed S] [--out FILE.json.gz] [--vintage YYYY-MM-DD]\n"+
+		"       emprises gen cadastre --modify-from FILE [--change-rate R] [--seed S] [--out FILE] [--vintage YYYY-MM-DD]\n\n"+
+		"Writes a synthetic Etalab parcel file over Ivry-sur-Seine: small quadrilaterals tiling the\n"+
+		"commune, the same bytes for the same flags. With --modify-from, writes the next vintage of\n"+
+		"FILE instead, with a share of its parcels split, merged, removed or changed. A name ending\n"+
+		"in .gz is gzipped; without --out the GeoJSON goes to standard output.")
+	n := fs.Int("parcels", 0, "number of parcels")
+	seed := fs.Int64("seed", 1, "seed of the pseudo-random choices")
+	out := fs.String("out", "", "file to write (default: standard output)")
+	vintage := fs.String("vintage", "", "vintage of the file, YYYY-MM-DD (default: 2025-01-01, or a quarter after FILE's)")
+	from := fs.String("modify-from", "", "earlier vintage to derive the new one from")
+	rate := fs.Float64("change-rate", 0.01, "with --modify-from: share of the parcels that change, 0 to 1")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	var day time.Time
+	if *vintage != "" {
+		t, err := time.Parse(time.DateOnly, *vintage)
+		if err != nil {
+			return usageError{fmt.Sprintf("gen cadastre: --vintage %q is not a day YYYY-MM-DD", *vintage)}
+		}
+		day = t
+	}
+	switch {
+	case *from == "" && *n < 1:
+		return usageError{"gen cadastre: give --parcels N (at least 1), or --modify-from FILE"}
+	case *from != "" && *n != 0:
+		return usageError{"gen cadastre: --parcels and --modify-from do not go together"}
+	case *rate < 0 || *rate > 1:
+		return usageError{fmt.Sprintf("gen cadastre: --change-rate %g must be between 0 and 1", *rate)}
+	}
+	return writeOutput(e, *out, func(w io.Writer) error {
+		if *from == "" {
+			return cadastre.Generate(w, cadastre.GenOptions{Parcels: *n, Seed: *seed, Vintage: day})
+		}
+		ch, err := cadastre.Modify(w, func() (io.ReadCloser, error) { return os.Open(*from) },
+			cadastre.ModifyOptions{Seed: *seed, ChangeRate: *rate, Vintage: day})
+		if err != nil {
+			return fmt.Errorf("gen cadastre: %s: %w", *from, err)
+		}
+		fmt.Fprintf(e.stderr, "gen cadastre: vintage %s: %d split, %d merged into %d, %d removed, %d contenance and %d outline changes\n",
+			ch.Vintage.Format(time.DateOnly), len(ch.Split), 2*len(ch.Merged), len(ch.Merged), len(ch.Removed),
+			len(ch.Contenance), len(ch.Outline))
+		return nil
+	})
+}
+
+// writeOutput runs write on standard output, or on a file written beside out and renamed
+// at the end (gzipped when out ends in .gz), so that a failure never leaves half a file.
+func writeOutput(e *env, out string, write func(io.Writer) error) error {
+	if out == "" {
+		bw := bufio.NewWriterSize(e.stdout, 1<<20)
+		if err := write(bw); err != nil {
+			return err
+		}
+		return bw.Flush()
+	}
+	f, err := os.CreateTemp(filepath.Dir(out), ".gen-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	defer f.Close()
+	var w io.Writer = f
+	var zw *gzip.Writer
+	if strings.HasSuffix(out, ".gz") {
+		zw = gzip.NewWriter(f)
+		w = zw
+	}
+	bw := bufio.NewWriterSize(w, 1<<20)
+	if err := write(bw); err != nil {
+		return err
+	}
+	if err := bw.Flush(); err != nil {
+		return err
+	}
+	if zw != nil {
+		if err := zw.Close(); err != nil {
+			return err
+		}
+	}
+	if err := f.Chmod(0o644); err != nil {
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), out)
+}
+
+// runLink links parcels to a site part, or unlinks them.
+func runLink(ctx context.Context, e *env, args []string) error {
+	var d dbFlags
+	fs := newFlagSet(e, "link", "link --part PART --parcels ID,ID… [--unlink] [--move] [--rebuild]\n\n"+
+		"Links cadastral parcels to a site part (a parcel serves one part at most). Ids are the\n"+
+		"14-character ids (94041000AZ0056) or, in Ivry, section and number (AZ56, AZ 0056).\n"+
+		"A parcel not imported yet is recorded by its id and gets its outline at the next import.")
+	d.register(fs, e)
+	part := fs.String("part", "", "the site part's id")
+	list := fs.String("parcels", "", "comma-separated parcel ids")
+	unlink := fs.Bool("unlink", false, "unlink the parcels from the part instead")
+	move := fs.Bool("move", false, "take parcels linked to another part from it")
+	rebuild := fs.Bool("rebuild", false, "then rebuild the part's outline from its parcels")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *part == "" || *list == "" {
+		return usageError{"link: give --part PART and --parcels ID,ID…"}
+	}
+	ids, err := parseParcelList(*list)
+	if err != nil {
+		return usageError{"link: " + err.Error()}
+	}
+	db, err := openDatabase(ctx, e, d, false)
+	if err != nil {
+		return err
+	}
+	defer db.close(ctx, false)
+	if *unlink {
+		if err := db.store.DetachParcels(ctx, *part, ids); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "part %s: %d parcel(s) unlinked\n", *part, len(ids))
+	} else {
+		l, err := db.store.AttachParcels(ctx, *part, ids, *move)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "part %s (site %s): linked %s\n", *part, l.SiteID, strings.Join(l.Linked, ", "))
+		if len(l.Pending) > 0 {
+			fmt.Fprintf(e.stdout, "  not in the cadastre yet (no outline until the next import): %s\n", strings.Join(l.Pending, ", "))
+		}
+	}
+	if *rebuild {
+		return rebuildPart(ctx, e, db.store, *part)
+	}
+	return nil
+}
+
+// runRebuild rebuilds a site part's outline from its parcels.
+func runRebuild(ctx context.Context, e *env, args []string) error {
+	var d dbFlags
+	fs := newFlagSet(e, "rebuild", "rebuild --part PART\n\n"+
+		"Replaces a site part's outline with the union of its parcels' (see emprises link); its\n"+
+		"geometry quality becomes cadastre and its geometry source names the parcels and the\n"+
+		"cadastre vintage.")
+	d.register(fs, e)
+	part := fs.String("part", "", "the site part's id")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *part == "" {
+		return usageError{"rebuild: give --part PART"}
+	}
+	db, err := openDatabase(ctx, e, d, false)
+	if err != nil {
+		return err
+	}
+	defer db.close(ctx, false)
+	return rebuildPart(ctx, e, db.store, *part)
+}
+
+func rebuildPart(ctx context.Context, e *env, s *store.Store, part string) error {
+	rb, err := s.RebuildPartGeometry(ctx, part)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "part %s (site %s): outline rebuilt from %d parcel(s), %.0f m², quality cadastre\n  %s\n",
+		rb.PartID, rb.SiteID, len(rb.Parcels), rb.AreaM2, rb.Source)
+	return nil
+}
+
+// shortParcel is a parcel of Ivry written by section and number: AZ56, AZ 56, AZ0056, A 12.
+var shortParcel = regexp.MustCompile(`^(0?[A-Z]|[A-Z]{2})\s*([0-9]{1,4})$`)
+
+func zeroPad(s string, n int) string {
+	return strings.Repeat("0", max(0, n-len(s))) + s
+}
+
+// parseParcelList reads comma-separated parcel ids, full or short (in Ivry).
+func parseParcelList(s string) ([]site.ParcelID, error) {
+	var ids []site.ParcelID
+	for _, f := range strings.Split(s, ",") {
+		f = strings.ToUpper(strings.TrimSpace(f))
+		if f == "" {
+			continue
+		}
+		if m := shortParcel.FindStringSubmatch(f); m != nil {
+			f = site.InseeIvry + "000" + zeroPad(m[1], 2) + zeroPad(m[2], 4)
+		}
+		id, err := site.ParseParcelID(f)
+		if err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	if len(ids) == 0 {
+		return nil, errors.New("no parcel id given")
+	}
+	return ids, nil
 }

@@ -211,8 +211,6 @@ func (r *Reader) Next() (*Parcel, error) {
 			fe.Err = fmt.Errorf("not valid JSON: %v", se)
 		case errors.As(err, &te):
 			fe.Err = fmt.Errorf("%s must be a JSON %s, not %s", fieldName(te.Field), te.Type, te.Value)
-		case errors.Is(err, geojson.ErrInvalidGeometry):
-			fe.Err = errors.New("geometry is not a GeoJSON geometry")
 		default:
 			fe.Err = err
 		}
@@ -294,10 +292,10 @@ func (r *Reader) wrapTop(err error, empty string) error {
 
 // feature is the JSON of one Etalab feature.
 type feature struct {
-	Type       string            `json:"type"`
-	ID         any               `json:"id"`
-	Geometry   *geojson.Geometry `json:"geometry"`
-	Properties properties        `json:"properties"`
+	Type       string          `json:"type"`
+	ID         any             `json:"id"`
+	Geometry   json.RawMessage `json:"geometry"`
+	Properties properties      `json:"properties"`
 }
 
 // properties are an Etalab parcel's attributes.
@@ -343,10 +341,23 @@ func (f *feature) parcel() (*Parcel, error) {
 	if p.Updated, err = parseDay("updated", pr.Updated); err != nil {
 		return nil, err
 	}
-	if f.Geometry == nil {
+	// The geometry is decoded last, once the id is known, so that any fault in it is
+	// reported with the parcel's id.
+	if len(f.Geometry) == 0 || string(f.Geometry) == "null" {
 		return nil, errors.New("no geometry")
 	}
-	if p.Geometry, err = checkGeometry(f.Geometry.Geometry()); err != nil {
+	g, err := geojson.UnmarshalGeometry(f.Geometry)
+	if err != nil {
+		if errors.Is(err, geojson.ErrInvalidGeometry) {
+			return nil, errors.New("geometry is not a GeoJSON geometry")
+		}
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return nil, fmt.Errorf("geometry: the coordinates do not fit its type (%s)", te.Value)
+		}
+		return nil, fmt.Errorf("geometry: %v", err)
+	}
+	if p.Geometry, err = checkGeometry(g.Geometry()); err != nil {
 		return nil, err
 	}
 	return p, nil

@@ -84,9 +84,11 @@ const importLock = 0x6361646173747265
 func (s *Store) FindCadastreImportBySHA256(ctx context.Context, sum string) (CadastreImportInfo, error) {
 	var i CadastreImportInfo
 	err := s.pool.QueryRow(ctx, `
-		SELECT id, file_name, vintage, finished_at FROM cadastre_imports
-		 WHERE sha256 = $1 ORDER BY id DESC LIMIT 1`, sum).
-		Scan(&i.ID, &i.FileName, &i.Vintage, &i.FinishedAt)
+		SELECT i.id, i.file_name, i.vintage, i.finished_at,
+		       NOT EXISTS (SELECT 1 FROM cadastre_imports j WHERE j.id > i.id AND j.communes && i.communes)
+		  FROM cadastre_imports i
+		 WHERE i.sha256 = $1 ORDER BY i.id DESC LIMIT 1`, sum).
+		Scan(&i.ID, &i.FileName, &i.Vintage, &i.FinishedAt, &i.Latest)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return i, fmt.Errorf("store: cadastre import of %s: %w", sum, site.ErrNotFound)
 	}
@@ -102,6 +104,7 @@ type CadastreImportInfo struct {
 	FileName   string
 	Vintage    time.Time
 	FinishedAt time.Time
+	Latest     bool // no later import covers its communes: the cadastre is still that file
 }
 
 // ImportCadastre loads a parcel file into the cadastre in one transaction: nothing is

@@ -131,12 +131,12 @@ func (s *Store) ListPartParcels(ctx context.Context, partID string) ([]PartParce
 
 // PartRebuild is a part's outline made from its parcels.
 type PartRebuild struct {
-	PartID   string
-	SiteID   string
-	Parcels  []string
-	AreaM2   float64
-	Vintages []time.Time // of the imports the parcels come from, oldest first
-	Source   string      // the geometry_source written, in French as planners read it
+	PartID  string
+	SiteID  string
+	Parcels []string
+	AreaM2  float64
+	Vintage time.Time // the cadastre's: of the latest import of the parcels' communes
+	Source  string    // the geometry_source written, in French as planners read it
 }
 
 // RebuildPartGeometry replaces a part's outline with the union of its parcels' (snapped to
@@ -180,13 +180,13 @@ func rebuildPart(ctx context.Context, tx pgx.Tx, partID string) (PartRebuild, er
 	}
 	out.SiteID = siteID
 	var pending []string
+	var vintage *time.Time
 	err = tx.QueryRow(ctx, `
 		SELECT coalesce(array_agg(p.id ORDER BY p.id), '{}'),
 		       coalesce(array_agg(p.id ORDER BY p.id) FILTER (WHERE p.geom IS NULL), '{}'),
-		       coalesce((SELECT array_agg(DISTINCT ci.vintage ORDER BY ci.vintage)
-		                   FROM cadastre_imports ci
-		                  WHERE ci.id IN (SELECT import_id FROM parcels WHERE part_id = $1)), '{}')
-		  FROM parcels p WHERE p.part_id = $1`, partID).Scan(&out.Parcels, &pending, &out.Vintages)
+		       (SELECT max(ci.vintage) FROM cadastre_imports ci
+		         WHERE ci.communes && (SELECT array_agg(DISTINCT substr(id, 1, 5)) FROM parcels WHERE part_id = $1))
+		  FROM parcels p WHERE p.part_id = $1`, partID).Scan(&out.Parcels, &pending, &vintage)
 	if err != nil {
 		return out, err
 	}
@@ -197,7 +197,10 @@ func rebuildPart(ctx context.Context, tx pgx.Tx, partID string) (PartRebuild, er
 		return out, site.Invalid("parcels", "parcels %s of part %q are not in the cadastre yet; import the cadastre first",
 			strings.Join(pending, ", "), partID)
 	}
-	out.Source = parcelSource(out.Parcels, out.Vintages)
+	if vintage != nil {
+		out.Vintage = *vintage
+	}
+	out.Source = parcelSource(out.Parcels, out.Vintage)
 	err = tx.QueryRow(ctx, `
 		UPDATE site_parts
 		   SET geom = (SELECT ST_Multi(ST_CollectionExtract(ST_UnaryUnion(ST_Collect(geom), 0.01), 3))
@@ -209,7 +212,7 @@ func rebuildPart(ctx context.Context, tx pgx.Tx, partID string) (PartRebuild, er
 }
 
 // parcelSource says in French where a part's outline comes from.
-func parcelSource(ids []string, vintages []time.Time) string {
+func parcelSource(ids []string, vintage time.Time) string {
 	const shown = 20
 	names := make([]string, 0, min(len(ids), shown))
 	for _, id := range ids[:min(len(ids), shown)] {
@@ -223,16 +226,11 @@ func parcelSource(ids []string, vintages []time.Time) string {
 	if len(ids) > 1 {
 		noun = "des parcelles"
 	}
-	var vintage string
-	switch len(vintages) {
-	case 0:
-	case 1:
-		vintage = ", millésime du " + vintages[0].Format("02/01/2006")
-	default:
-		vintage = fmt.Sprintf(", millésimes du %s au %s", vintages[0].Format("02/01/2006"),
-			vintages[len(vintages)-1].Format("02/01/2006"))
+	var of string
+	if !vintage.IsZero() {
+		of = ", millésime du " + vintage.Format("02/01/2006")
 	}
-	return fmt.Sprintf("Contour cadastral : union %s %s (cadastre Etalab%s).", noun, list, vintage)
+	return fmt.Sprintf("Contour cadastral : union %s %s (cadastre Etalab%s).", noun, list, of)
 }
 
 // shortParcelName writes an id as planners do: "AZ 56" in Ivry, the whole id elsewhere.
