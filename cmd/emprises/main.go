@@ -55,6 +55,8 @@ func commands() map[string]command {
 		"version": {"print the version", runVersion},
 		"import":  {"import an Etalab cadastre parcel file (import cadastre FILE)", runImport},
 		"gen":     {"generate synthetic test data (gen cadastre --parcels N --seed S)", runGen},
+		"link":    {"link cadastral parcels to a site part (link --part PART --parcels ID,ID)", runLink},
+		"rebuild": {"rebuild a site part's outline from its parcels (rebuild --part PART)", runRebuild},
 		"users":   {"manage accounts (users add|list|disable)", runUsers},
 		"tokens":  {"manage API tokens (tokens create|revoke)", runTokens},
 	}
