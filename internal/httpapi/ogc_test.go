@@ -742,3 +742,48 @@ func TestOGCItemsFilters(t *testing.T) {
 		}
 	}
 }
+
+// TestOGCNumberMatchedAfterWrites checks the count of an unfiltered page, which comes from
+// the feature_counts row kept by triggers, against the table after inserts, deletes, a
+// rolled-back write and a truncation.
+func TestOGCNumberMatchedAfterWrites(t *testing.T) {
+	t.Parallel()
+	srv, st := newOGCServer(t, 10)
+	ctx := context.Background()
+	check := func(when string) {
+		t.Helper()
+		var want int
+		if err := st.Pool().QueryRow(ctx, "SELECT count(*) FROM parcels").Scan(&want); err != nil {
+			t.Fatal(err)
+		}
+		for _, query := range []string{"limit=2", "limit=2&after=0", "limit=2&datetime=2014-01-01"} {
+			var fc ogcFC
+			ogcGet(t, srv, "/collections/parcels/items?"+query, http.StatusOK, mediaGeoJSON, &fc)
+			if *fc.NumberMatched != want {
+				t.Errorf("%s, ?%s: numberMatched %d; want %d", when, query, *fc.NumberMatched, want)
+			}
+		}
+	}
+	check("after seeding")
+	exec := func(sql string) {
+		t.Helper()
+		if _, err := st.Pool().Exec(ctx, sql); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+	}
+	exec(`INSERT INTO parcels (id, contenance_m2) SELECT '94041000ZZ' || lpad(g::text, 4, '0'), 10 FROM generate_series(1, 5) g`)
+	check("after inserting 5")
+	exec(`DELETE FROM parcels WHERE id IN (SELECT id FROM parcels ORDER BY id LIMIT 3)`)
+	check("after deleting 3")
+	tx, err := st.Pool().Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM parcels`); err != nil {
+		t.Fatal(err)
+	}
+	tx.Rollback(ctx)
+	check("after a rolled-back delete")
+	exec(`TRUNCATE parcels`)
+	check("after TRUNCATE")
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -133,6 +134,11 @@ type collection struct {
 	temporal   func(span string) string
 	properties string // the feature's properties, a json_build_object
 	filters    []filter
+	// live is the condition every feature meets (soft-deleted rows are not features).
+	live string
+	// counted names the collection's row in feature_counts, kept by triggers: the count
+	// of an unfiltered request.
+	counted string
 }
 
 // filter is a property filter: a query parameter compared for equality with a column.
@@ -220,7 +226,7 @@ LEFT JOIN LATERAL (
 	CollectionParcels: {
 		key:   "pa.id",
 		table: "parcels pa\nLEFT JOIN site_parts sp ON sp.id = pa.part_id",
-		extra: "\nLEFT JOIN sites ps ON ps.id = sp.site_id",
+		extra: "\nLEFT JOIN sites ps ON ps.id = sp.site_id AND ps.deleted_at IS NULL",
 		geom:  "pa.geom",
 		bbox:  func(env string) string { return "ST_Intersects(pa.geom, " + env + ")" },
 		properties: `json_build_object(
@@ -237,14 +243,15 @@ LEFT JOIN LATERAL (
 			{"site_id", "sp.site_id", text},
 			{"part_id", "pa.part_id", text},
 		},
+		counted: "parcels",
 	},
 	CollectionEvents: {
 		key:    "e.id",
 		intKey: true,
-		table:  "events e",
+		table:  "events e\nJOIN sites es ON es.id = e.site_id AND es.deleted_at IS NULL",
+		live:   "e.deleted_at IS NULL",
 		// An event is drawn on its part, or on its whole site when it concerns no part.
 		extra: `
-JOIN sites es ON es.id = e.site_id
 LEFT JOIN LATERAL (
     SELECT ST_Multi(ST_Union(g.geom)) AS geom
     FROM site_parts g
@@ -382,6 +389,9 @@ func (c *collection) build(q *FeatureQuery, kind statement, id string) (string, 
 		from = c.from(&a, period)
 	}
 	var conds []string
+	if c.live != "" {
+		conds = append(conds, c.live)
+	}
 	if q.Period != nil && c.temporal != nil {
 		conds = append(conds, c.temporal(q.Period.daterange(&a)))
 	}
@@ -426,22 +436,7 @@ func (c *collection) build(q *FeatureQuery, kind statement, id string) (string, 
 		conds = append(conds, c.key+" = "+p)
 	}
 	if kind == stmtCount {
-		before := "0"
-		switch {
-		case q.After != "":
-			p, err := c.cursor(&a, "after", q.After)
-			if err != nil {
-				return "", nil, err
-			}
-			before = "count(*) FILTER (WHERE " + c.key + " <= " + p + ")"
-		case q.Before != "":
-			p, err := c.cursor(&a, "before", q.Before)
-			if err != nil {
-				return "", nil, err
-			}
-			before = "count(*) FILTER (WHERE " + c.key + " < " + p + ")"
-		}
-		return "SELECT count(*), " + before + "\nFROM " + from + where(conds), a, nil
+		return c.countSQL(&a, q, from, conds)
 	}
 
 	geom, err := q.geometryJSON(c.geom)
@@ -486,6 +481,40 @@ func (c *collection) build(q *FeatureQuery, kind statement, id string) (string, 
 		limit = "\nLIMIT " + a.add(q.Limit+1)
 	}
 	return "SELECT " + c.key + "::text, " + feature + body + where(conds) + "\nORDER BY " + c.key + limit, a, nil
+}
+
+// countSQL is the statement that counts the features q matches, paging aside, and tells
+// whether features precede and follow the page: one row (matched, has_prev, has_next),
+// where has_next is only meaningful for a page before a cursor.
+func (c *collection) countSQL(a *sqlArgs, q *FeatureQuery, from string, conds []string) (string, []any, error) {
+	matched := "(SELECT count(*) FROM " + from + where(conds) + ")"
+	if c.counted != "" && len(conds) == 0 {
+		matched = "coalesce((SELECT features FROM feature_counts WHERE collection = '" + c.counted + "'), " + matched + ")"
+	}
+	exists := func(cond string) string {
+		return "EXISTS (SELECT 1 FROM " + from + where(append(slices.Clip(conds), cond)) + ")"
+	}
+	hasPrev, hasNext := "false", "false"
+	switch {
+	case q.After != "":
+		p, err := c.cursor(a, "after", q.After)
+		if err != nil {
+			return "", nil, err
+		}
+		hasPrev = exists(c.key + " <= " + p)
+	case q.Before != "":
+		p, err := c.cursor(a, "before", q.Before)
+		if err != nil {
+			return "", nil, err
+		}
+		hasNext = exists(c.key + " >= " + p)
+		if q.Limit > 0 {
+			// More than a page before the cursor: the page has a previous one.
+			hasPrev = "(SELECT count(*) > " + a.add(q.Limit) + " FROM (SELECT 1 FROM " + from +
+				where(append(slices.Clip(conds), c.key+" < "+p)) + " LIMIT " + a.add(q.Limit+1) + ") before_page)"
+		}
+	}
+	return "SELECT " + matched + ",\n       " + hasPrev + ",\n       " + hasNext, *a, nil
 }
 
 // cursor adds the parameter of a paging cursor.
@@ -581,8 +610,9 @@ func (s *Store) Features(ctx context.Context, collection string, q FeatureQuery,
 		return page, err
 	}
 	type counted struct {
-		matched, before int64
-		err             error
+		matched          int64
+		hasPrev, hasNext bool
+		err              error
 	}
 	var countc chan counted
 	ctx, cancel := context.WithCancel(ctx)
@@ -595,7 +625,7 @@ func (s *Store) Features(ctx context.Context, collection string, q FeatureQuery,
 		countc = make(chan counted, 1)
 		go func() {
 			var r counted
-			r.err = s.pool.QueryRow(ctx, countSQL, countArgs...).Scan(&r.matched, &r.before)
+			r.err = s.pool.QueryRow(ctx, countSQL, countArgs...).Scan(&r.matched, &r.hasPrev, &r.hasNext)
 			countc <- r
 		}()
 	}
@@ -608,13 +638,9 @@ func (s *Store) Features(ctx context.Context, collection string, q FeatureQuery,
 		if r.err != nil {
 			return page, fmt.Errorf("store: count %s features: %w", collection, r.err)
 		}
-		page.Matched = r.matched
-		switch {
-		case q.After != "":
-			page.HasPrev = r.before > 0
-		case q.Before != "":
-			page.HasPrev = r.before > int64(q.Limit)
-			page.HasNext = r.before < r.matched
+		page.Matched, page.HasPrev = r.matched, r.hasPrev
+		if q.Before != "" {
+			page.HasNext = r.hasNext
 		}
 	}
 	return page, nil

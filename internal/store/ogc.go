@@ -29,7 +29,8 @@ func (s *Store) CollectionExtents(ctx context.Context) (map[string]Extent, error
 		    UNION ALL
 		    SELECT 'events', ST_Extent(g.geom) FROM site_parts g
 		     WHERE EXISTS (SELECT 1 FROM events e
-		                    WHERE e.part_id = g.id OR (e.part_id IS NULL AND e.site_id = g.site_id))
+		                    WHERE e.deleted_at IS NULL
+		                      AND (e.part_id = g.id OR (e.part_id IS NULL AND e.site_id = g.site_id)))
 		    UNION ALL
 		    SELECT 'boundaries', ST_Extent(geom) FROM boundaries
 		), lonlat AS (
@@ -38,10 +39,11 @@ func (s *Store) CollectionExtents(ctx context.Context) (map[string]Extent, error
 		SELECT id, ST_XMin(g), ST_YMin(g), ST_XMax(g), ST_YMax(g),
 		       CASE id
 		           WHEN 'sites' THEN (SELECT min(lower(valid)) FROM part_status_history)
-		           WHEN 'events' THEN (SELECT min(date_start) FROM events)
+		           WHEN 'events' THEN (SELECT min(date_start) FROM events WHERE deleted_at IS NULL)
 		       END,
 		       CASE id
-		           WHEN 'events' THEN (SELECT max(period_end(date_start, date_precision)) - 1 FROM events)
+		           WHEN 'events' THEN (SELECT max(period_end(date_start, date_precision)) - 1 FROM events
+		                               WHERE deleted_at IS NULL)
 		       END
 		FROM lonlat`)
 	if err != nil {
