@@ -210,3 +210,24 @@ func (s *Store) UserByToken(ctx context.Context, token string) (User, error) {
 	}
 	return u, nil
 }
+
+// SetPassword replaces an account's password hash and ends its sessions, so that a
+// password reset also signs out whoever knew the old one.
+func (s *Store) SetPassword(ctx context.Context, name, passwordHash string) error {
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		var id int64
+		err := tx.QueryRow(ctx, `UPDATE users SET password_hash = $2 WHERE name = $1 RETURNING id`, name, passwordHash).Scan(&id)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("no account named %q: %w", name, site.ErrNotFound)
+		}
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, id)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("store: set password: %w", err)
+	}
+	return nil
+}
