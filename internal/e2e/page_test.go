@@ -70,6 +70,8 @@ func TestMapPage(t *testing.T) {
 		}
 	})
 	b.screenshot("panel", false)
+	b.do("close the panel", chromedp.Click(chromedp.CSS(`#panel .panel-close`)))
+	b.waitFor("the panel closed", `document.getElementById('panel').hidden && !window.location.hash.includes('site=')`)
 
 	t.Run("a filter changes the number of shapes", func(t *testing.T) {
 		b.do("filter on in_use",
@@ -170,7 +172,8 @@ func TestMapPage(t *testing.T) {
 
 	t.Run("phone width puts the panel below the map", func(t *testing.T) {
 		b.do("phone viewport", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateScale(2)),
-			chromedp.Click(chromedp.ID("tab-carte")))
+			chromedp.Click(chromedp.ID("tab-carte")),
+			chromedp.Click(chromedp.CSS(`#site-list li[data-site-id="cpcu-ivry"] button`)))
 		b.waitFor("the panel below the map", `(() => {
 			const map = document.getElementById('map').getBoundingClientRect();
 			const panel = document.getElementById('panel').getBoundingClientRect();

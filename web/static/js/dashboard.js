@@ -72,11 +72,12 @@ function statusBars(byStatus) {
     bar.style.width = `${(b.area_m2 / max) * 100}%`;
     bar.style.backgroundColor = statusColor(b.status);
     bar.style.borderColor = darken(statusColor(b.status));
+    const note = b.parts ? `${plural(b.parts, 'partie', 'parties')}${b.unknown ? `, dont ${formatNumber(b.unknown)} sans surface connue` : ''}` : 'aucune partie';
     return h('li', {class: b.parts ? '' : 'hbar-empty', dataset: {status: b.status}},
       h('span', {class: 'hbar-label'}, b.label),
+      h('span', {class: 'hbar-value'}, formatHa(b.area_m2)),
       h('span', {class: 'hbar-track'}, bar),
-      h('span', {class: 'hbar-value'}, formatHa(b.area_m2), h('small', {}, ` · ${plural(b.parts, 'partie', 'parties')}`,
-        b.unknown ? ` dont ${formatNumber(b.unknown)} sans surface` : '')));
+      h('span', {class: 'hbar-note'}, note));
   }));
 }
 

@@ -65,8 +65,7 @@ function outsideMask(boundary) {
 function legendControl() {
   const control = L.control({position: 'topright'});
   control.onAdd = () => {
-    const narrow = window.matchMedia('(max-width: 900px)').matches;
-    const el = h('details', {class: 'legend', id: 'legend', open: !narrow});
+    const el = h('details', {class: 'legend', id: 'legend', open: true});
     L.DomEvent.disableClickPropagation(el);
     L.DomEvent.disableScrollPropagation(el);
     return el;
@@ -74,7 +73,7 @@ function legendControl() {
   return control;
 }
 
-// renderLegend fills the legend with the counts of the parts shown.
+// renderLegend fills the legend with the number of shapes of each status.
 function renderLegend(el, features) {
   const counts = new Map();
   for (const f of features) counts.set(f.properties.status, (counts.get(f.properties.status) || 0) + 1);
@@ -111,16 +110,24 @@ export function createMap(el, {onSelect}) {
   // or the view switches.
   // Until the user moves the map, it keeps the whole commune in view.
   let userMoved = false;
-  for (const type of ['mousedown', 'touchstart', 'wheel', 'keydown']) {
-    el.addEventListener(type, () => {
-      userMoved = true;
-    }, {passive: true});
-  }
+  const moved = () => {
+    userMoved = true;
+  };
+  map.on('dragstart', moved);
+  for (const type of ['wheel', 'dblclick', 'keydown']) el.addEventListener(type, moved, {passive: true});
+  map.zoomControl.getContainer().addEventListener('click', moved);
+  // The legend folds away on a small map, unless the user opened or closed it.
+  let legendTouched = false;
   new ResizeObserver(() => {
+    if (!legendTouched) legend.getContainer().open = el.clientWidth >= 560;
     map.invalidateSize({debounceMoveend: true});
-    if (!userMoved) fitCommune();
+    if (selected) focusSite(selected, {animate: false});
+    else if (!userMoved) fitCommune();
   }).observe(el);
   const legend = legendControl().addTo(map);
+  legend.getContainer().addEventListener('click', (e) => {
+    if (e.target.closest('summary')) legendTouched = true;
+  });
   const attribution = attributionControl().addTo(map);
   L.control.scale({imperial: false, position: 'bottomleft'}).addTo(map);
 
@@ -205,7 +212,7 @@ export function createMap(el, {onSelect}) {
     }).addTo(map);
     bringSelectedToFront();
     el.dataset.shapeCount = String(shown.length);
-    renderLegend(legend.getContainer(), features);
+    renderLegend(legend.getContainer(), shown);
   }
 
   function bringSelectedToFront() {
@@ -220,16 +227,21 @@ export function createMap(el, {onSelect}) {
     bringSelectedToFront();
   }
 
-  // focusSite brings the site's located parts into view.
-  function focusSite(siteID) {
+  // focusSite brings the site's located parts into view: a pan when they fit at the
+  // current zoom, else the zoom that shows them all.
+  function focusSite(siteID, {animate = true} = {}) {
     const bounds = L.latLngBounds([]);
     parts.eachLayer((layer) => {
       if (layer.feature.properties.site_id === siteID) bounds.extend(layer.getBounds());
     });
-    if (bounds.isValid() && !map.getBounds().pad(-0.1).contains(bounds)) {
-      userMoved = true;
-      map.flyToBounds(bounds, {maxZoom: 16, padding: [40, 40], duration: 0.5});
-    }
+    const view = map.getBounds();
+    if (!bounds.isValid() || view.pad(-0.1).contains(bounds)) return;
+    const span = view.pad(-0.15);
+    const fits = bounds.getNorth() - bounds.getSouth() < span.getNorth() - span.getSouth() &&
+      bounds.getEast() - bounds.getWest() < span.getEast() - span.getWest();
+    if (fits) map.panTo(bounds.getCenter(), {animate});
+    else if (animate) map.flyToBounds(bounds, {maxZoom: 15, padding: [40, 40], duration: 0.5});
+    else map.fitBounds(bounds, {maxZoom: 15, padding: [40, 40], animate: false});
   }
 
   function invalidate() {
