@@ -625,7 +625,7 @@ func (s *Store) Features(ctx context.Context, collection string, q FeatureQuery,
 		countc = make(chan counted, 1)
 		go func() {
 			var r counted
-			r.err = s.pool.QueryRow(ctx, countSQL, countArgs...).Scan(&r.matched, &r.hasPrev, &r.hasNext)
+			r.err = s.pool.QueryRow(ctx, countSQL, append([]any{customPlan}, countArgs...)...).Scan(&r.matched, &r.hasPrev, &r.hasNext)
 			countc <- r
 		}()
 	}
@@ -645,6 +645,12 @@ func (s *Store) Features(ctx context.Context, collection string, q FeatureQuery,
 	}
 	return page, nil
 }
+
+// customPlan runs a feature statement as an unnamed prepared statement (pgx caches only its
+// description), which PostgreSQL plans for the values at hand every time. A cached generic
+// plan cannot fold the bbox envelope into a constant: it re-projected the envelope for
+// every candidate row, 25 ms of a 35 ms request for a 300 m box over 100 000 parcels.
+const customPlan = pgx.QueryExecModeCacheDescribe
 
 // featureSettings tune the feature statements, in their own read-only transaction.
 //
@@ -670,7 +676,7 @@ func (s *Store) streamFeatures(ctx context.Context, sql string, args []any, q *F
 	if _, err := tx.Exec(ctx, featureSettings); err != nil {
 		return err
 	}
-	rows, err := tx.Query(ctx, sql, args...)
+	rows, err := tx.Query(ctx, sql, append([]any{customPlan}, args...)...)
 	if err != nil {
 		return err
 	}
@@ -714,7 +720,7 @@ func (s *Store) FindFeature(ctx context.Context, collection, id string, q Featur
 		return nil, err
 	}
 	var feature []byte
-	if err := s.pool.QueryRow(ctx, sql, args...).Scan(&feature); err != nil {
+	if err := s.pool.QueryRow(ctx, sql, append([]any{customPlan}, args...)...).Scan(&feature); err != nil {
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil, fmt.Errorf("store: %s feature %q: %w", collection, id, site.ErrNotFound)
 		}
