@@ -71,7 +71,9 @@ func ifMatch(r *http.Request) (store.Versions, error) {
 			if !ok || !strings.HasSuffix(digits, `"`) {
 				continue
 			}
-			if v, err := strconv.ParseInt(strings.TrimSuffix(digits, `"`), 10, 64); err == nil && v > 0 {
+			// Entity tags compare byte for byte: "v01" or "v+1" is not "v1".
+			digits = strings.TrimSuffix(digits, `"`)
+			if v, err := strconv.ParseInt(digits, 10, 64); err == nil && v > 0 && strconv.FormatInt(v, 10) == digits {
 				vs = append(vs, v)
 			}
 		}
