@@ -48,26 +48,32 @@ func (f ogcFeature) id() string {
 	return ""
 }
 
-// newOGCServer is newTestServer with parcels: n synthetic parcels in a grid inside Ivry,
-// every third one linked to a site part.
+// newOGCServer is newTestServer with n synthetic parcels (see ogcSeedParcels).
 func newOGCServer(t *testing.T, parcels int) (*httptest.Server, *store.Store) {
 	t.Helper()
 	srv, st := newTestServer(t)
+	ogcSeedParcels(t, st, parcels)
+	return srv, st
+}
+
+// ogcSeedParcels adds n synthetic 20 m square parcels on a grid inside Ivry, every third
+// one linked to a site part.
+func ogcSeedParcels(tb testing.TB, st *store.Store, n int) {
+	tb.Helper()
 	_, err := st.Pool().Exec(context.Background(), `
 		WITH box AS (SELECT ST_Extent(geom) AS b FROM boundaries),
 		parts AS (SELECT array_agg(id ORDER BY id) AS ids FROM site_parts WHERE geom IS NOT NULL)
 		INSERT INTO parcels (id, contenance_m2, geom, part_id, source)
-		SELECT '94041000' || chr(65 + g / 26) || chr(65 + g % 26) || lpad((g + 1)::text, 4, '0'),
+		SELECT '94041000' || chr(65 + (g / 1000) / 26) || chr(65 + (g / 1000) % 26) || lpad((g % 1000 + 1)::text, 4, '0'),
 		       400,
-		       ST_Multi(ST_MakeEnvelope(ST_XMin(b) + 1000 + 50 * (g % 10), ST_YMin(b) + 1000 + 50 * (g / 10),
-		                                ST_XMin(b) + 1020 + 50 * (g % 10), ST_YMin(b) + 1020 + 50 * (g / 10), 2154)),
+		       ST_Multi(ST_MakeEnvelope(ST_XMin(b) + 1000 + 25 * (g % 100), ST_YMin(b) + 1000 + 25 * (g / 100),
+		                                ST_XMin(b) + 1020 + 25 * (g % 100), ST_YMin(b) + 1020 + 25 * (g / 100), 2154)),
 		       CASE WHEN g % 3 = 0 THEN ids[1 + g % cardinality(ids)] END,
 		       'test'
-		FROM box, parts, generate_series(0, $1::int - 1) g`, parcels)
+		FROM box, parts, generate_series(0, $1::int - 1) g`, n)
 	if err != nil {
-		t.Fatalf("seeding parcels: %v", err)
+		tb.Fatalf("seeding parcels: %v", err)
 	}
-	return srv, st
 }
 
 // ogcGet fetches path, checks the status and media type, and decodes the body into v.
