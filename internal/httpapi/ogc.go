@@ -73,10 +73,6 @@ func (s *Server) mountOGC(r chi.Router) {
 // browsers.
 func (s *Server) handleOGCLanding(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	if err := ogcCheckParams(q); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
 	f := q.Get("f")
 	if f == "" {
 		f = "html"
@@ -86,13 +82,20 @@ func (s *Server) handleOGCLanding(w http.ResponseWriter, r *http.Request) {
 	}
 	switch f {
 	case "html":
+		// The page reads its state from the fragment; other parameters (a campaign tag
+		// on a shared link, say) are no reason to refuse it.
 		s.serveIndex(w, r)
 		return
 	case "json":
+		if err := ogcCheckParams(q); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
 	default:
 		paramError(w, "f", "%q is not a format of the landing page (json, html)", f)
 		return
 	}
+	w.Header().Add("Vary", "Accept") // "/" is also the map page
 	base := s.ogcBase(r)
 	ogcWriteJSON(w, r, mediaJSON, struct {
 		Title       string    `json:"title"`

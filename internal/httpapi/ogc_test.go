@@ -148,6 +148,13 @@ func TestOGCLanding(t *testing.T) {
 	}
 	resp, body := get(t, srv, "/?f=xml")
 	ogcWantProblem(t, resp, body, http.StatusBadRequest, "f")
+	resp, body = get(t, srv, "/?f=json&limit=3")
+	ogcWantProblem(t, resp, body, http.StatusBadRequest, "limit")
+	// The map page takes no parameter, and refuses none: a shared link may carry some.
+	resp, _ = get(t, srv, "/?utm_source=mail", "Accept", "text/html")
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") == mediaJSON {
+		t.Errorf("GET /?utm_source=mail (Accept text/html): %d %s; want the map page", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
 }
 
 // ogcWantProblem checks a problem+json response with a status and the offending parameter.
