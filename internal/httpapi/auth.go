@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/subtle"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"strconv"
@@ -157,7 +158,7 @@ func publicWhenPrivate(r *http.Request) bool {
 		return true
 	case r.Method != http.MethodGet && r.Method != http.MethodHead:
 		return false
-	case p == "/" && prefersHTML(r), strings.HasPrefix(p, "/static/"):
+	case p == "/" && prefersHTML(r), strings.HasPrefix(p, "/static/"), strings.HasPrefix(p, "/vendor/"):
 		return true
 	}
 	return false
@@ -300,10 +301,13 @@ func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name := auth.NormalizeName(*req.Name)
-	if len(name) > 64 {
-		name = name[:64] // the throttle's key; no account has a longer name
+	key := name // the throttle's key
+	if auth.ValidateName(name) != nil {
+		// No account has such a name; count the attempt under a digest of it, which
+		// PostgreSQL can store whatever bytes the name holds.
+		key = fmt.Sprintf("?%x", auth.HashSecret(name)[:8])
 	}
-	attempt, err := s.store.BeginSignIn(r.Context(), name, s.clientIP(r), signInThrottle)
+	attempt, err := s.store.BeginSignIn(r.Context(), key, s.clientIP(r), signInThrottle)
 	var throttled *store.ErrThrottled
 	if errors.As(err, &throttled) {
 		w.Header().Set("Retry-After", strconv.Itoa(int(throttled.RetryAfter.Seconds()+0.5)))
@@ -358,6 +362,9 @@ func (s *Server) checkPassword(ctx context.Context, name, password string) (stor
 		defer func() { <-passwordChecks }()
 	case <-ctx.Done():
 		return store.User{}, ctx.Err()
+	}
+	if auth.ValidateName(name) != nil {
+		return store.User{}, auth.CheckNoPassword(password)
 	}
 	u, hash, err := s.store.UserPassword(ctx, name)
 	if errors.Is(err, site.ErrNotFound) {

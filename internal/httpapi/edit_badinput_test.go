@@ -133,6 +133,7 @@ func badCases(milestone int64) []badCase {
 		{name: "new site without its first part's status", method: "POST", path: "/api/sites", body: `{"id":"nouveau","name":"n","part":{"status_since":"2020"}}`, status: 400, field: "part.status"},
 		{name: "unknown query parameter", method: "DELETE", path: "/api/events/1?mode=erase", status: 400, param: "mode"},
 		{name: "sign-in with an unknown field", method: "POST", path: "/api/session", body: `{"name":"alice","password":"x","remember":true}`, header: []string{"Authorization", ""}, status: 400, field: "remember"},
+		{name: "sign-in with a NUL in the name", method: "POST", path: "/api/session", body: `{"name":"alice\u0000","password":"x"}`, header: []string{"Authorization", ""}, status: 401},
 		{name: "sign-in without a password", method: "POST", path: "/api/session", body: `{"name":"alice"}`, header: []string{"Authorization", ""}, status: 400, field: "password"},
 	}
 }
