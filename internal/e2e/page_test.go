@@ -1,11 +1,14 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 )
@@ -111,6 +114,24 @@ func TestMapPage(t *testing.T) {
 		if !strings.Contains(b.location(), "date=2014-12-31") {
 			t.Errorf("URL %s does not keep the date", b.location())
 		}
+		// The export buttons follow the date, and the API serves what they point at.
+		links := eval[[]string](b, `[...document.querySelectorAll('.exports a[download]')].map((a) => a.href)`)
+		if len(links) != 4 {
+			t.Errorf("%d export links; want GeoJSON WGS84, GeoJSON Lambert-93, CSV and iCalendar", len(links))
+		}
+		for _, link := range links {
+			if !strings.Contains(link, "date=2014-12-31") {
+				t.Errorf("export link %s does not follow the date shown", link)
+			}
+			resp, err := http.Get(link)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				t.Errorf("GET %s: status %d; want 200", link, resp.StatusCode)
+			}
+		}
 	})
 	b.screenshot("map-2014", false)
 
@@ -208,7 +229,8 @@ func (b *browser) location() string {
 	return eval[string](b, `window.location.href`)
 }
 
-// printPDF prints the page as the browser would on paper, to check the print style.
+// printPDF prints the page as the browser would on paper, and takes a screenshot of the
+// page in the print style, to look at.
 func (b *browser) printPDF(name string) {
 	b.t.Helper()
 	buf, err := chromedp.Run(b.ctx, chromedp.PrintToPDF(chromedp.PDFPreferCSSPageSize(), chromedp.PDFPrintBackground()))
@@ -216,6 +238,15 @@ func (b *browser) printPDF(name string) {
 		b.t.Fatalf("print to PDF: %v", err)
 	}
 	writeOutput(b.t, name+".pdf", buf)
+	media := func(m string) chromedp.Action[chromedp.Void] {
+		return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+			_, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: m})
+			return err
+		})
+	}
+	b.do("print media", media("print"))
+	b.screenshot(name, true)
+	b.do("screen media", media(""))
 }
 
 // TestMapPageShowsDataAsText renames a site to an HTML fragment: the page must show it
@@ -345,5 +376,48 @@ func TestMapPageKeyboard(t *testing.T) {
 	b.waitFor("the calendar tab", `document.activeElement.id === 'tab-calendrier' && !document.getElementById('view-calendrier').hidden`)
 	b.do("End", chromedp.KeyEvent(kb.End))
 	b.waitFor("the table tab", `document.activeElement.id === 'tab-tableau' && !document.getElementById('view-tableau').hidden`)
+	b.checkClean(true)
+}
+
+// TestMapPageSearch: the search finds sites by name (accents and case aside), by address
+// and by cadastral parcel, and narrows the map, the list and the other views together.
+func TestMapPageSearch(t *testing.T) {
+	t.Parallel()
+	svc := startService(t, tilesNone)
+	if _, err := svc.Pool.Exec(t.Context(), `
+		INSERT INTO parcels (id, contenance_m2, part_id, source)
+		VALUES ('94041000AZ0056', 91012, 'usine-des-eaux-quartus', 'test')`); err != nil {
+		t.Fatal(err)
+	}
+	b := newBrowser(t, 1366, 768)
+	b.open(svc.URL + "/")
+	tests := []struct {
+		query string
+		want  []string // site ids listed
+	}{
+		{"CIMETIERE", []string{"cimetiere-parisien-ivry"}},
+		{"rue Robert-Witchitz", []string{"tam-robert-witchitz"}},
+		{"AZ 56", []string{"usine-des-eaux"}},
+		{"94041000AZ0056", []string{"usine-des-eaux"}},
+	}
+	for _, tt := range tests {
+		b.do("search "+tt.query, chromedp.Evaluate[chromedp.Void](`document.getElementById('search').value = ''`),
+			chromedp.SendKeys(chromedp.ID("search"), tt.query))
+		b.waitFor("the search applied", fmt.Sprintf(`new URLSearchParams(window.location.hash.slice(1)).get('q') === %q && document.querySelectorAll('#site-list li[data-site-id]').length === %d`, tt.query, len(tt.want)))
+		got := eval[[]string](b, `[...document.querySelectorAll('#site-list li[data-site-id]')].map((li) => li.dataset.siteId)`)
+		if strings.Join(got, ",") != strings.Join(tt.want, ",") {
+			t.Errorf("search %q lists %v; want %v", tt.query, got, tt.want)
+		}
+		rows := eval[int](b, `document.querySelectorAll('#gantt tbody tr').length`)
+		if rows != len(tt.want) {
+			t.Errorf("search %q: the calendar has %d rows; want %d", tt.query, rows, len(tt.want))
+		}
+	}
+	b.do("open the site found by its parcel", chromedp.Click(chromedp.CSS(`#site-list li[data-site-id="usine-des-eaux"] button`)))
+	b.waitFor("its parcels in the panel", `document.getElementById('panel').textContent.includes('94041000AZ0056')`)
+	// French numbers: a narrow no-break space between thousands.
+	if got := eval[string](b, `document.querySelector('#panel .mini-table td.num')?.textContent`); got != "91\u202f012 m²" {
+		t.Errorf("the parcel's contenance reads %q; want %q", got, "91\u202f012 m²")
+	}
 	b.checkClean(true)
 }

@@ -262,6 +262,9 @@ export function renderCalendar(el, sites, items, {asOf, today, onSelect}) {
   if (!el.dataset.observed) {
     el.dataset.observed = 'true';
     new ResizeObserver(() => fitLabels(el)).observe(el);
+    // paper is narrower or wider than the screen
+    window.addEventListener('beforeprint', () => fitLabels(el));
+    window.addEventListener('afterprint', () => fitLabels(el));
   }
   fitLabels(el);
 }

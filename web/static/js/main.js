@@ -2,7 +2,7 @@
 // (map and site list, calendar, dashboard, table, site panel) together. Every view shows
 // the same filtered portfolio as of the same date.
 
-import {fetchBoundary, fetchCalendar, fetchConfig, fetchParcel, fetchParts, fetchSite} from './api.js';
+import {fetchBoundary, fetchCalendar, fetchConfig, fetchParcel, fetchParts, fetchSite, withQuery} from './api.js';
 import {renderCalendar, FIRST_YEAR, LAST_YEAR} from './calendar.js';
 import {renderDashboard} from './dashboard.js';
 import {h, replace} from './dom.js';
@@ -27,6 +27,7 @@ const app = {
   lookedUp: new Set(), // parcel ids already asked of the API
   loading: null,
   panelLoading: null,
+  notices: new Map(), // topic → message shown above the views
   map: null,
 };
 
@@ -35,10 +36,13 @@ function asOf() {
   return app.state.date || app.today;
 }
 
-function notify(message) {
+// notify shows or clears (empty message) one of the page's notices, by topic.
+function notify(topic, message) {
+  if (message) app.notices.set(topic, message);
+  else app.notices.delete(topic);
   const el = $('notice');
-  el.hidden = !message;
-  replace(el, message || '');
+  el.hidden = app.notices.size === 0;
+  replace(el, [...app.notices.values()].join(' '));
 }
 
 // writeURL records the state in the URL fragment; push adds a history entry (view
@@ -70,12 +74,14 @@ async function loadData() {
   if (parts.status === 'fulfilled') {
     app.features = parts.value;
     app.sites = groupSites(app.features);
+  } else if (parts.reason.status === 401) {
+    problems.push('ce service est réservé aux personnes connectées : connectez-vous pour voir les sites');
   } else {
     problems.push(`les sites n’ont pas pu être chargés (${parts.reason.message})`);
   }
   if (calendar.status === 'fulfilled') app.calendar = calendar.value;
   else problems.push(`le calendrier n’a pas pu être chargé (${calendar.reason.message})`);
-  notify(problems.length ? `Attention : ${problems.join(' ; ')}.` : '');
+  notify('data', problems.length ? `Attention : ${problems.join(' ; ')}.` : '');
   fillFilterOptions();
   refresh();
   if (app.state.site) {
@@ -260,8 +266,24 @@ function syncDateControls() {
   $('asof-year').setAttribute('aria-valuetext', `état au ${formatDay(date)}`);
   $('asof-date').value = formatDay(date);
   $('asof-date').removeAttribute('aria-invalid');
+  replace($('asof-print'), formatDay(date));
   $('asof-today').disabled = !app.state.date;
   document.body.classList.toggle('past-state', Boolean(app.state.date));
+  syncExportLinks();
+}
+
+// EXPORTS are the downloads the API offers; they follow the date shown.
+const EXPORTS = [
+  ['export-geojson-wgs84', '/export/sites.geojson', {crs: 'EPSG:4326'}],
+  ['export-geojson-l93', '/export/sites.geojson', {crs: 'EPSG:2154'}],
+  ['export-csv', '/export/sites.csv', {}],
+  ['export-ics', '/api/calendar.ics', {}],
+];
+
+function syncExportLinks() {
+  for (const [id, path, params] of EXPORTS) {
+    $(id).href = withQuery(path, {...params, date: app.state.date});
+  }
 }
 
 function statusOptions() {
@@ -374,10 +396,10 @@ function applyTypedDate() {
   const iso = parseDay($('asof-date').value);
   if (!iso) {
     $('asof-date').setAttribute('aria-invalid', 'true');
-    notify('Date non reconnue : écrivez-la JJ/MM/AAAA, entre 2006 et 2030.');
+    notify('date', 'Date non reconnue : écrivez-la JJ/MM/AAAA, entre 2006 et 2030.');
     return;
   }
-  notify('');
+  notify('date', '');
   setDate(iso);
 }
 
@@ -418,12 +440,12 @@ async function start() {
     config = await fetchConfig();
     if (config.today) app.today = config.today;
   } catch (err) {
-    notify(`Configuration indisponible (${err.message}) : carte sans fond de plan.`);
+    notify('config', `Configuration indisponible (${err.message}) : carte sans fond de plan.`);
   }
   app.map.setBaseMap(config);
   syncControls();
   fetchBoundary().then((b) => app.map.setBoundary(b)).catch((err) => {
-    notify(`La limite communale n’a pas pu être chargée (${err.message}).`);
+    notify('boundary', `La limite communale n’a pas pu être chargée (${err.message}).`);
   });
   await loadData();
 }

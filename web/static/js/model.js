@@ -76,8 +76,11 @@ function siteMatchesSearch(site, q, parcels) {
   if (!needle) return true;
   const haystack = [site.name, site.address, site.id, site.department, ...site.parts.map((f) => f.properties.part_label)];
   if (haystack.some((t) => fold(t).includes(needle))) return true;
+  const known = parcels.get(site.id) || [];
+  const typed = parcelID(q);
+  if (typed && known.includes(typed)) return true;
   const compact = needle.replace(/\s+/g, '');
-  return (parcels.get(site.id) || []).some((id) => fold(id).includes(compact));
+  return compact.length >= 4 && known.some((id) => fold(id).includes(compact));
 }
 
 // partMatches tells whether a part passes the status and disposal-year filters.
