@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"encoding/json"
-	"fmt"
 	"math"
 	"net/http"
 	"strings"
@@ -386,5 +385,3 @@ func httptestRequest(t *testing.T, authorization string) *http.Request {
 	}
 	return r
 }
-
-var _ = fmt.Sprint
