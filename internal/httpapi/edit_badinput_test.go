@@ -131,7 +131,7 @@ func badCases(milestone int64) []badCase {
 		{name: "invalid slug for a new site", method: "POST", path: "/api/sites", body: `{"id":"Nouveau Site","name":"n","part":{"status":"in_use","status_since":"2020"}}`, status: 400, field: "id"},
 		{name: "new site with an existing id", method: "POST", path: "/api/sites", body: `{"id":"cpcu-ivry","name":"n","part":{"status":"in_use","status_since":"2020"}}`, status: 400, field: "id"},
 		{name: "new site without its first part's status", method: "POST", path: "/api/sites", body: `{"id":"nouveau","name":"n","part":{"status_since":"2020"}}`, status: 400, field: "part.status"},
-		{name: "unknown query parameter", method: "DELETE", path: "/api/events/1?mode=erase", status: 400, param: "mode"},
+		{name: "unknown value of ?mode", method: "DELETE", path: "/api/events/1?mode=erase", status: 400, param: "mode"},
 		{name: "sign-in with an unknown field", method: "POST", path: "/api/session", body: `{"name":"alice","password":"x","remember":true}`, header: []string{"Authorization", ""}, status: 400, field: "remember"},
 		{name: "sign-in with a NUL in the name", method: "POST", path: "/api/session", body: `{"name":"alice\u0000","password":"x"}`, header: []string{"Authorization", ""}, status: 401},
 		{name: "sign-in without a password", method: "POST", path: "/api/session", body: `{"name":"alice"}`, header: []string{"Authorization", ""}, status: 400, field: "password"},
