@@ -37,6 +37,18 @@ function tooltipContent(feature) {
   return h('div', {class: 'tt'}, lines);
 }
 
+// selectedContent is the label kept beside each part of the selected site.
+function selectedContent(feature) {
+  const p = feature.properties;
+  return h('div', {class: 'tt'},
+    h('strong', {}, p.name),
+    p.part_label && p.part_label !== p.name ? h('span', {}, p.part_label) : null,
+    p.geometry_quality === 'approximate' ? h('em', {class: 'tt-approx'}, 'emprise approximative') : null);
+}
+
+const HOVER = {sticky: true, direction: 'top', opacity: 1, className: 'part-tooltip'};
+const PINNED = {permanent: true, direction: 'right', offset: [10, 0], opacity: 1, className: 'part-tooltip part-label'};
+
 // partLabel is the accessible name of a part's shape.
 function partLabel(p) {
   const part = p.part_label && p.part_label !== p.name ? ` — ${p.part_label}` : '';
@@ -121,8 +133,8 @@ export function createMap(el, {onSelect}) {
   new ResizeObserver(() => {
     if (!legendTouched) legend.getContainer().open = el.clientWidth >= 560;
     map.invalidateSize({debounceMoveend: true});
+    if (!userMoved) fitCommune();
     if (selected) focusSite(selected, {animate: false});
-    else if (!userMoved) fitCommune();
   }).observe(el);
   const legend = legendControl().addTo(map);
   legend.getContainer().addEventListener('click', (e) => {
@@ -134,6 +146,7 @@ export function createMap(el, {onSelect}) {
   let parts = L.layerGroup().addTo(map);
   let shown = [];
   let selected = null;
+  let partsFitted = false;
   let boundaryBounds = null;
 
   function setBaseMap(config) {
@@ -172,15 +185,20 @@ export function createMap(el, {onSelect}) {
     fitCommune();
   }
 
+  // fitCommune shows the whole commune and every shape drawn, some of which straddle
+  // its limit.
   function fitCommune() {
-    if (boundaryBounds?.isValid()) map.fitBounds(boundaryBounds, {padding: [12, 12], animate: false});
+    if (!boundaryBounds?.isValid()) return;
+    const bounds = L.latLngBounds(boundaryBounds.getSouthWest(), boundaryBounds.getNorthEast());
+    parts.eachLayer((layer) => bounds.extend(layer.getBounds()));
+    map.fitBounds(bounds, {padding: [12, 12], animate: false});
   }
 
   // onEachFeature wires a part's shape: tooltip, click, keyboard, and data attributes
   // that say what it shows.
   function onEachFeature(feature, layer) {
     const p = feature.properties;
-    layer.bindTooltip(tooltipContent(feature), {sticky: true, direction: 'top', opacity: 1, className: 'part-tooltip'});
+    layer.bindTooltip(tooltipContent(feature), HOVER);
     layer.on('click', () => onSelect(p.site_id));
     layer.on('add', () => {
       const path = layer.getElement();
@@ -211,13 +229,23 @@ export function createMap(el, {onSelect}) {
       onEachFeature,
     }).addTo(map);
     bringSelectedToFront();
+    if (!partsFitted && !userMoved && shown.length) {
+      partsFitted = true;
+      fitCommune();
+    }
     el.dataset.shapeCount = String(shown.length);
     renderLegend(legend.getContainer(), shown);
   }
 
+  // bringSelectedToFront raises the selected site's shapes and pins their labels; the
+  // others keep their hover labels.
   function bringSelectedToFront() {
     parts.eachLayer((layer) => {
-      if (layer.feature.properties.site_id === selected) layer.bringToFront();
+      const mine = layer.feature.properties.site_id === selected;
+      if (mine) layer.bringToFront();
+      if (mine === Boolean(layer.getTooltip()?.options.permanent)) return;
+      layer.unbindTooltip();
+      layer.bindTooltip(mine ? selectedContent(layer.feature) : tooltipContent(layer.feature), mine ? PINNED : HOVER);
     });
   }
 
@@ -235,7 +263,7 @@ export function createMap(el, {onSelect}) {
       if (layer.feature.properties.site_id === siteID) bounds.extend(layer.getBounds());
     });
     const view = map.getBounds();
-    if (!bounds.isValid() || view.pad(-0.1).contains(bounds)) return;
+    if (!bounds.isValid() || view.pad(-0.03).contains(bounds)) return;
     const span = view.pad(-0.15);
     const fits = bounds.getNorth() - bounds.getSouth() < span.getNorth() - span.getSouth() &&
       bounds.getEast() - bounds.getWest() < span.getEast() - span.getWest();
