@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"strings"
 
 	"github.com/emprises/emprises/geodata"
 	"github.com/emprises/emprises/internal/pgcluster"
@@ -108,4 +109,13 @@ func envOr(e *env, key, fallback string) string {
 		return v
 	}
 	return fallback
+}
+
+// envBool reads a boolean setting: 1, true, yes or on.
+func envBool(e *env, key string) bool {
+	switch strings.ToLower(e.getenv(key)) {
+	case "1", "true", "yes", "on":
+		return true
+	}
+	return false
 }

@@ -24,6 +24,10 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		"base map tile URL template ($EMPRISES_TILE_URL; empty: no base map)")
 	fs.StringVar(&cfg.TileAttribution, "tile-attribution", envOr(e, "EMPRISES_TILE_ATTRIBUTION", httpapi.DefaultTileAttribution),
 		"base map attribution ($EMPRISES_TILE_ATTRIBUTION)")
+	fs.BoolVar(&cfg.Private, "private", envBool(e, "EMPRISES_PRIVATE"),
+		"require a signed-in user for everything but /healthz and sign-in ($EMPRISES_PRIVATE=1)")
+	fs.BoolVar(&cfg.TrustProxy, "trust-proxy", envBool(e, "EMPRISES_TRUST_PROXY"),
+		"trust X-Forwarded-For and X-Forwarded-Proto from a reverse proxy ($EMPRISES_TRUST_PROXY=1)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

@@ -10,7 +10,7 @@ import (
 // that implements it.
 func (s *Server) routes() http.Handler {
 	r := chi.NewRouter()
-	r.Use(s.logAndRecover, secure)
+	r.Use(s.logAndRecover, secure, s.authenticate)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, Problem{Status: http.StatusNotFound, Detail: "no such resource: " + r.URL.Path})
 	})
