@@ -387,7 +387,20 @@ function bindControls() {
   $('print-calendar').addEventListener('click', () => window.print());
 
   document.addEventListener('keydown', (e) => {
-    if (e.key === 'Escape' && app.state.site && !$('panel').hidden && !e.target.closest('details[open]')) closePanel();
+    if (e.key !== 'Escape') return;
+    const menu = e.target.closest('details.menu[open]');
+    if (menu) {
+      menu.open = false;
+      menu.querySelector('summary').focus();
+    } else if (app.state.site && !$('panel').hidden) {
+      closePanel();
+    }
+  });
+  // A menu closes when the user clicks elsewhere.
+  document.addEventListener('click', (e) => {
+    for (const menu of document.querySelectorAll('details.menu[open]')) {
+      if (!menu.contains(e.target)) menu.open = false;
+    }
   });
   window.addEventListener('popstate', onPopState);
 }
