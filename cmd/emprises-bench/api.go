@@ -661,7 +661,13 @@ func parallelWorkers(ctx context.Context, out io.Writer, connString string, cfg 
 	if err := on.QueryRow(ctx, "SHOW max_parallel_workers_per_gather").Scan(&workers); err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "\nparallel workers, at the database (max_parallel_workers_per_gather %s vs 0; p50 of runs after a warm-up):\n", workers)
+	load, setup, again, err := projSetup(ctx, connString)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "\nin a new backend, as every parallel worker is: loading PostGIS %s, the first ST_Transform (PROJ set-up) %s, the next %s\n",
+		ms(load), ms(setup), ms(again))
+	fmt.Fprintf(out, "parallel workers, at the database (max_parallel_workers_per_gather %s vs 0; p50 of runs after a warm-up):\n", workers)
 	const row = "%-38s %8s %9s %9s %7s\n"
 	fmt.Fprintf(out, row, "statement", "workers", "on p50", "off p50", "on/off")
 	for _, tc := range []struct {
@@ -694,6 +700,36 @@ func parallelWorkers(ctx context.Context, out io.Writer, connString string, cfg 
 		fmt.Fprintf(out, row, tc.name, plan, ms(p50[0]), ms(p50[1]), fmt.Sprintf("%.2f", float64(p50[0])/float64(p50[1])))
 	}
 	return nil
+}
+
+// projSetup times, in new connections (medians of three), what a parallel worker does
+// before its first feature: load PostGIS, then set up PROJ at the first ST_Transform;
+// then the same ST_Transform again.
+func projSetup(ctx context.Context, connString string) (load, setup, again time.Duration, err error) {
+	var t [3][]time.Duration
+	for range 3 {
+		conn, err := pgx.Connect(ctx, connString)
+		if err != nil {
+			return 0, 0, 0, err
+		}
+		for i, sql := range []string{
+			"SELECT ST_AsText(ST_MakePoint(2.39, 48.81))",
+			"SELECT ST_AsText(ST_Transform(ST_SetSRID(ST_MakePoint(2.39, 48.81), 4326), 2154))",
+			"SELECT ST_AsText(ST_Transform(ST_SetSRID(ST_MakePoint(2.39, 48.81), 4326), 2154))",
+		} {
+			start := time.Now()
+			if _, err := conn.Exec(ctx, sql, pgx.QueryExecModeSimpleProtocol); err != nil {
+				conn.Close(ctx)
+				return 0, 0, 0, err
+			}
+			t[i] = append(t[i], time.Since(start))
+		}
+		conn.Close(ctx)
+	}
+	for i := range t {
+		slices.Sort(t[i])
+	}
+	return t[0][1], t[1][1], t[2][1], nil
 }
 
 // planWorkers tells whether the planner uses parallel workers for a statement.

@@ -130,7 +130,7 @@ type collection struct {
 	// bbox is the condition that the feature's geometry intersects env, using the GiST
 	// index of the stored geometry (never a transformed column).
 	bbox func(env string) string
-	// temporal is the condition that the feature meets the span span (a daterange).
+	// temporal is the condition that the feature meets span, a daterange.
 	temporal   func(span string) string
 	properties string // the feature's properties, a json_build_object
 	filters    []filter
@@ -375,7 +375,7 @@ type statement int
 
 const (
 	stmtPage  statement = iota // a page of features, ordered by id
-	stmtCount                  // count(*) of the matches, and of those before the cursor
+	stmtCount                  // the count of the matches, and whether pages precede and follow
 	stmtOne                    // one feature by id
 )
 
