@@ -95,23 +95,26 @@ func runAPIBench(ctx context.Context, args []string) error {
 		MaxIdleConnsPerHost: 8, DisableCompression: true,
 	}}
 
-	const row = "%-18s %4s %5s %7s %8s %8s %7s | %5s %7s %8s %8s | %6s %6s | %s\n"
-	fmt.Fprintf(out, row, "", "", "", "service", "", "", "", "", "database alone", "", "", "ratio", "", "server")
-	fmt.Fprintf(out, row, "request", "conc", "n", "req/s", "p50", "p99", "KB/resp", "n", "req/s", "p50", "p99", "p50", "req/s", "RSS/peak")
+	const row = "%-18s %4s %5s %7s %8s %8s %7s | %5s %7s %8s %8s | %6s %6s | %7s %s\n"
+	fmt.Fprintf(out, row, "", "", "", "service", "", "", "", "", "database alone", "", "", "ratio", "", "server", "")
+	fmt.Fprintf(out, row, "request", "conc", "n", "req/s", "p50", "p99", "KB/resp", "n", "req/s", "p50", "p99", "p50", "req/s", "CPU/req", "RSS/peak")
 	for _, sc := range scenarios {
 		for _, conc := range []int{1, 4} {
 			// The service and the database alone take turns, so that a change in the
 			// machine's load falls on both.
 			var api, db result
+			var cpu time.Duration
 			half := cfg
 			half.duration, half.requests = cfg.duration/2, cfg.requests/2
 			for range 2 {
+				cpu0 := srv.cpu()
 				r, err := measure(ctx, conc, half, func(ctx context.Context, i int) (int64, error) {
 					return fetch(ctx, client, srv.base+sc.path(api.n+i))
 				})
 				if err != nil {
 					return fmt.Errorf("%s: %w", sc.name, err)
 				}
+				cpu += srv.cpu() - cpu0
 				api = api.add(r)
 				r, err = measure(ctx, conc, half, func(ctx context.Context, i int) (int64, error) {
 					return drain(ctx, pool, sc.query(db.n+i))
@@ -126,11 +129,12 @@ func runAPIBench(ctx context.Context, args []string) error {
 				fmt.Sprintf("%.0f", float64(api.bytes)/float64(api.n)/1024),
 				strconv.Itoa(db.n), fmt.Sprintf("%.1f", db.rps()), ms(db.pct(50)), ms(db.pct(99)),
 				fmt.Sprintf("%.2f", float64(api.pct(50))/float64(db.pct(50))), fmt.Sprintf("%.2f", db.rps()/api.rps()),
-				srv.memory())
+				ms(cpu/time.Duration(api.n+conc*2)), srv.memory())
 		}
 	}
 	fmt.Fprintln(out, "\nratios: the service's p50 over the database's (1.00 = as fast as PostgreSQL alone), the database's req/s over the service's.")
 	fmt.Fprintln(out, "KB/resp: size of the service's response; the database's rows are the same features without the envelope.")
+	fmt.Fprintln(out, "CPU/req: processor time of the server process (Go) per request, warm-ups included.")
 
 	// Flat memory: read the whole collection, 10 000 features a page, then all 100 000 at
 	// once through the export; the server's peak RSS must not follow the feature count.
@@ -622,6 +626,23 @@ func (s *server) stop() {
 		s.cmd.Process.Kill() //nolint:errcheck
 		<-done
 	}
+}
+
+// cpu reads the processor time the server has used (user and system), from /proc.
+func (s *server) cpu() time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", s.cmd.Process.Pid))
+	if err != nil {
+		return 0
+	}
+	// The fields after the command name, which is in parentheses: utime and stime are the
+	// 12th and 13th, in clock ticks (100 per second on Linux).
+	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseInt(f[11], 10, 64)
+	stime, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(utime+stime) * 10 * time.Millisecond
 }
 
 // memory reads the server's resident set size and its peak from /proc.
