@@ -18,6 +18,14 @@ var static embed.FS
 //go:embed node_modules/leaflet/dist
 var leaflet embed.FS
 
+// Leaflet-Geoman draws and edits outlines for editors. Only the two files the page loads
+// are embedded: the minified script (no eval, no inline style, so it runs under the CSP)
+// and its stylesheet.
+//
+//go:embed node_modules/@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.min.js
+//go:embed node_modules/@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.css
+var geoman embed.FS
+
 // Static returns the page's own files: index.html, css/, js/.
 func Static() fs.FS {
 	return sub(static, "static")
@@ -27,7 +35,8 @@ func Static() fs.FS {
 // (/vendor/<name>/…).
 func Libraries() map[string]fs.FS {
 	return map[string]fs.FS{
-		"leaflet": sub(leaflet, "node_modules/leaflet/dist"),
+		"leaflet":        sub(leaflet, "node_modules/leaflet/dist"),
+		"leaflet-geoman": sub(geoman, "node_modules/@geoman-io/leaflet-geoman-free/dist"),
 	}
 }
 
