@@ -545,15 +545,17 @@ func readAllPages(ctx context.Context, client *http.Client, url string) (pages, 
 
 // server is bin/emprises serve in a child process.
 type server struct {
-	bin  string
-	cmd  *exec.Cmd
-	base string
-	log  string
+	bin    string
+	cmd    *exec.Cmd
+	base   string
+	log    string // its standard error, kept when it fails to start
+	tmpBin string // a folder to remove, with a binary built for the benchmark
 }
 
 // startServer runs "emprises serve" on 127.0.0.1, port chosen by the kernel, and waits
 // for /healthz. Without the binary at bin it builds one into a temporary folder.
 func startServer(ctx context.Context, bin, connString string) (*server, error) {
+	var tmpBin string
 	if _, err := os.Stat(bin); err != nil {
 		dir, err := os.MkdirTemp("", "emprises-bench-bin-")
 		if err != nil {
@@ -564,9 +566,10 @@ func startServer(ctx context.Context, bin, connString string) (*server, error) {
 		b := exec.CommandContext(ctx, "go", "build", "-o", built, "./cmd/emprises")
 		b.Stdout, b.Stderr = os.Stderr, os.Stderr
 		if err := b.Run(); err != nil {
+			os.RemoveAll(dir)
 			return nil, fmt.Errorf("go build ./cmd/emprises: %w", err)
 		}
-		bin = built
+		bin, tmpBin = built, dir
 	}
 	logFile, err := os.CreateTemp("", "emprises-bench-serve-*.log")
 	if err != nil {
@@ -582,7 +585,7 @@ func startServer(ctx context.Context, bin, connString string) (*server, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	s := &server{bin: bin, cmd: cmd, log: logFile.Name()}
+	s := &server{bin: bin, cmd: cmd, log: logFile.Name(), tmpBin: tmpBin}
 	lines := bufio.NewScanner(stdout)
 	found := make(chan string, 1)
 	go func() {
@@ -598,7 +601,7 @@ func startServer(ctx context.Context, bin, connString string) (*server, error) {
 	select {
 	case s.base = <-found:
 	case <-time.After(60 * time.Second):
-		s.stop()
+		s.kill()
 		return nil, fmt.Errorf("%s serve did not start in a minute; see %s", bin, s.log)
 	case <-ctx.Done():
 		s.stop()
@@ -608,11 +611,19 @@ func startServer(ctx context.Context, bin, connString string) (*server, error) {
 		if _, err := fetch(ctx, http.DefaultClient, s.base+"/healthz"); err == nil {
 			return s, nil
 		} else if i > 100 {
-			s.stop()
+			s.kill()
 			return nil, fmt.Errorf("%s/healthz: %w; see %s", s.base, err, s.log)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// kill stops the server and keeps its log for the error message.
+func (s *server) kill() {
+	log := s.log
+	s.log = ""
+	s.stop()
+	s.log = log
 }
 
 // stop sends SIGTERM and waits for the server to exit.
@@ -625,6 +636,12 @@ func (s *server) stop() {
 	case <-time.After(15 * time.Second):
 		s.cmd.Process.Kill() //nolint:errcheck
 		<-done
+	}
+	if s.log != "" {
+		os.Remove(s.log)
+	}
+	if s.tmpBin != "" {
+		os.RemoveAll(s.tmpBin)
 	}
 }
 
