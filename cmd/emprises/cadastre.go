@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -88,6 +89,9 @@ func runImportCadastre(ctx context.Context, e *env, args []string) error {
 		}
 	}
 
+	// The reader keeps little alive (one feature at a time), so the collector can let the
+	// heap grow a few times over it and run less often: the import spends its time reading.
+	defer debug.SetGCPercent(debug.SetGCPercent(400))
 	r, err := cadastre.NewReader(f)
 	if err != nil {
 		return fmt.Errorf("import cadastre: %s: %w; nothing was imported", file, err)
@@ -315,7 +319,7 @@ func (p *progress) phase(name string) {
 		}
 		fmt.Fprintf(p.w, "import: %d parcels read in %.1f s\n", p.r.Features(), time.Since(p.start).Seconds())
 	}
-	fmt.Fprintf(p.w, "import: %s…\n", name)
+	fmt.Fprintf(p.w, "import: %s… (%.1f s)\n", name, time.Since(p.start).Seconds())
 }
 
 func (p *progress) stop(ok bool) {

@@ -177,7 +177,7 @@ func TestImportCadastreRefusesBadFiles(t *testing.T) {
 			[]string{"feature 7", `"9404100A0007"`, "14 characters"}},
 		{write("bad-geometry.json", bytes.Replace(text, []byte(`{"id":"940410000A0009","type":"Feature","geometry":{"type":"Polygon"`),
 			[]byte(`{"id":"940410000A0009","type":"Feature","geometry":{"type":"LineString"`), 1)),
-			[]string{"feature 9", "940410000A0009", "coordinates do not fit"}},
+			[]string{"feature 9", "940410000A0009", "LineString"}},
 		{write("short-ring.json", bytes.Replace(text, []byte(`{"id":"940410000A0011","type":"Feature","geometry":{"type":"Polygon","coordinates":[[`),
 			[]byte(`{"id":"940410000A0011","type":"Feature","geometry":{"type":"Polygon","coordinates":[[[2.39,48.8],[2.391,48.8],[2.39,48.8]],[`), 1)),
 			[]string{"feature 11", "940410000A0011", "at least 4"}},

@@ -242,3 +242,28 @@ func TestMergeRings(t *testing.T) {
 		t.Error("rings without a common side were merged")
 	}
 }
+
+// FuzzReader feeds the reader arbitrary files: it must return parcels or an error, never
+// panic or loop, and every parcel it returns must have passed its checks.
+func FuzzReader(f *testing.F) {
+	f.Add([]byte(collection(parcelA, parcelB)))
+	f.Add([]byte(collection(parcelB)))
+	f.Add(gz(collection(parcelA)))
+	f.Add([]byte(`{"type":"FeatureCollection","features":[{"type":"Feature","geometry":null,"properties":null}]}`))
+	f.Add([]byte(`{"features":[{"type":"Feature","id":5,"geometry":{"type":"Polygon","coordinates":[[[1,2,3]]],"bbox":[1,2]},"properties":{"id":"x\u0041"}}],"type":"FeatureCollection"}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		rd, err := NewReader(bytes.NewReader(data))
+		if err != nil {
+			return
+		}
+		for range 1000 {
+			p, err := rd.Next()
+			if err != nil {
+				return
+			}
+			if len(p.ID) != 14 || len(p.Geometry) == 0 {
+				t.Fatalf("parcel %+v passed the checks", p)
+			}
+		}
+	})
+}

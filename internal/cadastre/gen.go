@@ -57,7 +57,7 @@ func Generate(w io.Writer, opt GenOptions) error {
 		opt.Extent = ring
 	}
 	g := newGrid(opt.Extent, opt.Parcels)
-	sections, err := g.sections(opt.Parcels)
+	cells, sections, err := g.cells(opt.Parcels)
 	if err != nil {
 		return err
 	}
@@ -68,12 +68,14 @@ func Generate(w io.Writer, opt GenOptions) error {
 	if span < 2 {
 		return fmt.Errorf("gen: vintage %s is too early", opt.Vintage.Format(time.DateOnly))
 	}
-	numbers := make(map[int]int, len(sections))
-	n := 0
-	err = g.each(opt.Parcels, func(i, j int) error {
-		block := g.block(i, j)
-		numbers[block]++
-		id := fmt.Sprintf("%s000%s%04d", opt.Insee, sections[block], numbers[block])
+	number, last := 0, -1
+	for n, c := range cells {
+		i, j := int(c[0]), int(c[1])
+		if b := g.block(i, j); b != last {
+			number, last = 0, b
+		}
+		number++
+		id := fmt.Sprintf("%s000%s%04d", opt.Insee, sections[last], number)
 		ring := g.cell(opt.Seed, i, j)
 		p := &Parcel{ID: id, Geometry: orb.MultiPolygon{{ring}}}
 		// Legal areas are rounded and drift a little from the drawn outline; a few
@@ -89,11 +91,9 @@ func Generate(w io.Writer, opt GenOptions) error {
 		if n == 0 {
 			p.Updated = opt.Vintage // the file's vintage is its latest update
 		}
-		n++
-		return fw.write(p)
-	})
-	if err != nil {
-		return err
+		if err := fw.write(p); err != nil {
+			return err
+		}
 	}
 	return fw.close()
 }
@@ -218,23 +218,43 @@ func (g *grid) each(n int, fn func(i, j int) error) error {
 // maxSections is how many two-character sections there are: 0A to 0Z, then AA to ZZ.
 const maxSections = 26 + 26*26
 
-// sections names the blocks of cells that hold parcels. A block is a square of blockSide
-// cells, one cadastral section, at most 99 × 99 parcels so that numbers fit in 4 digits.
-func (g *grid) sections(n int) (map[int]string, error) {
+// cells picks the first n cells inside the outline (row by row from the south) and orders
+// them as Etalab orders parcels, by id: cells are grouped in square blocks, one cadastral
+// section each (at most 99 × 99 parcels, so that numbers fit in 4 digits), sections are
+// named in block order and numbered row by row within the block. It returns the cells as
+// (column, row) and the section name of each block.
+func (g *grid) cells(n int) ([][2]int32, map[int]string, error) {
+	cells := make([][2]int32, 0, n)
+	_ = g.each(n, func(i, j int) error {
+		cells = append(cells, [2]int32{int32(i), int32(j)})
+		return nil
+	})
 	for g.blockSide = 50; g.blockSide < 100; g.blockSide++ {
-		used := map[int]string{}
-		_ = g.each(n, func(i, j int) error {
-			b := g.block(i, j)
-			if _, ok := used[b]; !ok {
-				used[b] = sectionCode(len(used))
-			}
-			return nil
-		})
-		if len(used) <= maxSections {
-			return used, nil
+		used := map[int]bool{}
+		for _, c := range cells {
+			used[g.block(int(c[0]), int(c[1]))] = true
 		}
+		if len(used) > maxSections {
+			continue
+		}
+		slices.SortFunc(cells, func(a, b [2]int32) int {
+			if ba, bb := g.block(int(a[0]), int(a[1])), g.block(int(b[0]), int(b[1])); ba != bb {
+				return ba - bb
+			}
+			if a[1] != b[1] {
+				return int(a[1] - b[1])
+			}
+			return int(a[0] - b[0])
+		})
+		sections := map[int]string{}
+		for _, c := range cells {
+			if b := g.block(int(c[0]), int(c[1])); sections[b] == "" {
+				sections[b] = sectionCode(len(sections))
+			}
+		}
+		return cells, sections, nil
 	}
-	return nil, fmt.Errorf("gen: %d parcels do not fit in %d sections of %d parcels", n, maxSections, 99*99)
+	return nil, nil, fmt.Errorf("gen: %d parcels do not fit in %d sections of %d parcels", n, maxSections, 99*99)
 }
 
 func (g *grid) block(i, j int) int {

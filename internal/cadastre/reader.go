@@ -17,13 +17,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/geojson"
 
 	"github.com/emprises/emprises/internal/site"
 )
@@ -197,11 +195,10 @@ func (r *Reader) Next() (*Parcel, error) {
 	}
 	index := int(r.index.Add(1))
 	offset := r.valueStart()
-	var f feature
-	if err := r.dec.Decode(&f); err != nil {
-		fe := &FeatureError{Index: index, Offset: offset, ID: f.Properties.ID}
+	var sink featureSink
+	if err := r.dec.Decode(&sink); err != nil {
+		fe := &FeatureError{Index: index, Offset: offset}
 		var se *json.SyntaxError
-		var te *json.UnmarshalTypeError
 		switch {
 		case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
 			fe.Err = errors.New("the file ends in the middle of this feature: it is truncated (an interrupted download?)")
@@ -209,17 +206,15 @@ func (r *Reader) Next() (*Parcel, error) {
 			fe.Err = fmt.Errorf("the gzip stream is corrupt: %w", err)
 		case errors.As(err, &se):
 			fe.Err = fmt.Errorf("not valid JSON: %v", se)
-		case errors.As(err, &te):
-			fe.Err = fmt.Errorf("%s must be a JSON %s, not %s", fieldName(te.Field), te.Type, te.Value)
 		default:
 			fe.Err = err
 		}
 		return nil, fe
 	}
-	p, err := f.parcel()
-	if err != nil {
-		return nil, &FeatureError{Index: index, Offset: offset, ID: f.Properties.ID, Err: err}
+	if sink.err != nil {
+		return nil, &FeatureError{Index: index, Offset: offset, ID: sink.id, Err: sink.err}
 	}
+	p := sink.p
 	p.Index, p.Offset = index, offset
 	return p, nil
 }
@@ -290,14 +285,6 @@ func (r *Reader) wrapTop(err error, empty string) error {
 	return r.topError(err)
 }
 
-// feature is the JSON of one Etalab feature.
-type feature struct {
-	Type       string          `json:"type"`
-	ID         any             `json:"id"`
-	Geometry   json.RawMessage `json:"geometry"`
-	Properties properties      `json:"properties"`
-}
-
 // properties are an Etalab parcel's attributes.
 type properties struct {
 	ID         string `json:"id"`
@@ -309,109 +296,6 @@ type properties struct {
 	Arpente    bool   `json:"arpente"`
 	Created    string `json:"created,omitempty"`
 	Updated    string `json:"updated,omitempty"`
-}
-
-// parcel checks a decoded feature.
-func (f *feature) parcel() (*Parcel, error) {
-	if f.Type != "Feature" {
-		return nil, fmt.Errorf("\"type\" is %q, not \"Feature\"", f.Type)
-	}
-	pr := &f.Properties
-	if err := checkID(pr); err != nil {
-		return nil, err
-	}
-	if f.ID != nil {
-		if id, ok := f.ID.(string); !ok || id != pr.ID {
-			return nil, fmt.Errorf("the feature's id %v differs from properties.id %q", f.ID, pr.ID)
-		}
-	}
-	p := &Parcel{ID: pr.ID, Arpente: pr.Arpente}
-	if pr.Contenance != nil {
-		c := *pr.Contenance
-		if c < 0 || c > math.MaxInt32 {
-			return nil, fmt.Errorf("contenance %d m² is out of range", c)
-		}
-		c32 := int32(c)
-		p.Contenance = &c32
-	}
-	var err error
-	if p.Created, err = parseDay("created", pr.Created); err != nil {
-		return nil, err
-	}
-	if p.Updated, err = parseDay("updated", pr.Updated); err != nil {
-		return nil, err
-	}
-	// The geometry is decoded last, once the id is known, so that any fault in it is
-	// reported with the parcel's id.
-	if len(f.Geometry) == 0 || string(f.Geometry) == "null" {
-		return nil, errors.New("no geometry")
-	}
-	g, err := geojson.UnmarshalGeometry(f.Geometry)
-	if err != nil {
-		if errors.Is(err, geojson.ErrInvalidGeometry) {
-			return nil, errors.New("geometry is not a GeoJSON geometry")
-		}
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) {
-			return nil, fmt.Errorf("geometry: the coordinates do not fit its type (%s)", te.Value)
-		}
-		return nil, fmt.Errorf("geometry: %v", err)
-	}
-	if p.Geometry, err = checkGeometry(g.Geometry()); err != nil {
-		return nil, err
-	}
-	return p, nil
-}
-
-// checkID validates the 14-character id and its agreement with the other properties.
-func checkID(pr *properties) error {
-	parsed, err := site.ParseParcelID(pr.ID)
-	if err != nil {
-		var inv *site.InvalidError
-		if errors.As(err, &inv) {
-			return fmt.Errorf("invalid id: %s", inv.Reason)
-		}
-		return err
-	}
-	if string(parsed) != pr.ID {
-		return fmt.Errorf("invalid id %q: must be written %q", pr.ID, parsed)
-	}
-	id := pr.ID
-	check := func(name, got, want string) error {
-		if got != "" && got != want {
-			return fmt.Errorf("%s %q disagrees with id %q", name, got, id)
-		}
-		return nil
-	}
-	if err := check("commune", pr.Commune, id[:5]); err != nil {
-		return err
-	}
-	if err := check("prefixe", pr.Prefixe, id[5:8]); err != nil {
-		return err
-	}
-	if err := check("section", pad(pr.Section, 2), id[8:10]); err != nil {
-		return err
-	}
-	return check("numero", pad(pr.Numero, 4), id[10:])
-}
-
-// pad left-pads s with zeros, as the id writes sections and numbers.
-func pad(s string, n int) string {
-	if s == "" || len(s) >= n {
-		return s
-	}
-	return strings.Repeat("0", n-len(s)) + s
-}
-
-func parseDay(name, s string) (time.Time, error) {
-	if s == "" {
-		return time.Time{}, nil
-	}
-	t, err := time.Parse(time.DateOnly, s)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("%s %q is not a day YYYY-MM-DD", name, s)
-	}
-	return t, nil
 }
 
 // checkGeometry accepts a Polygon or MultiPolygon of closed rings of finite longitudes and
@@ -455,14 +339,6 @@ func checkGeometry(g orb.Geometry) (orb.MultiPolygon, error) {
 		return nil, fmt.Errorf("geometry has %d positions, more than %d", n, MaxVertices)
 	}
 	return mp, nil
-}
-
-// fieldName names a JSON field in an error message.
-func fieldName(f string) string {
-	if f == "" {
-		return "a value"
-	}
-	return strings.TrimPrefix(f, "Properties.")
 }
 
 // countingReader counts the bytes read through it, readable from another goroutine.

@@ -1,16 +1,13 @@
 package store
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/paulmach/orb/encoding/wkb"
 
 	"github.com/emprises/emprises/internal/cadastre"
 	"github.com/emprises/emprises/internal/site"
@@ -134,7 +131,7 @@ func (s *Store) ImportCadastre(ctx context.Context, src ParcelReader, imp Cadast
 	var r *CadastreReport
 	err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
 		var err error
-		r, err = importCadastre(ctx, tx, src, imp, started, progress)
+		r, err = importCadastre(ctx, s, tx, src, imp, started, progress)
 		if err != nil {
 			return err
 		}
@@ -151,7 +148,7 @@ func (s *Store) ImportCadastre(ctx context.Context, src ParcelReader, imp Cadast
 	return r, nil
 }
 
-func importCadastre(ctx context.Context, tx pgx.Tx, src ParcelReader, imp CadastreImport, started time.Time, progress func(string)) (*CadastreReport, error) {
+func importCadastre(ctx context.Context, s *Store, tx pgx.Tx, src ParcelReader, imp CadastreImport, started time.Time, progress func(string)) (*CadastreReport, error) {
 	if _, err := tx.Exec(ctx, `
 		SET LOCAL statement_timeout = 0;
 		SET LOCAL work_mem = '256MB';
@@ -161,37 +158,38 @@ func importCadastre(ctx context.Context, tx pgx.Tx, src ParcelReader, imp Cadast
 	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(importLock)); err != nil {
 		return nil, err
 	}
+	// Writers wait until the import is over; readers (the map, the API) do not.
+	if _, err := tx.Exec(ctx, `LOCK TABLE parcels IN SHARE ROW EXCLUSIVE MODE`); err != nil {
+		return nil, err
+	}
 	r := &CadastreReport{}
-	n, err := loadParcels(ctx, tx, src)
+	// The vintage and communes are known once the file is read; the row is completed then.
+	if err := tx.QueryRow(ctx, `
+		INSERT INTO cadastre_imports (file_name, sha256, vintage, communes, parcels, started_at)
+		VALUES ($1, $2, '-infinity', '{}', 0, $3) RETURNING id`,
+		imp.FileName, imp.SHA256, started).Scan(&r.ImportID); err != nil {
+		return nil, err
+	}
+	// An empty cadastre (the first import) is loaded straight into parcels; otherwise the
+	// file goes to a temporary table to be compared with the parcels first.
+	var direct bool
+	if err := tx.QueryRow(ctx, `SELECT NOT EXISTS (SELECT 1 FROM parcels)`).Scan(&direct); err != nil {
+		return nil, err
+	}
+	if direct {
+		// The indexes are built once at the end, much faster than grown row by row; they
+		// are back before the transaction commits.
+		if _, err := tx.Exec(ctx, `DROP INDEX parcels_geom; DROP INDEX parcels_part_id`); err != nil {
+			return nil, err
+		}
+	}
+	stats, err := s.loadParcels(ctx, tx, src, direct, r.ImportID, cadastreSource(imp.FileName))
 	if err != nil {
 		return nil, err
 	}
-	r.Parcels = n
-	if n == 0 {
+	r.Parcels, r.Communes, r.Vintage = stats.parcels, stats.communes(), stats.latest
+	if r.Parcels == 0 {
 		return nil, &cadastre.FeatureError{Err: errors.New("the file has no parcel")}
-	}
-	progress("checking ids")
-	if err := checkDuplicates(ctx, tx); err != nil {
-		return nil, err
-	}
-	progress("projecting to Lambert-93")
-	if _, err := tx.Exec(ctx, `
-		CREATE TEMP TABLE cadastre_new ON COMMIT DROP AS
-		SELECT seq, byte_offset, id, contenance, arpente, created, updated,
-		       ST_Multi(ST_Transform(ST_GeomFromWKB(wkb, 4326), 2154))::geometry(MultiPolygon, 2154) AS geom
-		  FROM cadastre_load;
-		DROP TABLE cadastre_load;
-		ANALYZE cadastre_new`); err != nil {
-		return nil, err
-	}
-	progress("checking geometries")
-	if err := checkGeometries(ctx, tx); err != nil {
-		return nil, err
-	}
-	if err := tx.QueryRow(ctx, `
-		SELECT array_agg(DISTINCT substr(id, 1, 5) ORDER BY substr(id, 1, 5)), max(updated)
-		  FROM cadastre_new`).Scan(&r.Communes, &r.Vintage); err != nil {
-		return nil, err
 	}
 	if !imp.Vintage.IsZero() {
 		r.Vintage = imp.Vintage
@@ -203,37 +201,44 @@ func importCadastre(ctx context.Context, tx pgx.Tx, src ParcelReader, imp Cadast
 		return nil, err
 	}
 
-	progress("comparing with the cadastre in the database")
-	// Writers wait until the import is over; readers (the map, the API) do not.
-	if _, err := tx.Exec(ctx, `LOCK TABLE parcels IN SHARE ROW EXCLUSIVE MODE`); err != nil {
-		return nil, err
-	}
-	if err := tx.QueryRow(ctx, `
-		INSERT INTO cadastre_imports (file_name, sha256, vintage, communes, parcels, started_at)
-		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-		imp.FileName, imp.SHA256, r.Vintage, r.Communes, r.Parcels, started).Scan(&r.ImportID); err != nil {
-		return nil, err
-	}
-	if err := tx.QueryRow(ctx, `
-		SELECT NOT EXISTS (SELECT 1 FROM parcels WHERE import_id IS NOT NULL AND substr(id, 1, 5) = ANY($1))`,
-		r.Communes).Scan(&r.First); err != nil {
-		return nil, err
-	}
-	if err := diffParcels(ctx, tx, r); err != nil {
-		return nil, err
-	}
-	progress("writing parcels")
-	if err := applyParcels(ctx, tx, r, imp); err != nil {
-		return nil, err
+	if direct {
+		progress("indexing")
+		r.First, r.Added = true, r.Parcels
+		if _, err := tx.Exec(ctx, `
+			CREATE INDEX parcels_geom ON parcels USING gist (geom);
+			CREATE INDEX parcels_part_id ON parcels (part_id);
+			ANALYZE parcels`); err != nil {
+			return nil, err
+		}
+	} else {
+		progress("comparing with the cadastre in the database")
+		if _, err := tx.Exec(ctx, `
+			CREATE UNIQUE INDEX cadastre_new_id ON cadastre_new (id);
+			ANALYZE cadastre_new`); err != nil {
+			return nil, err
+		}
+		if err := tx.QueryRow(ctx, `
+			SELECT NOT EXISTS (SELECT 1 FROM parcels WHERE import_id IS NOT NULL AND substr(id, 1, 5) = ANY($1))`,
+			r.Communes).Scan(&r.First); err != nil {
+			return nil, err
+		}
+		if err := diffParcels(ctx, tx, r); err != nil {
+			return nil, err
+		}
+		progress("writing parcels")
+		if err := applyParcels(ctx, tx, r, imp); err != nil {
+			return nil, err
+		}
 	}
 	if _, err := tx.Exec(ctx, `
 		UPDATE cadastre_imports
-		   SET added = $2, modified = $3, refreshed = $4, unchanged = $5, removed = $6,
-		       split = $7, merged = $8, renumbered = $9, reorganised = $10,
+		   SET vintage = $2, communes = $3, parcels = $4,
+		       added = $5, modified = $6, refreshed = $7, unchanged = $8, removed = $9,
+		       split = $10, merged = $11, renumbered = $12, reorganised = $13,
 		       finished_at = clock_timestamp()
 		 WHERE id = $1`,
-		r.ImportID, r.Added, r.Modified, r.Refreshed, r.Unchanged, r.Removed,
-		r.Split, r.Merged, r.Renumbered, r.Reorganised); err != nil {
+		r.ImportID, r.Vintage, r.Communes, r.Parcels, r.Added, r.Modified, r.Refreshed, r.Unchanged,
+		r.Removed, r.Split, r.Merged, r.Renumbered, r.Reorganised); err != nil {
 		return nil, err
 	}
 	// The sites whose parcels changed have a new version (the API's ETag).
@@ -251,124 +256,14 @@ func importCadastre(ctx context.Context, tx pgx.Tx, src ParcelReader, imp Cadast
 	return r, nil
 }
 
-// loadParcels copies the file into cadastre_load and returns how many parcels it has.
-func loadParcels(ctx context.Context, tx pgx.Tx, src ParcelReader) (int, error) {
-	if _, err := tx.Exec(ctx, `
-		CREATE TEMP TABLE cadastre_load (
-		    seq integer NOT NULL,
-		    byte_offset bigint NOT NULL,
-		    id text NOT NULL,
-		    contenance integer,
-		    arpente boolean NOT NULL,
-		    created date,
-		    updated date,
-		    wkb bytea NOT NULL
-		) ON COMMIT DROP`); err != nil {
-		return 0, err
-	}
-	cs := &copySource{src: src}
-	n, err := tx.CopyFrom(ctx, pgx.Identifier{"cadastre_load"},
-		[]string{"seq", "byte_offset", "id", "contenance", "arpente", "created", "updated", "wkb"}, cs)
-	if cs.err != nil {
-		// The reader's own error says which feature is at fault; COPY only saw it end.
-		return 0, cs.err
-	}
-	if err != nil {
-		return 0, err
-	}
-	return int(n), nil
-}
-
-// copySource feeds COPY from a ParcelReader, one parcel at a time.
-type copySource struct {
-	src  ParcelReader
-	p    *cadastre.Parcel
-	err  error
-	buf  bytes.Buffer
-	vals [8]any
-}
-
-func (c *copySource) Next() bool {
-	p, err := c.src.Next()
-	if err != nil {
-		if !errors.Is(err, io.EOF) {
-			c.err = err
-		}
-		return false
-	}
-	c.p = p
-	return true
-}
-
-func (c *copySource) Values() ([]any, error) {
-	p := c.p
-	c.buf.Reset()
-	if err := wkb.NewEncoder(&c.buf).Encode(p.Geometry); err != nil {
-		return nil, &cadastre.FeatureError{Index: p.Index, Offset: p.Offset, ID: p.ID, Err: err}
-	}
-	c.vals = [8]any{int32(p.Index), p.Offset, p.ID, p.Contenance, p.Arpente, nullDay(p.Created), nullDay(p.Updated), c.buf.Bytes()}
-	return c.vals[:], nil
-}
-
-func (c *copySource) Err() error { return c.err }
-
-// nullDay is t for a date column, or NULL for the zero time.
-func nullDay(t time.Time) any {
-	if t.IsZero() {
-		return nil
-	}
-	return t
-}
-
-// checkDuplicates refuses a file that has the same id twice.
-func checkDuplicates(ctx context.Context, tx pgx.Tx) error {
-	var id string
-	var seqs []int32
-	var offsets []int64
-	err := tx.QueryRow(ctx, `
-		SELECT id, array_agg(seq ORDER BY seq), array_agg(byte_offset ORDER BY seq)
-		  FROM cadastre_load GROUP BY id HAVING count(*) > 1
-		 ORDER BY min(seq) LIMIT 1`).Scan(&id, &seqs, &offsets)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	return &cadastre.FeatureError{Index: int(seqs[1]), Offset: offsets[1], ID: id,
-		Err: fmt.Errorf("the id is already used by feature %d", seqs[0])}
-}
-
-// checkGeometries refuses a file with a parcel that PostGIS finds invalid once projected.
-func checkGeometries(ctx context.Context, tx pgx.Tx) error {
-	var seq int32
-	var offset int64
-	var id, reason string
-	err := tx.QueryRow(ctx, `
-		SELECT seq, byte_offset, id, ST_IsValidReason(geom)
-		  FROM cadastre_new WHERE NOT ST_IsValid(geom) OR ST_Area(geom) = 0
-		 ORDER BY seq LIMIT 1`).Scan(&seq, &offset, &id, &reason)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	if reason == "Valid Geometry" {
-		reason = "has no area"
-	}
-	return &cadastre.FeatureError{Index: int(seq), Offset: offset, ID: id,
-		Err: fmt.Errorf("invalid geometry: %s", reason)}
-}
-
 // checkVintage refuses, unless forced, a file older than one already imported for the
 // same communes: it would take the cadastre back in time.
 func checkVintage(ctx context.Context, tx pgx.Tx, r *CadastreReport, force bool) error {
 	var last time.Time
 	var id int64
 	err := tx.QueryRow(ctx, `
-		SELECT id, vintage FROM cadastre_imports WHERE communes && $1
-		 ORDER BY vintage DESC, id DESC LIMIT 1`, r.Communes).Scan(&id, &last)
+		SELECT id, vintage FROM cadastre_imports WHERE communes && $1 AND id <> $2
+		 ORDER BY vintage DESC, id DESC LIMIT 1`, r.Communes, r.ImportID).Scan(&id, &last)
 	if errors.Is(err, pgx.ErrNoRows) || force {
 		return nil
 	}
@@ -525,7 +420,7 @@ func diffParcels(ctx context.Context, tx pgx.Tx, r *CadastreReport) error {
 
 // applyParcels writes the differences found by diffParcels into parcels.
 func applyParcels(ctx context.Context, tx pgx.Tx, r *CadastreReport, imp CadastreImport) error {
-	source := "Cadastre Etalab " + r.Vintage.Format(time.DateOnly)
+	source := cadastreSource(imp.FileName)
 	if _, err := tx.Exec(ctx, `DELETE FROM parcels p USING cadastre_removed r WHERE p.id = r.id`); err != nil {
 		return err
 	}
@@ -538,17 +433,17 @@ func applyParcels(ctx context.Context, tx pgx.Tx, r *CadastreReport, imp Cadastr
 		 WHERE p.id = d.id`, r.ImportID, source); err != nil {
 		return err
 	}
-	// A big first load builds the spatial index once at the end, much faster than
+	// A big first load builds the indexes once at the end, much faster than
 	// growing it row by row; the index is back before the transaction commits. Rows go in
-	// in the geometry's sort order (a space-filling curve), so that the parcels of one map
-	// tile sit in few pages.
+	// in the file's order: Etalab sorts parcels by id, so by section, and the parcels of
+	// one map tile sit in few pages.
 	var existing int
 	if err := tx.QueryRow(ctx, `SELECT count(*) FROM parcels`).Scan(&existing); err != nil {
 		return err
 	}
 	rebuild := r.Added > 50_000 && r.Added > existing
 	if rebuild {
-		if _, err := tx.Exec(ctx, `DROP INDEX parcels_geom`); err != nil {
+		if _, err := tx.Exec(ctx, `DROP INDEX parcels_geom; DROP INDEX parcels_part_id`); err != nil {
 			return err
 		}
 	}
@@ -557,12 +452,13 @@ func applyParcels(ctx context.Context, tx pgx.Tx, r *CadastreReport, imp Cadastr
 		                     cadastre_updated, import_id)
 		SELECT n.id, n.contenance, n.geom, i.part_id, $2, n.arpente, n.created, n.updated, $1
 		  FROM cadastre_new n LEFT JOIN cadastre_inherit i ON i.id = n.id
-		 WHERE NOT EXISTS (SELECT 1 FROM parcels p WHERE p.id = n.id)
-		 ORDER BY n.geom`, r.ImportID, source); err != nil {
+		 WHERE NOT EXISTS (SELECT 1 FROM parcels p WHERE p.id = n.id)`, r.ImportID, source); err != nil {
 		return err
 	}
 	if rebuild {
-		if _, err := tx.Exec(ctx, `CREATE INDEX parcels_geom ON parcels USING gist (geom)`); err != nil {
+		if _, err := tx.Exec(ctx, `
+			CREATE INDEX parcels_geom ON parcels USING gist (geom);
+			CREATE INDEX parcels_part_id ON parcels (part_id)`); err != nil {
 			return err
 		}
 	}
