@@ -591,8 +591,10 @@ func FeatureSQL(collection string, q FeatureQuery) (string, []any, error) {
 
 // Features streams the features of collection that q selects, in id order, one call of
 // fn per feature with its id and its GeoJSON; neither is held in memory beyond the call,
-// and their bytes are only valid during it. With q.Count, the matches are counted on a
-// second connection while the features stream.
+// and their bytes are only valid during it. With q.Count, FeaturePage.Matched counts every
+// match: a first page that holds them all counts itself; otherwise a count statement runs
+// after it, or, for a page after or before a cursor, on a second connection while it
+// streams.
 //
 // An error about q (a bad filter value, say) is a *site.InvalidError returned before the
 // first call of fn.
@@ -609,41 +611,59 @@ func (s *Store) Features(ctx context.Context, collection string, q FeatureQuery,
 	if err != nil {
 		return page, err
 	}
-	type counted struct {
-		matched          int64
-		hasPrev, hasNext bool
-		err              error
-	}
-	var countc chan counted
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	var countSQL string
+	var countArgs []any
 	if q.Count {
-		countSQL, countArgs, err := c.build(&q, stmtCount, "")
-		if err != nil {
+		if countSQL, countArgs, err = c.build(&q, stmtCount, ""); err != nil {
 			return page, err
 		}
-		countc = make(chan counted, 1)
-		go func() {
-			var r counted
-			r.err = s.pool.QueryRow(ctx, countSQL, append([]any{customPlan}, countArgs...)...).Scan(&r.matched, &r.hasPrev, &r.hasNext)
-			countc <- r
-		}()
+	}
+	count := func(ctx context.Context) (r featureCount) {
+		r.err = s.pool.QueryRow(ctx, countSQL, append([]any{customPlan}, countArgs...)...).Scan(&r.matched, &r.hasPrev, &r.hasNext)
+		return r
 	}
 
+	// A first page that holds every match counts itself: the count, often as costly as
+	// the page for a bbox, is only run when more pages follow. A page after or before a
+	// cursor always needs it, and has it counted on a second connection while it streams.
+	firstPage := q.After == "" && q.Before == ""
+	var countc chan featureCount
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if q.Count && !firstPage {
+		countc = make(chan featureCount, 1)
+		go func() { countc <- count(ctx) }()
+	}
 	if err := s.streamFeatures(ctx, sql, args, &q, &page, fn); err != nil {
 		return page, fmt.Errorf("store: %s features: %w", collection, err)
 	}
-	if countc != nil {
-		r := <-countc
-		if r.err != nil {
-			return page, fmt.Errorf("store: count %s features: %w", collection, r.err)
-		}
-		page.Matched, page.HasPrev = r.matched, r.hasPrev
-		if q.Before != "" {
-			page.HasNext = r.hasNext
-		}
+	if !q.Count {
+		return page, nil
+	}
+	var r featureCount
+	switch {
+	case firstPage && !page.HasNext:
+		r.matched = int64(page.Returned)
+	case firstPage:
+		r = count(ctx)
+	default:
+		r = <-countc
+	}
+	if r.err != nil {
+		return page, fmt.Errorf("store: count %s features: %w", collection, r.err)
+	}
+	page.Matched, page.HasPrev = r.matched, r.hasPrev
+	if q.Before != "" {
+		page.HasNext = r.hasNext
 	}
 	return page, nil
+}
+
+// featureCount is the result of the count statement.
+type featureCount struct {
+	matched          int64
+	hasPrev, hasNext bool
+	err              error
 }
 
 // customPlan runs a feature statement as an unnamed prepared statement (pgx caches only its
