@@ -1,11 +1,465 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/maptile"
+
+	"github.com/emprises/emprises/geodata"
+	"github.com/emprises/emprises/internal/cadastre"
+	"github.com/emprises/emprises/internal/httpapi"
+	"github.com/emprises/emprises/internal/pgcluster"
+	"github.com/emprises/emprises/internal/store"
 )
 
-// runCadastreBench is a placeholder, filled in by the cadastre work.
+// Targets of the cadastre benchmark (issue 6).
+const (
+	cadastreRSSLimit   = 300 << 20 // bytes, the importer's peak resident memory
+	cadastreTileP95Max = 50 * time.Millisecond
+)
+
+// cadastreBench holds one run of the cadastre benchmark: a private cluster, the files it
+// generates and what it measures.
+type cadastreBench struct {
+	dir     string
+	bin     string
+	conn    string
+	parcels int
+	seed    int64
+	out     io.Writer
+	rows    [][]string // the table printed at the end
+	notes   []string
+	failed  []string
+}
+
+// runCadastreBench generates a synthetic Etalab file, imports it with bin/emprises (a
+// child process, whose peak RSS the kernel reports), loads the same file into the same
+// database with ogr2ogr, then measures z16 tile latency over Ivry with that cadastre, and
+// the import of a next vintage.
 func runCadastreBench(ctx context.Context, args []string) error {
-	return errors.New("cadastre benchmark: not implemented yet")
+	fs := flag.NewFlagSet("cadastre", flag.ContinueOnError)
+	parcels := fs.Int("parcels", 500_000, "parcels in the synthetic file")
+	seed := fs.Int64("seed", 1, "seed of the synthetic file")
+	bin := fs.String("bin", "bin/emprises", "emprises binary to measure (make bench builds it); built if missing")
+	rounds := fs.Int("tile-rounds", 3, "times each z16 tile over Ivry is fetched")
+	skipOGR := fs.Bool("skip-ogr2ogr", false, "do not run ogr2ogr")
+	keep := fs.Bool("keep", false, "keep the temporary folder (cluster and files) for a look afterwards")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp("", "emprises-bench-cadastre-")
+	if err != nil {
+		return err
+	}
+	// PostgreSQL runs as the postgres user when the bench runs as root.
+	if err := os.Chmod(dir, 0o755); err != nil {
+		return err
+	}
+	if *keep {
+		fmt.Fprintln(os.Stderr, "cadastre bench: keeping", dir)
+	} else {
+		defer os.RemoveAll(dir)
+	}
+	b := &cadastreBench{dir: dir, parcels: *parcels, seed: *seed, out: os.Stdout}
+	if b.bin, err = b.binary(ctx, *bin); err != nil {
+		return err
+	}
+
+	c, err := pgcluster.Open(ctx, pgcluster.Options{Dir: filepath.Join(dir, "db"), Database: "bench", Fast: true, Log: os.Stderr})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := c.Stop(context.WithoutCancel(ctx)); err != nil {
+			fmt.Fprintln(os.Stderr, "cadastre bench:", err)
+		}
+	}()
+	b.conn = c.ConnString("bench")
+	if err := store.Migrate(ctx, b.conn); err != nil {
+		return err
+	}
+	st, err := store.Open(ctx, b.conn)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	ds, err := geodata.Load()
+	if err != nil {
+		return err
+	}
+	if _, err := st.Seed(ctx, ds); err != nil {
+		return err
+	}
+
+	v1 := filepath.Join(dir, "cadastre-94041-parcelles.json.gz")
+	if err := b.generate(v1); err != nil {
+		return err
+	}
+	emprises, err := b.importFile(ctx, "emprises import cadastre", v1)
+	if err != nil {
+		return err
+	}
+	if !*skipOGR {
+		if err := b.ogr2ogr(ctx, v1, emprises); err != nil {
+			return err
+		}
+	}
+	if err := b.tiles(ctx, st, fmt.Sprintf("z16 tiles, %d parcels", b.parcels), *rounds); err != nil {
+		return err
+	}
+	if err := b.realDensity(ctx, c, 8000); err != nil {
+		return err
+	}
+	v2 := filepath.Join(dir, "cadastre-94041-parcelles-next.json.gz")
+	if err := b.modify(v1, v2); err != nil {
+		return err
+	}
+	if _, err := b.importFile(ctx, "emprises import cadastre, next vintage", v2); err != nil {
+		return err
+	}
+	b.print()
+	if len(b.failed) > 0 {
+		return fmt.Errorf("cadastre targets missed: %s", strings.Join(b.failed, "; "))
+	}
+	return nil
+}
+
+// binary returns the emprises binary, building it into the temporary folder if missing.
+func (b *cadastreBench) binary(ctx context.Context, path string) (string, error) {
+	if _, err := os.Stat(path); err == nil {
+		return filepath.Abs(path)
+	}
+	out := filepath.Join(b.dir, "emprises")
+	fmt.Fprintf(os.Stderr, "cadastre bench: %s not found; building %s\n", path, out)
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", out, "./cmd/emprises")
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	return out, cmd.Run()
+}
+
+func (b *cadastreBench) row(cells ...string) { b.rows = append(b.rows, cells) }
+
+// generate writes the synthetic file in-process.
+func (b *cadastreBench) generate(path string) error {
+	start := time.Now()
+	err := cadastreWriteGzip(path, func(w io.Writer) error {
+		return cadastre.Generate(w, cadastre.GenOptions{Parcels: b.parcels, Seed: b.seed})
+	})
+	if err != nil {
+		return err
+	}
+	took := time.Since(start)
+	info, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	b.row("generate the file (in-process)", cadastreSeconds(took), cadastreRate(b.parcels, took), "",
+		fmt.Sprintf("%.1f MB gzipped", float64(info.Size())/1e6))
+	return nil
+}
+
+// modify writes the next vintage of the file, 1% of the parcels changed.
+func (b *cadastreBench) modify(from, to string) error {
+	start := time.Now()
+	var ch *cadastre.Changes
+	err := cadastreWriteGzip(to, func(w io.Writer) error {
+		var err error
+		ch, err = cadastre.Modify(w, func() (io.ReadCloser, error) { return os.Open(from) },
+			cadastre.ModifyOptions{Seed: b.seed + 1, ChangeRate: 0.01})
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	b.row("generate the next vintage (1% changed)", cadastreSeconds(time.Since(start)), "", "",
+		fmt.Sprintf("%d split, %d merged, %d removed, %d contenance, %d outline",
+			len(ch.Split), 2*len(ch.Merged), len(ch.Removed), len(ch.Contenance), len(ch.Outline)))
+	return nil
+}
+
+func cadastreWriteGzip(path string, write func(io.Writer) error) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	zw := gzip.NewWriter(f)
+	bw := bufio.NewWriterSize(zw, 1<<20)
+	if err := write(bw); err != nil {
+		return err
+	}
+	if err := bw.Flush(); err != nil {
+		return err
+	}
+	if err := zw.Close(); err != nil {
+		return err
+	}
+	return f.Close()
+}
+
+// importFile runs bin/emprises import cadastre on the file and returns its wall time.
+func (b *cadastreBench) importFile(ctx context.Context, label, path string) (time.Duration, error) {
+	cmd := exec.CommandContext(ctx, b.bin, "import", "cadastre", path)
+	cmd.Env = append(os.Environ(), "DATABASE_URL="+b.conn)
+	var stdout bytes.Buffer
+	cmd.Stdout = &stdout
+	cmd.Stderr = os.Stderr
+	took, rss, err := cadastreRun(cmd)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w\n%s", label, err, stdout.String())
+	}
+	report := strings.SplitN(stdout.String(), "\n", 5)
+	detail := ""
+	if len(report) > 3 {
+		detail = strings.TrimSpace(report[2]) + "; " + strings.TrimSpace(report[3])
+	}
+	b.row(label, cadastreSeconds(took), cadastreRate(b.parcels, took), cadastreMB(rss), detail)
+	if rss >= cadastreRSSLimit {
+		b.failed = append(b.failed, fmt.Sprintf("%s: peak RSS %s, not under %s", label, cadastreMB(rss), cadastreMB(cadastreRSSLimit)))
+	}
+	return took, nil
+}
+
+// ogr2ogr loads the same file into the same database with GDAL, reprojected to
+// Lambert-93 as the importer does, with a spatial index, by COPY.
+func (b *cadastreBench) ogr2ogr(ctx context.Context, path string, emprises time.Duration) error {
+	args := []string{"-f", "PostgreSQL", "PG:" + b.conn, "/vsigzip/" + path,
+		"-nln", "ogr_parcels", "-nlt", "MULTIPOLYGON", "-t_srs", "EPSG:2154",
+		"-lco", "GEOMETRY_NAME=geom", "-lco", "SPATIAL_INDEX=GIST", "-overwrite",
+		"--config", "PG_USE_COPY", "YES"}
+	cmd := exec.CommandContext(ctx, "ogr2ogr", args...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	took, rss, err := cadastreRun(cmd)
+	if errors.Is(err, exec.ErrNotFound) {
+		b.row("ogr2ogr -f PostgreSQL", "not installed", "", "", "apt-get install gdal-bin")
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("ogr2ogr: %w\n%s", err, out.String())
+	}
+	b.row("ogr2ogr -f PostgreSQL (same file, same database)", cadastreSeconds(took), cadastreRate(b.parcels, took), cadastreMB(rss),
+		fmt.Sprintf("emprises is %.2f× as fast", took.Seconds()/emprises.Seconds()))
+	b.notes = append(b.notes, "ogr2ogr "+strings.Join(args[:2], " ")+` PG:"…" /vsigzip/FILE `+strings.Join(args[4:], " "))
+	return nil
+}
+
+// cadastreRun runs cmd and returns its wall time and its peak resident memory.
+func cadastreRun(cmd *exec.Cmd) (time.Duration, int64, error) {
+	start := time.Now()
+	err := cmd.Run()
+	took := time.Since(start)
+	var rss int64
+	if cmd.ProcessState != nil {
+		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+			rss = ru.Maxrss << 10 // kilobytes on Linux
+		}
+	}
+	return took, rss, err
+}
+
+// ivryBound frames Ivry-sur-Seine, in WGS84.
+var ivryBound = orb.Bound{Min: orb.Point{2.3600, 48.7960}, Max: orb.Point{2.4120, 48.8260}}
+
+// z16Tiles lists the z16 parcel tiles over Ivry.
+func z16Tiles(base string) []string {
+	lo, hi := maptile.At(orb.Point{ivryBound.Min[0], ivryBound.Max[1]}, 16), maptile.At(orb.Point{ivryBound.Max[0], ivryBound.Min[1]}, 16)
+	var urls []string
+	for x := lo.X; x <= hi.X; x++ {
+		for y := lo.Y; y <= hi.Y; y++ {
+			urls = append(urls, fmt.Sprintf("%s/tiles/parcels/16/%d/%d.mvt", base, x, y))
+		}
+	}
+	return urls
+}
+
+// tileRun is the latencies of one pass or more over the tiles.
+type tileRun struct {
+	lat         []time.Duration
+	full, bytes int
+	notModified int
+}
+
+// tiles fetches every z16 tile over Ivry from the service's own handler over HTTP, one
+// request at a time, in a shuffled order: a first pass on a fresh server (every tile
+// rendered by PostGIS), then warm rounds (tiles from the server's cache), then
+// revalidations; and reports the latencies.
+func (b *cadastreBench) tiles(ctx context.Context, st *store.Store, label string, rounds int) error {
+	srv := httptest.NewServer(httpapi.NewServer(st, httpapi.Config{}, slog.New(slog.DiscardHandler)))
+	defer srv.Close()
+	urls := z16Tiles(srv.URL)
+	rng := rand.New(rand.NewPCG(uint64(b.seed), 16))
+	pass := func(run *tileRun, header ...string) error {
+		rng.Shuffle(len(urls), func(i, j int) { urls[i], urls[j] = urls[j], urls[i] })
+		for _, u := range urls {
+			d, status, n, err := cadastreFetch(ctx, srv.Client(), u, header...)
+			if err != nil {
+				return err
+			}
+			switch status {
+			case http.StatusOK:
+				run.full++
+				run.bytes += n
+			case http.StatusNotModified:
+				run.notModified++
+			}
+			run.lat = append(run.lat, d)
+		}
+		return nil
+	}
+	var cold, warm tileRun
+	if err := pass(&cold); err != nil {
+		return err
+	}
+	b.tileRow(label+", cold: rendered by PostGIS", &cold, 1, false)
+	if rounds == 0 {
+		return nil
+	}
+	for range rounds {
+		if err := pass(&warm); err != nil {
+			return err
+		}
+	}
+	b.tileRow(fmt.Sprintf("%s, warm (×%d): the server's tile cache", label, rounds), &warm, rounds, true)
+	// Revalidation of a tile the client holds: If-None-Match answered 304.
+	var reval tileRun
+	resp, err := srv.Client().Get(urls[0])
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	for range 3 {
+		if err := pass(&reval, "If-None-Match", "*"); err != nil {
+			return err
+		}
+	}
+	if reval.notModified != len(reval.lat) {
+		return fmt.Errorf("revalidations: %d of %d answered 304", reval.notModified, len(reval.lat))
+	}
+	slices.Sort(reval.lat)
+	b.row("  revalidated (If-None-Match: 304)", "p50 "+cadastreMillis(cadastrePercentile(reval.lat, 0.5)),
+		"p95 "+cadastreMillis(cadastrePercentile(reval.lat, 0.95)), "", "")
+	return nil
+}
+
+func (b *cadastreBench) tileRow(label string, run *tileRun, rounds int, target bool) {
+	slices.Sort(run.lat)
+	p50, p95 := cadastrePercentile(run.lat, 0.50), cadastrePercentile(run.lat, 0.95)
+	b.row(label, "p50 "+cadastreMillis(p50), "p95 "+cadastreMillis(p95), "",
+		fmt.Sprintf("max %s; %d tiles, %d with parcels, %.0f kB each on average", cadastreMillis(run.lat[len(run.lat)-1]),
+			len(run.lat)/rounds, run.full/rounds, float64(run.bytes)/float64(max(run.full, 1))/1e3))
+	if target && p95 >= cadastreTileP95Max {
+		b.failed = append(b.failed, fmt.Sprintf("%s: p95 %s, not under %s", label, cadastreMillis(p95), cadastreMillis(cadastreTileP95Max)))
+	}
+}
+
+// cadastreFetch GETs url and returns the time to the last byte, the status and the size.
+func cadastreFetch(ctx context.Context, client *http.Client, url string, header ...string) (time.Duration, int, int, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	if len(header) == 2 {
+		req.Header.Set(header[0], header[1])
+	}
+	start := time.Now()
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	n, err := io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return time.Since(start), resp.StatusCode, int(n), err
+}
+
+// realDensity measures cold tiles over a cadastre of Ivry's own order of size, in a
+// database of its own: the synthetic 500 000 parcels put some 13 000 in a z16 tile, where
+// a real commune has a few hundred.
+func (b *cadastreBench) realDensity(ctx context.Context, c *pgcluster.Cluster, parcels int) error {
+	admin, err := pgx.Connect(ctx, b.conn)
+	if err != nil {
+		return err
+	}
+	defer admin.Close(context.WithoutCancel(ctx))
+	if _, err := admin.Exec(ctx, `CREATE DATABASE bench_real`); err != nil {
+		return err
+	}
+	conn := c.ConnString("bench_real")
+	if err := store.Migrate(ctx, conn); err != nil {
+		return err
+	}
+	st, err := store.Open(ctx, conn)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	var buf bytes.Buffer
+	if err := cadastre.Generate(&buf, cadastre.GenOptions{Parcels: parcels, Seed: b.seed}); err != nil {
+		return err
+	}
+	r, err := cadastre.NewReader(&buf)
+	if err != nil {
+		return err
+	}
+	if _, err := st.ImportCadastre(ctx, r, store.CadastreImport{FileName: "real-density.json", SHA256: strings.Repeat("0", 64)}); err != nil {
+		return err
+	}
+	return b.tiles(ctx, st, fmt.Sprintf("z16 tiles, %d parcels", parcels), 0)
+}
+
+func (b *cadastreBench) print() {
+	fmt.Fprintf(b.out, "\nCadastre: %d synthetic parcels over Ivry-sur-Seine (seed %d), PostgreSQL %s\n\n",
+		b.parcels, b.seed, "15 + PostGIS, private cluster (fast mode)")
+	tw := tabwriter.NewWriter(b.out, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "step\ttime\tparcels/s\tpeak RSS\tnotes")
+	fmt.Fprintln(tw, "----\t----\t---------\t--------\t-----")
+	for _, r := range b.rows {
+		fmt.Fprintln(tw, strings.Join(r, "\t"))
+	}
+	tw.Flush()
+	fmt.Fprintf(b.out, "\nTargets: importer peak RSS under %s; faster than ogr2ogr; z16 tile p95 under %s.\n",
+		cadastreMB(cadastreRSSLimit), cadastreMillis(cadastreTileP95Max))
+	for _, n := range b.notes {
+		fmt.Fprintln(b.out, n)
+	}
+	for _, f := range b.failed {
+		fmt.Fprintln(b.out, "MISSED:", f)
+	}
+}
+
+func cadastrePercentile(sorted []time.Duration, p float64) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := int(p*float64(len(sorted))+0.5) - 1
+	return sorted[min(max(i, 0), len(sorted)-1)]
+}
+
+func cadastreSeconds(d time.Duration) string { return fmt.Sprintf("%.1f s", d.Seconds()) }
+func cadastreMillis(d time.Duration) string {
+	return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000)
+}
+func cadastreMB(n int64) string { return fmt.Sprintf("%.0f MB", float64(n)/(1<<20)) }
+func cadastreRate(n int, d time.Duration) string {
+	return fmt.Sprintf("%.0f", float64(n)/d.Seconds())
 }

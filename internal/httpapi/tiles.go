@@ -1,14 +1,19 @@
 package httpapi
 
 import (
+	"container/list"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/go-chi/chi/v5"
+	"golang.org/x/sync/singleflight"
 )
 
 // Vector tiles (Mapbox Vector Tile 2.1, Web Mercator XYZ scheme) for the map:
@@ -35,38 +40,134 @@ const (
 	mvtContentType  = "application/vnd.mapbox-vector-tile"
 )
 
+// parcelTileMemory bounds the rendered parcel tiles kept in memory.
+const parcelTileMemory = 64 << 20
+
 func (s *Server) mountTiles(r chi.Router) {
-	r.Get("/tiles/parcels/{z}/{x}/{y}.mvt", s.handleParcelTile)
+	r.Get("/tiles/parcels/{z}/{x}/{y}.mvt", s.handleParcelTile(newTileCache(parcelTileMemory)))
 	r.Get("/tiles/sites/{z}/{x}/{y}.mvt", s.handleSiteTile)
 }
 
-// handleParcelTile serves a parcels tile. Its ETag comes from the parcels layer's version
-// (any write to parcels moves it on), so a revalidation costs one tiny query, not a tile.
-func (s *Server) handleParcelTile(w http.ResponseWriter, r *http.Request) {
-	z, x, y, ok := tileCoords(w, r)
+// handleParcelTile serves parcels tiles. Their ETag comes from the parcels layer's version
+// (any write to parcels moves it on), so a revalidation costs one tiny query, not a tile;
+// and the tiles of the current version are kept in memory once rendered, as a parcel tile
+// can hold thousands of parcels (a department's worth of parcels makes for hundreds of
+// milliseconds of PostGIS per tile).
+func (s *Server) handleParcelTile(cache *tileCache) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		z, x, y, ok := tileCoords(w, r)
+		if !ok {
+			return
+		}
+		if z < MinParcelZoom {
+			serveTile(w, r, nil, `"parcels-none"`, parcelTileCache)
+			return
+		}
+		version, err := s.store.ParcelLayerVersion(r.Context())
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		etag := fmt.Sprintf(`"parcels-%d-%d-%d-%d"`, version, z, x, y)
+		if etagMatches(r.Header.Get("If-None-Match"), etag) {
+			notModified(w, etag, parcelTileCache)
+			return
+		}
+		tile, err := cache.get(r.Context(), version, [3]int{z, x, y}, func(ctx context.Context) ([]byte, error) {
+			return s.store.ParcelTile(ctx, z, x, y)
+		})
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		serveTile(w, r, tile, etag, parcelTileCache)
+	}
+}
+
+// tileCache keeps the most recently used tiles of one layer version, up to a number of
+// bytes. Concurrent requests for a tile not yet rendered wait for one rendering.
+type tileCache struct {
+	mu      sync.Mutex
+	version int64
+	max     int
+	size    int
+	order   *list.List // of *cachedTile, most recently used first
+	items   map[[3]int]*list.Element
+	renders singleflight.Group
+}
+
+type cachedTile struct {
+	key  [3]int
+	tile []byte
+}
+
+func newTileCache(max int) *tileCache {
+	return &tileCache{max: max, order: list.New(), items: map[[3]int]*list.Element{}}
+}
+
+// get returns the tile key of the given layer version, rendering it if needed. A newer
+// version empties the cache.
+func (c *tileCache) get(ctx context.Context, version int64, key [3]int, render func(context.Context) ([]byte, error)) ([]byte, error) {
+	if tile, ok := c.lookup(version, key); ok {
+		return tile, nil
+	}
+	name := fmt.Sprintf("%d/%d/%d/%d", version, key[0], key[1], key[2])
+	ch := c.renders.DoChan(name, func() (any, error) {
+		// The rendering serves every waiting request: it must not end with the first.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+		defer cancel()
+		tile, err := render(rctx)
+		if err == nil {
+			c.store(version, key, tile)
+		}
+		return tile, err
+	})
+	select {
+	case res := <-ch:
+		if res.Err != nil {
+			return nil, res.Err
+		}
+		return res.Val.([]byte), nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+func (c *tileCache) lookup(version int64, key [3]int) ([]byte, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if version != c.version {
+		return nil, false
+	}
+	e, ok := c.items[key]
 	if !ok {
+		return nil, false
+	}
+	c.order.MoveToFront(e)
+	return e.Value.(*cachedTile).tile, true
+}
+
+func (c *tileCache) store(version int64, key [3]int, tile []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch {
+	case version < c.version:
+		return // rendered from data already replaced
+	case version > c.version:
+		c.version, c.size = version, 0
+		c.order.Init()
+		clear(c.items)
+	}
+	if _, ok := c.items[key]; ok || len(tile) > c.max/4 {
 		return
 	}
-	if z < MinParcelZoom {
-		serveTile(w, r, nil, `"parcels-none"`, parcelTileCache)
-		return
+	c.items[key] = c.order.PushFront(&cachedTile{key: key, tile: tile})
+	c.size += len(tile)
+	for c.size > c.max {
+		old := c.order.Remove(c.order.Back()).(*cachedTile)
+		delete(c.items, old.key)
+		c.size -= len(old.tile)
 	}
-	version, err := s.store.ParcelLayerVersion(r.Context())
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	etag := fmt.Sprintf(`"parcels-%d-%d-%d-%d"`, version, z, x, y)
-	if etagMatches(r.Header.Get("If-None-Match"), etag) {
-		notModified(w, etag, parcelTileCache)
-		return
-	}
-	tile, err := s.store.ParcelTile(r.Context(), z, x, y)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	serveTile(w, r, tile, etag, parcelTileCache)
 }
 
 // handleSiteTile serves a sites tile. Site parts are few and edited by many paths, so the

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
@@ -182,4 +183,52 @@ func TestTileCoordinatesAreChecked(t *testing.T) {
 	}
 	resp, body := get(t, srv, "/tiles/roads/16/0/0.mvt")
 	wantProblem(t, "/tiles/roads/16/0/0.mvt", resp, body, http.StatusNotFound, "")
+}
+
+func TestTileCache(t *testing.T) {
+	c := newTileCache(100)
+	renders := 0
+	render := func(n int) func(context.Context) ([]byte, error) {
+		return func(context.Context) ([]byte, error) {
+			renders++
+			return bytes.Repeat([]byte{'x'}, n), nil
+		}
+	}
+	get := func(version int64, x, n int) []byte {
+		t.Helper()
+		tile, err := c.get(t.Context(), version, [3]int{16, x, 0}, render(n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tile
+	}
+	get(1, 1, 20)
+	get(1, 1, 20)
+	if renders != 1 {
+		t.Errorf("%d renders of one tile; want 1", renders)
+	}
+	get(1, 2, 20)
+	get(1, 3, 20)
+	get(1, 1, 20) // the most recently used now
+	get(1, 4, 20)
+	get(1, 5, 20) // 100 bytes: full
+	get(1, 6, 20) // the least recently used (2) goes
+	renders = 0
+	get(1, 1, 20)
+	get(1, 2, 20)
+	if renders != 1 {
+		t.Errorf("after eviction, %d renders; want 1 (tile 2 only)", renders)
+	}
+	renders = 0
+	get(2, 1, 20) // a new version of the layer
+	if renders != 1 || c.version != 2 || len(c.items) != 1 {
+		t.Errorf("new version: %d renders, version %d, %d tiles; want 1, 2, 1", renders, c.version, len(c.items))
+	}
+	get(1, 8, 20) // rendered from old data: not kept
+	if len(c.items) != 1 {
+		t.Errorf("a tile of an older version was kept")
+	}
+	if tile := get(2, 7, 60); len(tile) != 60 || len(c.items) != 1 {
+		t.Errorf("a tile larger than a quarter of the cache: %d bytes, %d tiles kept; want it served, not kept", len(tile), len(c.items))
+	}
 }

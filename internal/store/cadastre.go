@@ -304,11 +304,18 @@ func diffParcels(ctx context.Context, tx pgx.Tx, r *CadastreReport) error {
 		    OR p.import_id IS NULL`); err != nil {
 		return err
 	}
-	var matched int
-	if err := tx.QueryRow(ctx, `SELECT count(*) FROM cadastre_new n JOIN parcels p ON p.id = n.id`).Scan(&matched); err != nil {
+	// New ids, found once for the lineage, the report and the writing.
+	if _, err := tx.Exec(ctx, `
+		CREATE TEMP TABLE cadastre_added ON COMMIT DROP AS
+		SELECT n.id, n.geom FROM cadastre_new n WHERE NOT EXISTS (SELECT 1 FROM parcels p WHERE p.id = n.id);
+		CREATE UNIQUE INDEX ON cadastre_added (id);
+		ANALYZE cadastre_added`); err != nil {
 		return err
 	}
-	r.Added = r.Parcels - matched
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM cadastre_added`).Scan(&r.Added); err != nil {
+		return err
+	}
+	matched := r.Parcels - r.Added
 	if err := tx.QueryRow(ctx, `
 		SELECT count(*) FILTER (WHERE contenance_changed OR geometry_changed),
 		       count(*) FILTER (WHERE NOT (contenance_changed OR geometry_changed))
@@ -351,9 +358,8 @@ func diffParcels(ctx context.Context, tx pgx.Tx, r *CadastreReport) error {
 		if _, err := tx.Exec(ctx, `
 			INSERT INTO cadastre_lineage (old_id, new_id)
 			SELECT r.id, a.id
-			  FROM cadastre_new a JOIN cadastre_removed r ON r.geom && a.geom
-			 WHERE NOT EXISTS (SELECT 1 FROM parcels p WHERE p.id = a.id)
-			   AND ST_Area(ST_Intersection(r.geom, a.geom))
+			  FROM cadastre_added a JOIN cadastre_removed r ON r.geom && a.geom
+			 WHERE ST_Area(ST_Intersection(r.geom, a.geom))
 			       >= $1 * least(ST_Area(r.geom), ST_Area(a.geom))`, lineageOverlap); err != nil {
 			return err
 		}
@@ -409,10 +415,10 @@ func diffParcels(ctx context.Context, tx pgx.Tx, r *CadastreReport) error {
 	// The first import of a commune adds everything: listing it would say nothing.
 	if _, err := tx.Exec(ctx, `
 		INSERT INTO cadastre_changes (import_id, parcel_id, kind, related, part_id, contenance_after)
-		SELECT $1, n.id, 'added', coalesce(i.olds, '{}'), i.part_id, n.contenance
-		  FROM cadastre_new n LEFT JOIN cadastre_inherit i ON i.id = n.id
-		 WHERE NOT EXISTS (SELECT 1 FROM parcels p WHERE p.id = n.id)
-		   AND (NOT $2 OR i.id IS NOT NULL)`, r.ImportID, r.First); err != nil {
+		SELECT $1, a.id, 'added', coalesce(i.olds, '{}'), i.part_id, n.contenance
+		  FROM cadastre_added a JOIN cadastre_new n ON n.id = a.id
+		  LEFT JOIN cadastre_inherit i ON i.id = a.id
+		 WHERE NOT $2 OR i.id IS NOT NULL`, r.ImportID, r.First); err != nil {
 		return err
 	}
 	return nil
@@ -433,10 +439,10 @@ func applyParcels(ctx context.Context, tx pgx.Tx, r *CadastreReport, imp Cadastr
 		 WHERE p.id = d.id`, r.ImportID, source); err != nil {
 		return err
 	}
-	// A big first load builds the indexes once at the end, much faster than
-	// growing it row by row; the index is back before the transaction commits. Rows go in
-	// in the file's order: Etalab sorts parcels by id, so by section, and the parcels of
-	// one map tile sit in few pages.
+	// Many new parcels (the first import of another commune) get the indexes built once
+	// at the end, much faster than grown row by row; they are back before the transaction
+	// commits. Rows go in in the file's order: Etalab sorts parcels by id, so by section,
+	// and the parcels of one map tile sit in few pages.
 	var existing int
 	if err := tx.QueryRow(ctx, `SELECT count(*) FROM parcels`).Scan(&existing); err != nil {
 		return err
@@ -451,8 +457,9 @@ func applyParcels(ctx context.Context, tx pgx.Tx, r *CadastreReport, imp Cadastr
 		INSERT INTO parcels (id, contenance_m2, geom, part_id, source, arpente, cadastre_created,
 		                     cadastre_updated, import_id)
 		SELECT n.id, n.contenance, n.geom, i.part_id, $2, n.arpente, n.created, n.updated, $1
-		  FROM cadastre_new n LEFT JOIN cadastre_inherit i ON i.id = n.id
-		 WHERE NOT EXISTS (SELECT 1 FROM parcels p WHERE p.id = n.id)`, r.ImportID, source); err != nil {
+		  FROM cadastre_added a JOIN cadastre_new n ON n.id = a.id
+		  LEFT JOIN cadastre_inherit i ON i.id = a.id
+		 ORDER BY n.seq`, r.ImportID, source); err != nil {
 		return err
 	}
 	if rebuild {

@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"fmt"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // Vector tiles are made by PostGIS (ST_AsMVT) in Web Mercator, the tiling scheme of every
@@ -36,8 +38,8 @@ SELECT coalesce(ST_AsMVT(t, 'sites', 4096, 'geom'), '')
 // ParcelTile returns the MVT tile z/x/y of the parcels layer; empty when no parcel
 // crosses it. The caller checks z, x and y.
 func (s *Store) ParcelTile(ctx context.Context, z, x, y int) ([]byte, error) {
-	var b []byte
-	if err := s.pool.QueryRow(ctx, parcelTileSQL, z, x, y).Scan(&b); err != nil {
+	b, err := s.tile(ctx, parcelTileSQL, z, x, y)
+	if err != nil {
 		return nil, fmt.Errorf("store: parcel tile %d/%d/%d: %w", z, x, y, err)
 	}
 	return b, nil
@@ -45,11 +47,25 @@ func (s *Store) ParcelTile(ctx context.Context, z, x, y int) ([]byte, error) {
 
 // SiteTile returns the MVT tile z/x/y of the sites layer; empty when no part crosses it.
 func (s *Store) SiteTile(ctx context.Context, z, x, y int) ([]byte, error) {
-	var b []byte
-	if err := s.pool.QueryRow(ctx, siteTileSQL, z, x, y).Scan(&b); err != nil {
+	b, err := s.tile(ctx, siteTileSQL, z, x, y)
+	if err != nil {
 		return nil, fmt.Errorf("store: site tile %d/%d/%d: %w", z, x, y, err)
 	}
 	return b, nil
+}
+
+// tile runs a tile query. The planner's estimates for thousands of ST_AsMVTGeom calls
+// bring in JIT compilation (some 50 ms, more than the query) and parallel workers (which
+// only compete with the other tile requests on a small server): both are off for it.
+func (s *Store) tile(ctx context.Context, sql string, z, x, y int) ([]byte, error) {
+	var b []byte
+	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SET LOCAL jit = off; SET LOCAL max_parallel_workers_per_gather = 0`); err != nil {
+			return err
+		}
+		return tx.QueryRow(ctx, sql, z, x, y).Scan(&b)
+	})
+	return b, err
 }
 
 // ParcelLayerVersion is a number that changes whenever anything writes to parcels (a
