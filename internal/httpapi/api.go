@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/go-chi/chi/v5"
 
@@ -75,8 +76,20 @@ func checkParams(r *http.Request, allowed ...string) (url.Values, error) {
 		if len(values) > 1 {
 			return nil, &errParam{param: name, err: site.Invalid(name, "given %d times; give it once", len(values))}
 		}
+		if !storable(values[0]) {
+			return nil, &errParam{param: name, err: site.Invalid(name, "%s", notStorable)}
+		}
 	}
 	return q, nil
+}
+
+// notStorable says why a value storable refuses is refused.
+const notStorable = "is not text: it holds a NUL character or bytes that are not UTF-8"
+
+// storable reports whether PostgreSQL can hold s as text: valid UTF-8 without NUL. A value
+// it cannot hold names nothing stored, and sending it in a query would fail the query.
+func storable(s string) bool {
+	return utf8.ValidString(s) && !strings.ContainsRune(s, 0)
 }
 
 // asOfParam reads ?date=YYYY-MM-DD, the day the portfolio is seen from; today by default.

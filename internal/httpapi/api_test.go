@@ -251,6 +251,9 @@ func TestBadParameters(t *testing.T) {
 	}{
 		{"/api/sites/no-such-site", http.StatusNotFound, ""},
 		{"/api/sites/NOT%20A%20SLUG", http.StatusNotFound, ""},
+		{"/api/sites/a%00b", http.StatusNotFound, ""},     // PostgreSQL text cannot hold NUL
+		{"/api/sites/a%FFb", http.StatusNotFound, ""},     // nor bytes that are not UTF-8
+		{"/api/sites/caf%C3%A9", http.StatusNotFound, ""}, // valid UTF-8, not a slug
 		{"/api/sites/usine-des-eaux?date=abc", http.StatusBadRequest, "date"},
 		{"/api/sites/usine-des-eaux?date=2021-13-01", http.StatusBadRequest, "date"},
 		{"/api/sites/usine-des-eaux?date=2021-02-30", http.StatusBadRequest, "date"},

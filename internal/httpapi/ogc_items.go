@@ -176,10 +176,17 @@ func (s *Server) handleOGCFeature(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := chi.URLParam(r, "featureId")
-	feature, err := s.store.FindFeature(r.Context(), info.ID, id, store.FeatureQuery{SRID: crs.srid, LatLon: crs.latLon})
-	if errors.Is(err, site.ErrNotFound) {
+	notFound := func() {
 		writeProblem(w, Problem{Status: http.StatusNotFound,
 			Detail: "no feature " + strconv.Quote(id) + " in collection " + info.ID})
+	}
+	if !storable(id) { // an id PostgreSQL cannot hold names no feature
+		notFound()
+		return
+	}
+	feature, err := s.store.FindFeature(r.Context(), info.ID, id, store.FeatureQuery{SRID: crs.srid, LatLon: crs.latLon})
+	if errors.Is(err, site.ErrNotFound) {
+		notFound()
 		return
 	}
 	if err != nil {

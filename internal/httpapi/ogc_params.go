@@ -74,6 +74,9 @@ func ogcCheckParams(q url.Values, allowed ...string) error {
 		if len(q[name]) > 1 {
 			return ogcBadParam(name, "parameter %q is given %d times", name, len(q[name]))
 		}
+		if !storable(q.Get(name)) {
+			return ogcBadParam(name, "parameter %q %s", name, notStorable)
+		}
 	}
 	return nil
 }

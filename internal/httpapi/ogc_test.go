@@ -288,6 +288,10 @@ func TestOGCItemsParams(t *testing.T) {
 		{"geometry_quality=good", 400, "geometry_quality"},
 		{"department=Eau%20de%20Paris", 200, ""},
 		{"site_id=cpcu-ivry", 200, ""},
+		{"site_id=a%00b", 400, "site_id"},     // text PostgreSQL cannot hold: NUL
+		{"department=%FF", 400, "department"}, // or bytes that are not UTF-8
+		{"after=%00", 400, "after"},
+		{"before=%FF", 400, "before"},
 		{"after=a", 200, ""},
 		{"before=z", 200, ""},
 		{"after=", 400, "after"},
@@ -324,6 +328,10 @@ func TestOGCItemsParams(t *testing.T) {
 		{"/collections/parcels/items?site_id=cpcu-ivry&part_id=cpcu-ivry-chaufferie", 200, ""},
 		{"/collections/parcels/items?datetime=2014-01-01", 200, ""},
 		{"/collections/boundaries/items?site_id=x", 400, "site_id"},
+		{"/collections/parcels/items?part_id=%00", 400, "part_id"},
+		{"/collections/events/items?part_id=%FF", 400, "part_id"},
+		{"/collections/sites/items/a%00b", 404, ""},
+		{"/collections/parcels/items/%FF", 404, ""},
 		{"/collections/sites/items/cpcu-ivry-chaufferie?limit=3", 400, "limit"},
 		{"/collections/sites/items/cpcu-ivry-chaufferie?crs=EPSG:9999", 400, "crs"},
 		{"/collections?limit=3", 400, "limit"},

@@ -26,9 +26,18 @@ func (s *Server) handleSite(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := chi.URLParam(r, "id")
+	notFound := func() {
+		writeProblem(w, Problem{Status: http.StatusNotFound, Detail: "no site has the id " + strconv.Quote(id)})
+	}
+	// Every site id is a slug: another id names no site and is not looked up (one holding
+	// NUL would fail the query).
+	if site.ValidateSlug("id", id) != nil {
+		notFound()
+		return
+	}
 	d, err := s.store.FindSiteDetail(r.Context(), id, asOf)
 	if errors.Is(err, site.ErrNotFound) {
-		writeProblem(w, Problem{Status: http.StatusNotFound, Detail: "no site has the id " + strconv.Quote(id)})
+		notFound()
 		return
 	}
 	if err != nil {
