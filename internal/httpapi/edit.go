@@ -216,6 +216,19 @@ func numberParam(r *http.Request) (int64, error) {
 	return n, nil
 }
 
+// partIDField reads the optional part_id of an event or milestone. A part id is a slug;
+// anything else is refused here, before it reaches a query it could fail (NUL).
+func partIDField(o optional[string]) (*string, error) {
+	id, err := o.value("part_id")
+	if err != nil || id == nil {
+		return nil, err
+	}
+	if err := site.ValidateSlug("part_id", *id); err != nil {
+		return nil, err
+	}
+	return id, nil
+}
+
 // reasonOnly is the optional body of a delete or restore.
 type reasonOnly struct {
 	Reason optional[string] `json:"reason"`
@@ -590,7 +603,7 @@ func (req *eventRequest) validate(create bool) (store.EventFields, string, error
 	}
 	if req.PartID.set && req.PartID.null {
 		f.ClearPartID = true
-	} else if f.PartID, err = req.PartID.value("part_id"); err != nil {
+	} else if f.PartID, err = partIDField(req.PartID); err != nil {
 		return f, "", err
 	}
 	if k, err := req.Kind.value("kind"); err != nil {
@@ -826,7 +839,7 @@ func (s *Server) handleCreateMilestone(w http.ResponseWriter, r *http.Request) {
 		if m.Kind, err = site.ParseMilestoneKind(k); err != nil {
 			return store.Edit{}, err
 		}
-		if m.PartID, err = req.PartID.value("part_id"); err != nil {
+		if m.PartID, err = partIDField(req.PartID); err != nil {
 			return store.Edit{}, err
 		}
 		if l, err := text(req.Label, "label", maxShortText, false, false); err != nil {

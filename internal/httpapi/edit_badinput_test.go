@@ -192,6 +192,34 @@ func TestBadInput(t *testing.T) {
 	writeBadInputTable(t, cases)
 }
 
+// TestPartIDNotASlug sends part ids no part can have, NUL included, which PostgreSQL
+// cannot even compare: each is a 400 naming part_id that changes nothing. (Not in
+// badCases, whose table the README shows.)
+func TestPartIDNotASlug(t *testing.T) {
+	t.Parallel()
+	e := newEditEnv(t, Config{})
+	etag := e.etag(t, "cpcu-ivry")
+	start := digest(t, e.st)
+	for _, c := range []struct{ path, body string }{
+		{"/api/sites/cpcu-ivry/events", `{"kind":"decision","date":"2020","planned":false,"title":"t","part_id":"a\u0000b"}`},
+		{"/api/sites/cpcu-ivry/events", `{"kind":"decision","date":"2020","planned":false,"title":"t","part_id":"Not A Slug"}`},
+		{"/api/sites/cpcu-ivry/milestones", `{"kind":"release","date":"2031","part_id":"a\u0000b"}`},
+		{"/api/sites/cpcu-ivry/milestones", `{"kind":"release","date":"2031","part_id":""}`},
+	} {
+		resp, body := e.as(t, auth.Editor, "POST", c.path, c.body, "If-Match", etag)
+		if resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("POST %s %s: status %d; want 400: %s", c.path, c.body, resp.StatusCode, body)
+			continue
+		}
+		if p := problemOf(t, body); p.Field != "part_id" {
+			t.Errorf("POST %s %s: problem %+v; want field part_id", c.path, c.body, p)
+		}
+	}
+	if d := digest(t, e.st); d != start {
+		t.Errorf("the database changed")
+	}
+}
+
 // callSized is call with control over the body's length: known (Content-Length) or not
 // (chunked).
 func (e *editEnv) callSized(t *testing.T, method, path string, body io.Reader, size int64, chunked bool, header ...string) (*http.Response, []byte) {
