@@ -172,8 +172,8 @@ func TestSessionCookieAndCSRF(t *testing.T) {
 	withCookie := "emprises_session=" + cookie.Value
 	resp, body = e.call(t, "GET", "/api/session", nil, "Cookie", withCookie)
 	var info sessionInfo
-	if err := json.Unmarshal(body, &info); err != nil || info.User != "alice" || info.Role != auth.Editor || info.CSRFToken != csrf || info.Auth != "session" {
-		t.Errorf("GET /api/session = %s, %v; want alice, editor, the CSRF token", body, err)
+	if err := json.Unmarshal(body, &info); resp.StatusCode != http.StatusOK || err != nil || info.User != "alice" || info.Role != auth.Editor || info.CSRFToken != csrf || info.Auth != "session" {
+		t.Errorf("GET /api/session = %d %s, %v; want 200 with alice, editor, the CSRF token", resp.StatusCode, body, err)
 	}
 
 	etag := e.etag(t, "cpcu-ivry")
