@@ -42,7 +42,7 @@ func (s *Server) handleConfig(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	s.respondJSON(w, r, apiConfig{
+	s.writeJSON(w, r, http.StatusOK, apiConfig{
 		TileURL:         s.cfg.TileURL,
 		TileAttribution: s.cfg.TileAttribution,
 		Today:           serviceToday().Format(time.DateOnly),
@@ -92,6 +92,16 @@ func storable(s string) bool {
 	return utf8.ValidString(s) && !strings.ContainsRune(s, 0)
 }
 
+// asOfQuery checks the query of a resource that takes ?date= and nothing else, and returns
+// that day.
+func asOfQuery(r *http.Request) (time.Time, error) {
+	q, err := checkParams(r, "date")
+	if err != nil {
+		return time.Time{}, err
+	}
+	return asOfParam(q)
+}
+
 // asOfParam reads ?date=YYYY-MM-DD, the day the portfolio is seen from; today by default.
 func asOfParam(q url.Values) (time.Time, error) {
 	v := q.Get("date")
@@ -111,8 +121,9 @@ func asOfParam(q url.Values) (time.Time, error) {
 	return t, nil
 }
 
-// respondJSON sends v as JSON with status 200.
-func (s *Server) respondJSON(w http.ResponseWriter, r *http.Request, v any) {
+// writeJSON sends v as JSON with status. encoding/json escapes <, > and & so that text
+// typed by users is inert even if some client drops it into HTML.
+func (s *Server) writeJSON(w http.ResponseWriter, r *http.Request, status int, v any) {
 	body, err := json.Marshal(v)
 	if err != nil {
 		// Only a programming error can get here: every value sent is a plain struct.
@@ -120,6 +131,7 @@ func (s *Server) respondJSON(w http.ResponseWriter, r *http.Request, v any) {
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
 	w.Write(append(body, '\n')) //nolint:errcheck // the client is gone if this fails
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"testing"
 	"time"
 
@@ -319,6 +320,10 @@ func TestSiteConfidentialFieldsAndETag(t *testing.T) {
 	}
 	if got, want := resp.Header.Get("ETag"), e.etag(t, "usine-des-eaux"); got != want || got == "" {
 		t.Errorf("ETag %q; want the site's version %q", got, want)
+	}
+	// The body depends on who asks: shared caches must tell callers apart, once.
+	if got := resp.Header.Values("Vary"); !slices.Equal(got, []string{"Cookie, Authorization"}) {
+		t.Errorf("Vary %q; want [\"Cookie, Authorization\"]", got)
 	}
 	resp, body = e.as(t, auth.Viewer, "GET", path, "")
 	signedIn, amounts := read(resp, body)

@@ -275,7 +275,7 @@ func (s *Server) handleWhoAmI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	writeEditJSON(w, http.StatusOK, s.sessionInfo(res.p))
+	s.writeJSON(w, r, http.StatusOK, s.sessionInfo(res.p))
 }
 
 // signInRequest is the body of POST /api/session.
@@ -351,7 +351,7 @@ func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) {
 	http.SetCookie(w, s.sessionCookie(r, token, ss.ExpiresAt))
 	s.logger.Info("signed in", "user", u.Name, "client", s.clientIP(r))
 	w.Header().Set("Cache-Control", "no-store")
-	writeEditJSON(w, http.StatusOK, s.sessionInfo(&principal{user: u, viaCookie: true, csrfToken: ss.CSRFToken, expires: ss.ExpiresAt}))
+	s.writeJSON(w, r, http.StatusOK, s.sessionInfo(&principal{user: u, viaCookie: true, csrfToken: ss.CSRFToken, expires: ss.ExpiresAt}))
 }
 
 // checkPassword returns the enabled account name if password is its password, or

@@ -22,11 +22,7 @@ type calendarResponse struct {
 
 // calendarAsOf reads ?date= and lists the calendar as it stood on that day.
 func (s *Server) calendarAsOf(r *http.Request) (time.Time, []store.CalendarItem, error) {
-	q, err := checkParams(r, "date")
-	if err != nil {
-		return time.Time{}, nil, err
-	}
-	asOf, err := asOfParam(q)
+	asOf, err := asOfQuery(r)
 	if err != nil {
 		return time.Time{}, nil, err
 	}
@@ -41,7 +37,7 @@ func (s *Server) handleCalendar(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	s.respondJSON(w, r, calendarResponse{AsOf: asOf.Format(time.DateOnly), Items: items})
+	s.writeJSON(w, r, http.StatusOK, calendarResponse{AsOf: asOf.Format(time.DateOnly), Items: items})
 }
 
 // calendarCSVHeader names the columns of the spreadsheet, in French for the planners.

@@ -5,12 +5,7 @@ import "net/http"
 // handleDashboard answers GET /api/dashboard?date=: the commitments dashboard as it stood
 // on that day.
 func (s *Server) handleDashboard(w http.ResponseWriter, r *http.Request) {
-	q, err := checkParams(r, "date")
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	asOf, err := asOfParam(q)
+	asOf, err := asOfQuery(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -20,5 +15,5 @@ func (s *Server) handleDashboard(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	s.respondJSON(w, r, d)
+	s.writeJSON(w, r, http.StatusOK, d)
 }

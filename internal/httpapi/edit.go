@@ -143,6 +143,7 @@ func (s *Server) edit(w http.ResponseWriter, r *http.Request, k editKind,
 	s.logger.Info("edit", "user", p.user.Name, "method", r.Method, "path", r.URL.Path,
 		"site", e.SiteID, "version", e.Version, "audit", e.AuditID)
 	w.Header().Set("ETag", siteETag(e.Version))
+	w.Header().Set("Cache-Control", "no-store")
 	status := http.StatusOK
 	if k.creates {
 		status = http.StatusCreated
@@ -150,7 +151,7 @@ func (s *Server) edit(w http.ResponseWriter, r *http.Request, k editKind,
 			w.Header().Set("Location", "/api/sites/"+e.SiteID)
 		}
 	}
-	writeEditJSON(w, status, editResponse{SiteID: e.SiteID, Version: e.Version, ETag: siteETag(e.Version),
+	s.writeJSON(w, r, status, editResponse{SiteID: e.SiteID, Version: e.Version, ETag: siteETag(e.Version),
 		AuditID: e.AuditID, EntityType: k.entity, EntityID: e.EntityID, After: e.After})
 }
 
@@ -173,15 +174,6 @@ func (s *Server) writeEditError(w http.ResponseWriter, r *http.Request, err erro
 	default:
 		s.writeError(w, r, err)
 	}
-}
-
-// writeEditJSON sends v as JSON. encoding/json escapes <, > and & so that text typed by
-// users is inert even if some client drops it into HTML.
-func writeEditJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(v) //nolint:errcheck // the client is gone if this fails
 }
 
 // paris is where the planners are: "today" for a status or an event is theirs.
@@ -509,7 +501,8 @@ func (s *Server) handleHistory(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("ETag", siteETag(h.Version))
-	writeEditJSON(w, http.StatusOK, historyResponse{SiteID: id, Version: h.Version, Deleted: h.Deleted, Items: h.Records})
+	w.Header().Set("Cache-Control", "no-store")
+	s.writeJSON(w, r, http.StatusOK, historyResponse{SiteID: id, Version: h.Version, Deleted: h.Deleted, Items: h.Records})
 }
 
 // statusRequest is the body of POST /api/parts/{id}/status.

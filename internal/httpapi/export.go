@@ -184,12 +184,7 @@ func brownfieldRow(b *store.BrownfieldPart) []string {
 // schema's own column names, ISO dates, WKT geometries in WGS84 lon/lat), saved as
 // emprises-sites-friches-<date>.csv.
 func (s *Server) handleExportFriches(w http.ResponseWriter, r *http.Request) {
-	q, err := checkParams(r, "date")
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	asOf, err := asOfParam(q)
+	asOf, err := asOfQuery(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -15,12 +15,7 @@ import (
 // parts, parcels, timeline, status history and calendar. Anonymous readers do not see the
 // confidential fields.
 func (s *Server) handleSite(w http.ResponseWriter, r *http.Request) {
-	q, err := checkParams(r, "date")
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	asOf, err := asOfParam(q)
+	asOf, err := asOfQuery(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -48,10 +43,9 @@ func (s *Server) handleSite(w http.ResponseWriter, r *http.Request) {
 		redactForPublic(d)
 	}
 	// The ETag is the site's version, which every edit wants back in If-Match. The body
-	// depends on the caller too (confidential fields), hence Vary.
+	// depends on the caller too (confidential fields): authenticate sends Vary for that.
 	w.Header().Set("ETag", siteETag(d.Version))
-	w.Header().Add("Vary", "Cookie, Authorization")
-	s.respondJSON(w, r, d)
+	s.writeJSON(w, r, http.StatusOK, d)
 }
 
 // redactForPublic empties what only signed-in users may read: the site's notes and the
