@@ -34,17 +34,13 @@ var signInThrottle = store.Throttle{Limit: 5, Window: 15 * time.Minute}
 // the memory it protects is the process's.
 var passwordChecks = make(chan struct{}, 4)
 
-// mountAuth mounts sign-in and every editing route. They all run behind authenticate, which
-// resolves the caller and enforces CSRF; routes.go may also put authenticate in front of
-// every route (it is idempotent), which private mode needs.
+// mountAuth mounts sign-in and every editing route. Like every route, they run behind
+// authenticate (routes.go), which resolves the caller and enforces CSRF.
 func (s *Server) mountAuth(r chi.Router) {
-	r.Group(func(r chi.Router) {
-		r.Use(s.authenticate)
-		r.Get("/api/session", s.handleWhoAmI)
-		r.Post("/api/session", s.handleSignIn)
-		r.Delete("/api/session", s.handleSignOut)
-		s.mountEdits(r)
-	})
+	r.Get("/api/session", s.handleWhoAmI)
+	r.Post("/api/session", s.handleSignIn)
+	r.Delete("/api/session", s.handleSignOut)
+	s.mountEdits(r)
 }
 
 // principal is who is calling.
@@ -114,10 +110,6 @@ func (e *credentialError) Unwrap() error { return site.ErrUnauthenticated }
 // only /healthz, sign-in and the page's shell are served to nobody.
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if _, done := r.Context().Value(authKey{}).(authResult); done {
-			next.ServeHTTP(w, r)
-			return
-		}
 		res := s.resolve(r)
 		r = r.WithContext(context.WithValue(r.Context(), authKey{}, res))
 		if res.err != nil {

@@ -9,9 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/emprises/emprises/geodata"
 	"github.com/emprises/emprises/internal/auth"
-	"github.com/emprises/emprises/internal/pgtest"
 	"github.com/emprises/emprises/internal/store"
 )
 
@@ -29,15 +27,8 @@ const testPassword = "correct horse battery staple"
 // newEditEnv serves the whole service as NewServer builds it over a fresh seeded database.
 func newEditEnv(t *testing.T, cfg Config) *editEnv {
 	t.Helper()
-	st := store.New(pgtest.NewDB(t))
-	ds, err := geodata.Load()
-	if err != nil {
-		t.Fatalf("geodata.Load: %v", err)
-	}
+	st := seededStore(t)
 	ctx := context.Background()
-	if _, err := st.Seed(ctx, ds); err != nil {
-		t.Fatalf("Seed: %v", err)
-	}
 	hash, err := auth.HashPassword(testPassword)
 	if err != nil {
 		t.Fatal(err)
@@ -57,14 +48,7 @@ func newEditEnv(t *testing.T, cfg Config) *editEnv {
 	if cfg.TileURL == "" {
 		cfg.TileURL = "https://tiles.invalid/{z}/{x}/{y}.png"
 	}
-	handler := NewServer(st, cfg, testLogger(t))
-	if cfg.Private {
-		// Private mode needs authenticate in front of every route, which routes.go does
-		// not do yet; until it does, the test puts it there (it is idempotent).
-		s := &Server{store: st, cfg: cfg, logger: testLogger(t)}
-		handler = s.authenticate(s.routes())
-	}
-	e.srv = httptest.NewServer(handler)
+	e.srv = httptest.NewServer(NewServer(st, cfg, testLogger(t)))
 	t.Cleanup(e.srv.Close)
 	return e
 }

@@ -14,9 +14,9 @@ import (
 	"github.com/emprises/emprises/internal/store"
 )
 
-// newTestServer serves the whole service over a fresh database seeded with the reference
-// sites. The server is closed and the database dropped at the end of the test.
-func newTestServer(t *testing.T) (*httptest.Server, *store.Store) {
+// seededStore is a fresh database seeded with the reference sites, dropped at the end of
+// the test.
+func seededStore(t testing.TB) *store.Store {
 	t.Helper()
 	st := store.New(pgtest.NewDB(t))
 	ds, err := geodata.Load()
@@ -26,6 +26,14 @@ func newTestServer(t *testing.T) (*httptest.Server, *store.Store) {
 	if _, err := st.Seed(context.Background(), ds); err != nil {
 		t.Fatalf("Seed: %v", err)
 	}
+	return st
+}
+
+// newTestServer serves the whole service over a seeded database. The server is closed and
+// the database dropped at the end of the test.
+func newTestServer(t *testing.T) (*httptest.Server, *store.Store) {
+	t.Helper()
+	st := seededStore(t)
 	cfg := Config{TileURL: "https://tiles.invalid/{z}/{x}/{y}.png", TileAttribution: "© test"}
 	srv := httptest.NewServer(NewServer(st, cfg, testLogger(t)))
 	t.Cleanup(srv.Close)

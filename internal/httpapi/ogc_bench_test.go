@@ -7,24 +7,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
-
-	"github.com/emprises/emprises/geodata"
-	"github.com/emprises/emprises/internal/pgtest"
-	"github.com/emprises/emprises/internal/store"
 )
 
 // BenchmarkOGCItems serves pages of 10 000 synthetic parcels. The allocations reported
 // include the client's; make bench (emprises-bench api) measures the service against the
 // database alone on 100 000 parcels.
 func BenchmarkOGCItems(b *testing.B) {
-	st := store.New(pgtest.NewDB(b))
-	ds, err := geodata.Load()
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := st.Seed(context.Background(), ds); err != nil {
-		b.Fatal(err)
-	}
+	st := seededStore(b)
 	ogcSeedParcels(b, st, 10_000)
 	if _, err := st.Pool().Exec(context.Background(), "VACUUM ANALYZE parcels"); err != nil {
 		b.Fatal(err)
