@@ -1,31 +1,67 @@
 // Calls to the service's own HTTP API (same origin only, as the CSP requires).
 
-// ApiError is a failed call, with the HTTP status and the problem detail when the
-// service sent one.
+// ApiError is a failed call, with the HTTP status and, when the service sent an RFC 9457
+// problem, its detail and the body field or query parameter it names.
 export class ApiError extends Error {
-  constructor(url, status, detail) {
+  constructor(url, status, problem = {}) {
+    const detail = problem.detail || '';
     super(detail ? `${detail} (HTTP ${status})` : `HTTP ${status}`);
     this.url = url;
     this.status = status;
+    this.detail = detail;
+    this.field = problem.field || '';
+    this.param = problem.param || '';
+    this.retryAfter = problem.retryAfter || 0;
   }
 }
 
-// getJSON fetches a JSON document; it throws an ApiError on any non-2xx answer.
+// apiError reads a failed response into an ApiError.
+async function apiError(url, res) {
+  let problem = {};
+  try {
+    problem = await res.json();
+  } catch {
+    // not a problem document
+  }
+  if (!problem || typeof problem !== 'object') problem = {};
+  problem.retryAfter = Number(res.headers.get('Retry-After')) || 0;
+  return new ApiError(url, res.status, problem);
+}
+
+// getJSON fetches a JSON document; it throws an ApiError on any non-2xx answer. Answers
+// are revalidated ("no-cache"), so that a change just made always shows.
 export async function getJSON(url, {signal} = {}) {
   const res = await fetch(url, {
     signal,
+    cache: 'no-cache',
     headers: {Accept: 'application/geo+json, application/json;q=0.9'},
   });
-  if (!res.ok) {
-    let detail = '';
-    try {
-      detail = (await res.json()).detail || '';
-    } catch {
-      // not a problem document
-    }
-    throw new ApiError(url, res.status, detail);
-  }
+  if (!res.ok) throw await apiError(url, res);
   return res.json();
+}
+
+// csrfToken is the session's token, sent back with every write (X-CSRF-Token).
+let csrfToken = '';
+
+// setCSRFToken keeps the token GET or POST /api/session gave; empty once signed out.
+export function setCSRFToken(token) {
+  csrfToken = token || '';
+}
+
+// send makes a write: a JSON body, the CSRF token and, when etag is given, If-Match. It
+// returns the answer's body (null when empty) and its ETag, or throws an ApiError.
+export async function send(method, url, {body, etag} = {}) {
+  const headers = {Accept: 'application/json'};
+  if (csrfToken) headers['X-CSRF-Token'] = csrfToken;
+  if (etag) headers['If-Match'] = etag;
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const res = await fetch(url, {
+    method, headers, cache: 'no-store', credentials: 'same-origin',
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!res.ok) throw await apiError(url, res);
+  const text = await res.text();
+  return {body: text ? JSON.parse(text) : null, etag: res.headers.get('ETag') || ''};
 }
 
 // withQuery appends parameters to a path, leaving out empty ones.
@@ -75,9 +111,27 @@ export async function fetchCalendar(date, {signal} = {}) {
   return body.items || [];
 }
 
-// fetchSite returns one site with its parts, parcels, timeline and calendar as of date.
-export function fetchSite(id, date, {signal} = {}) {
-  return getJSON(withQuery(`/api/sites/${encodeURIComponent(id)}`, {date}), {signal});
+// fetchSite returns one site with its parts, parcels, timeline and calendar as of date,
+// and its ETag, which every edit of the site sends back in If-Match.
+export async function fetchSite(id, date, {signal} = {}) {
+  const url = withQuery(`/api/sites/${encodeURIComponent(id)}`, {date});
+  const res = await fetch(url, {signal, cache: 'no-cache', headers: {Accept: 'application/json'}});
+  if (!res.ok) throw await apiError(url, res);
+  return {detail: await res.json(), etag: res.headers.get('ETag') || ''};
+}
+
+// fetchHistory returns the changes made to a site (newest first) and its ETag; it also
+// answers for a deleted site, which a restore needs.
+export async function fetchHistory(id, {signal} = {}) {
+  const url = `/api/sites/${encodeURIComponent(id)}/history`;
+  const res = await fetch(url, {signal, cache: 'no-cache', headers: {Accept: 'application/json'}});
+  if (!res.ok) throw await apiError(url, res);
+  return {history: await res.json(), etag: res.headers.get('ETag') || ''};
+}
+
+// fetchSession says who is signed in, with the CSRF token of the session.
+export function fetchSession({signal} = {}) {
+  return getJSON('/api/session', {signal});
 }
 
 // fetchParcel returns one cadastral parcel feature, or null when it is unknown.

@@ -116,3 +116,45 @@ export function plural(n, one, many) {
 export function fold(text) {
   return (text || '').normalize('NFD').replace(/\p{Diacritic}/gu, '').toLowerCase();
 }
+
+// parsePreciseDate reads a date typed with its precision — « 2021 », « T1 2019 »,
+// « 09/2015 », « 19/01/2017 », or the API's own forms « 2019-Q1 », « 2015-09 »,
+// « 2017-01-19 » — into the API's form, or null when it is not a real date.
+export function parsePreciseDate(text) {
+  const t = (text || '').trim().toUpperCase().replace(/\s+/g, ' ');
+  let m;
+  if (/^\d{4}$/.test(t)) return t;
+  if ((m = /^[TQ]([1-4])[ -]?(\d{4})$/.exec(t))) return `${m[2]}-Q${m[1]}`;
+  if ((m = /^(\d{4})[ -]?[TQ]([1-4])$/.exec(t))) return `${m[1]}-Q${m[2]}`;
+  const month = (y, mo) => (Number(mo) >= 1 && Number(mo) <= 12 ? `${y}-${mo.padStart(2, '0')}` : null);
+  if ((m = /^(\d{1,2})\/(\d{4})$/.exec(t))) return month(m[2], m[1]);
+  if ((m = /^(\d{4})-(\d{2})$/.exec(t))) return month(m[1], m[2]);
+  if ((m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(t))) return parseDay(`${m[3]}/${m[2]}/${m[1]}`);
+  return parseDay(t);
+}
+
+// inputPreciseDate writes an API date with precision the way parsePreciseDate reads it
+// back, for a form's field: « 2021 », « T1 2019 », « 09/2015 », « 19/01/2017 ».
+export function inputPreciseDate(text) {
+  if (!text) return '';
+  switch (datePrecision(text)) {
+    case 'year':
+      return text;
+    case 'quarter':
+      return `T${text.slice(6)} ${text.slice(0, 4)}`;
+    case 'month':
+      return `${text.slice(5, 7)}/${text.slice(0, 4)}`;
+    default:
+      return formatDay(text);
+  }
+}
+
+const dateTime = new Intl.DateTimeFormat('fr-FR', {
+  day: '2-digit', month: '2-digit', year: 'numeric', hour: '2-digit', minute: '2-digit', timeZone: 'Europe/Paris',
+});
+
+// formatDateTime writes an instant as Paris time: « 26/11/2026 22:35 ».
+export function formatDateTime(iso) {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? '—' : dateTime.format(d).replace(',', '');
+}

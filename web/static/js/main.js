@@ -2,14 +2,17 @@
 // (map and site list, calendar, dashboard, table, site panel) together. Every view shows
 // the same filtered portfolio as of the same date.
 
-import {fetchBoundary, fetchCalendar, fetchConfig, fetchParcel, fetchParts, fetchSite, withQuery} from './api.js';
+import {fetchBoundary, fetchCalendar, fetchConfig, fetchHistory, fetchParcel, fetchParts, fetchSite, withQuery} from './api.js';
 import {renderCalendar, FIRST_YEAR, LAST_YEAR} from './calendar.js';
 import {renderDashboard} from './dashboard.js';
 import {h, replace} from './dom.js';
+import {createEditor} from './edit.js';
 import {formatDay, parseDay, plural} from './format.js';
+import {fillHistory, historyFailed} from './history.js';
 import {createMap} from './map.js';
 import {applyFilters, departments, disposalYears, groupSites, hasFilters, parcelID} from './model.js';
-import {renderPanel, renderPanelMessage} from './panel.js';
+import {renderDeletedPanel, renderPanel, renderPanelMessage} from './panel.js';
+import {canEdit, forgetSession, loadSession, openSignIn, renderAccount, session, signOut} from './session.js';
 import {renderSiteList} from './sitelist.js';
 import {VIEWS, readState, writeState} from './state.js';
 import {renderTable} from './table.js';
@@ -29,6 +32,8 @@ const app = {
   panelLoading: null,
   notices: new Map(), // topic → message shown above the views
   map: null,
+  editor: null,
+  boundary: null, // the commune outline's loading
 };
 
 // asOf is the date the page shows: the one in the URL, or today.
@@ -86,7 +91,7 @@ async function loadData() {
   refresh();
   if (app.state.site) {
     if (first && app.state.view === 'carte') app.map.focusSite(app.state.site);
-    openPanel(app.state.site, {focus: false});
+    await openPanel(app.state.site, {focus: false});
   }
   document.body.removeAttribute('aria-busy');
   document.body.dataset.asOf = date;
@@ -179,29 +184,89 @@ async function openPanel(siteID, {focus}) {
   app.panelLoading?.abort();
   const ctrl = new AbortController();
   app.panelLoading = ctrl;
+  delete panel.dataset.loaded; // set again once the panel and its history are drawn
   const date = asOf();
   const name = app.sites.find((st) => st.id === siteID)?.name || 'Site';
   if (panel.dataset.siteId !== siteID) renderPanelMessage(body, name, 'Chargement de la fiche…', closePanel);
   let detail;
+  let etag;
   try {
-    detail = await fetchSite(siteID, date, {signal: ctrl.signal});
+    ({detail, etag} = await fetchSite(siteID, date, {signal: ctrl.signal}));
   } catch (err) {
+    if (ctrl.signal.aborted) return;
+    if (err.status === 404 && session.signedIn && await openDeletedPanel(siteID, ctrl.signal)) {
+      if (focus) $('panel-title')?.focus();
+      panel.dataset.loaded = 'true';
+      return;
+    }
     if (ctrl.signal.aborted) return;
     const message = err.status === 404
       ? 'Ce site n’existe pas ou n’existait pas encore à cette date.'
       : `La fiche n’a pas pu être chargée (${err.message}).`;
     renderPanelMessage(body, name, message, closePanel);
     panel.dataset.siteId = siteID;
+    panel.dataset.loaded = 'true';
     return;
   }
   if (ctrl.signal.aborted) return;
   rememberParcels(siteID, (detail.parcels || []).map((p) => p.id));
-  renderPanel(body, detail, {onClose: closePanel, asOf: date, today: app.today});
+  // Edits apply to the site as it is today: a past state is read only.
+  app.editor.setSite(siteID, detail, etag);
+  renderPanel(body, detail, {
+    onClose: closePanel, asOf: date, today: app.today,
+    edit: canEdit() && !app.state.date ? app.editor.hooks : null,
+    notice: canEdit() && app.state.date ? pastStateNotice() : null,
+    flash: app.editor.flashNode(),
+    history: session.signedIn,
+  });
   panel.dataset.siteId = siteID;
+  panel.dataset.etag = etag;
   if (focus) $('panel-title')?.focus({preventScroll: window.innerWidth > 900});
+  if (session.signedIn) await loadHistory(siteID, ctrl.signal);
+  if (!ctrl.signal.aborted) panel.dataset.loaded = 'true';
+}
+
+// openDeletedPanel shows a site that was deleted, if it was: its history, and for an
+// admin the way to restore it. It tells whether the site was a deleted one.
+async function openDeletedPanel(siteID, signal) {
+  let found;
+  try {
+    found = await fetchHistory(siteID, {signal});
+  } catch {
+    return false;
+  }
+  if (signal.aborted || !found.history.deleted) return false;
+  app.editor.setSite(siteID, null, found.etag);
+  renderDeletedPanel($('panel-body'), siteID, found.history, {
+    onClose: closePanel,
+    tools: canEdit() ? app.editor.restoreTools(found.etag) : null,
+    flash: app.editor.flashNode(),
+  });
+  fillHistory(found.history);
+  $('panel').dataset.siteId = siteID;
+  $('panel').dataset.etag = found.etag;
+  return true;
+}
+
+// loadHistory fills the panel's history section.
+async function loadHistory(siteID, signal) {
+  try {
+    const {history} = await fetchHistory(siteID, {signal});
+    if (!signal.aborted) fillHistory(history);
+  } catch (err) {
+    if (!signal.aborted) historyFailed(err);
+  }
+}
+
+// pastStateNotice tells an editor that a past state cannot be edited.
+function pastStateNotice() {
+  return h('p', {class: 'panel-alert panel-alert-info', id: 'panel-past'},
+    `Vous consultez l’état au ${formatDay(asOf())}. Les modifications portent sur l’état d’aujourd’hui : `,
+    h('button', {type: 'button', class: 'link-button', onclick: () => setDate(app.today)}, 'revenir à aujourd’hui'), '.');
 }
 
 function closePanel() {
+  app.editor.closeForm({restoreFocus: false});
   const siteID = app.state.site;
   app.state.site = null;
   app.panelLoading?.abort();
@@ -387,9 +452,11 @@ function bindControls() {
   $('print-calendar').addEventListener('click', () => window.print());
 
   document.addEventListener('keydown', (e) => {
-    if (e.key !== 'Escape') return;
-    const menu = e.target.closest('details.menu[open]');
-    if (menu) {
+    if (e.key !== 'Escape' || e.target.closest?.('dialog')) return;
+    const menu = e.target.closest?.('details.menu[open]');
+    if (app.editor.closeForm()) {
+      e.preventDefault();
+    } else if (menu) {
       menu.open = false;
       menu.querySelector('summary').focus();
     } else if (app.state.site && !$('panel').hidden) {
@@ -442,11 +509,88 @@ function onPopState() {
   }
 }
 
+// ---- session and editing ----
+
+function renderAccountArea() {
+  renderAccount($('account'), {onSignIn: () => signIn(), onSignOut: onSignOutClicked});
+}
+
+// signIn opens the sign-in dialog; once signed in, the page reloads what the account may
+// see and edit.
+function signIn(message = '') {
+  openSignIn({
+    message,
+    onSignedIn: async () => {
+      renderAccountArea();
+      notify('session', '');
+      loadBoundary();
+      await loadData();
+      ($('panel').hidden ? $('signout-button') : $('panel-title'))?.focus();
+    },
+  });
+}
+
+async function onSignOutClicked() {
+  app.editor.closeForm({restoreFocus: false});
+  try {
+    await signOut();
+  } catch (err) {
+    notify('session', `La déconnexion n’a pas abouti (${err.message}).`);
+  }
+  renderAccountArea();
+  $('signin-button')?.focus();
+  if (session.private) {
+    requireSignIn();
+    return;
+  }
+  await loadData();
+}
+
+// onSessionOver is called when a write finds the session gone (expired, or closed
+// elsewhere).
+function onSessionOver() {
+  forgetSession();
+  renderAccountArea();
+  signIn('Votre session a expiré : reconnectez-vous, puis recommencez votre modification.');
+}
+
+// requireSignIn is the private service's page before sign-in: no data, the dialog.
+function requireSignIn() {
+  app.features = [];
+  app.sites = [];
+  app.calendar = [];
+  refresh();
+  if (!$('panel').hidden) closePanel();
+  notify('data', 'Ce service est réservé aux personnes connectées : connectez-vous pour voir les sites.');
+  document.body.dataset.ready = 'true';
+  signIn('Ce service est réservé aux personnes connectées.');
+}
+
+// afterSave reloads every view (map colours, list, table, calendar, dashboard, panel)
+// after a write, then reads out its outcome.
+async function afterSave() {
+  await loadData();
+  app.editor.focusFlash();
+}
+
 // ---- start ----
 
 async function start() {
   showView(app.state.view); // lay the page out before the map measures its box
   app.map = createMap($('map'), {onSelect});
+  app.editor = createEditor({
+    getMap: () => app.map.map,
+    showMap: () => {
+      setView('carte');
+      app.map.invalidate();
+    },
+    beginDrawing: (what) => app.map.beginDrawing(what),
+    endDrawing: () => app.map.endDrawing(),
+    showPreview: (geometry) => app.map.showPreview(geometry),
+    getToday: () => app.today,
+    onSaved: afterSave,
+    onSignedOut: onSessionOver,
+  });
   bindControls();
   let config = {tile_url: '', tile_attribution: ''};
   try {
@@ -457,10 +601,27 @@ async function start() {
   }
   app.map.setBaseMap(config);
   syncControls();
-  fetchBoundary().then((b) => app.map.setBoundary(b)).catch((err) => {
+  try {
+    await loadSession();
+  } catch (err) {
+    notify('session', `La session n’a pas pu être lue (${err.message}).`);
+  }
+  renderAccountArea();
+  if (session.private && !session.signedIn) {
+    requireSignIn();
+    return;
+  }
+  loadBoundary();
+  await loadData();
+}
+
+// loadBoundary draws the commune's outline, once.
+function loadBoundary() {
+  if (app.boundary) return;
+  app.boundary = fetchBoundary().then((b) => app.map.setBoundary(b)).catch((err) => {
+    app.boundary = null;
     notify('boundary', `La limite communale n’a pas pu être chargée (${err.message}).`);
   });
-  await loadData();
 }
 
 start();

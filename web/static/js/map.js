@@ -46,6 +46,9 @@ function selectedContent(feature) {
     p.geometry_quality === 'approximate' ? h('em', {class: 'tt-approx'}, 'emprise approximative') : null);
 }
 
+// PREVIEW_STYLE outlines a file's geometry before it is saved: not a status colour.
+const PREVIEW_STYLE = {color: '#c2185b', weight: 3, dashArray: '4 4', fillColor: '#f06292', fillOpacity: 0.3};
+
 const HOVER = {sticky: true, direction: 'top', opacity: 1, className: 'part-tooltip'};
 const PINNED = {permanent: true, direction: 'right', offset: [10, 0], opacity: 1, className: 'part-tooltip part-label'};
 
@@ -199,7 +202,9 @@ export function createMap(el, {onSelect}) {
   function onEachFeature(feature, layer) {
     const p = feature.properties;
     layer.bindTooltip(tooltipContent(feature), HOVER);
-    layer.on('click', () => onSelect(p.site_id));
+    layer.on('click', () => {
+      if (!drawingWhat) onSelect(p.site_id);
+    });
     layer.on('add', () => {
       const path = layer.getElement();
       if (!path) return;
@@ -210,7 +215,7 @@ export function createMap(el, {onSelect}) {
       path.setAttribute('role', 'button');
       path.setAttribute('aria-label', partLabel(p));
       path.addEventListener('keydown', (e) => {
-        if (e.key === 'Enter' || e.key === ' ') {
+        if ((e.key === 'Enter' || e.key === ' ') && !drawingWhat) {
           e.preventDefault();
           onSelect(p.site_id);
         }
@@ -276,5 +281,48 @@ export function createMap(el, {onSelect}) {
     map.invalidateSize();
   }
 
-  return {setBaseMap, setBoundary, setParts, highlight, focusSite, invalidate, map};
+  // While an editor draws, a click on a shape places a vertex instead of opening its site,
+  // and a banner over the map says what is being drawn.
+  let drawingWhat = '';
+  const banner = h('div', {class: 'draw-banner', id: 'draw-banner', role: 'status', hidden: true});
+  L.DomEvent.disableClickPropagation(banner);
+  el.append(banner);
+
+  let legendWasOpen = null;
+
+  function beginDrawing(what) {
+    drawingWhat = what || 'Contour';
+    el.classList.add('is-drawing');
+    if (legendWasOpen === null) {
+      // the legend folds away, out of the drawing's way
+      legendWasOpen = legend.getContainer().open;
+      legend.getContainer().open = false;
+    }
+    replace(banner, h('strong', {}, 'Mode dessin'), ` — ${drawingWhat} : cliquez sur la carte pour placer les sommets, puis sur le premier pour fermer. Terminez dans la fiche du site.`);
+    banner.hidden = false;
+  }
+
+  function endDrawing() {
+    drawingWhat = '';
+    el.classList.remove('is-drawing');
+    banner.hidden = true;
+    if (legendWasOpen !== null) {
+      legend.getContainer().open = legendWasOpen;
+      legendWasOpen = null;
+    }
+  }
+
+  // showPreview outlines a WGS84 geometry read from a file, before it is saved; null
+  // removes it.
+  let preview = null;
+  function showPreview(geometry) {
+    if (preview) map.removeLayer(preview);
+    preview = null;
+    if (!geometry) return;
+    preview = L.geoJSON(geometry, {interactive: false, style: PREVIEW_STYLE}).addTo(map);
+    const bounds = preview.getBounds();
+    if (bounds.isValid()) map.fitBounds(bounds, {maxZoom: 17, padding: [40, 40]});
+  }
+
+  return {setBaseMap, setBoundary, setParts, highlight, focusSite, invalidate, beginDrawing, endDrawing, showPreview, map};
 }

@@ -2,8 +2,9 @@
 // events, the calendar with the history of its planned dates, notes and sources.
 
 import {h, replace} from './dom.js';
+import {historySection} from './history.js';
 import {
-  formatDay, formatEuros, formatHa, formatM2, formatNumber, formatPreciseDate, periodEnd, periodStart, plural, precisionLabel,
+  formatDateTime, formatDay, formatEuros, formatHa, formatM2, formatNumber, formatPreciseDate, periodEnd, periodStart, plural, precisionLabel,
 } from './format.js';
 import {
   darken, eventKindLabel, milestoneLabel, modalityLabel, qualityLabel, statusColor, statusLabel,
@@ -39,7 +40,7 @@ function header(detail, onClose, asOf, today) {
     h('button', {type: 'button', class: 'btn btn-icon panel-close', 'aria-label': 'Fermer la fiche', title: 'Fermer (Échap)', onclick: onClose}, '×'));
 }
 
-function keyFacts(detail) {
+function keyFacts(detail, edit) {
   const modality = detail.modality_label || modalityLabel(detail.modality);
   const parts = detail.parts || [];
   return h('section', {class: 'panel-section'},
@@ -51,7 +52,8 @@ function keyFacts(detail) {
       fact('Occupant', detail.occupant),
       fact('Propriétaire', detail.owner),
       fact('Modalité de cession', `${modality}${detail.modality === 'undecided' ? '' : detail.modality_done ? ' (réalisée)' : ' (envisagée)'}`),
-      fact('Contrepartie', detail.counterparty)));
+      fact('Contrepartie', detail.counterparty)),
+    edit?.siteTools());
 }
 
 // statusHistory lists the statuses a part has had, each from its date (with its
@@ -71,7 +73,7 @@ function statusHistory(part) {
   return h('details', {class: 'history'}, h('summary', {}, `Historique des statuts (${rows.length})`), h('ol', {}, rows));
 }
 
-function partBlock(part, multiple) {
+function partBlock(part, multiple, edit) {
   return h('li', {class: 'part', dataset: {partId: part.id}},
     multiple ? h('h4', {}, part.label) : null,
     h('dl', {class: 'facts facts-compact'},
@@ -80,32 +82,36 @@ function partBlock(part, multiple) {
       fact('Surface déclarée', part.declared_area_m2 ? formatM2(part.declared_area_m2) : null),
       fact('Géométrie', qualityBadge(part.geometry_quality)),
       fact('Source de la géométrie', part.geometry_source)),
-    statusHistory(part));
+    statusHistory(part),
+    edit?.partTools(part));
 }
 
-function partsSection(detail) {
+function partsSection(detail, edit) {
   const parts = detail.parts || [];
   const multiple = parts.length > 1;
   return h('section', {class: 'panel-section'},
     h('h3', {}, multiple ? `Parties (${parts.length})` : 'Emprise'),
-    h('ul', {class: 'parts'}, parts.map((p) => partBlock(p, multiple))));
+    h('ul', {class: 'parts'}, parts.map((p) => partBlock(p, multiple, edit))));
 }
 
-function parcelsSection(detail) {
+function parcelsSection(detail, edit) {
   const parcels = detail.parcels || [];
   const partLabels = new Map((detail.parts || []).map((p) => [p.id, p.label]));
+  const tools = parcels.length ? edit?.parcelTools() : null;
   const body = parcels.length
     ? h('table', {class: 'mini-table'},
       h('caption', {class: 'visually-hidden'}, 'Parcelles cadastrales du site'),
       h('thead', {}, h('tr', {},
         h('th', {scope: 'col'}, 'Parcelle'), h('th', {scope: 'col'}, 'Section'), h('th', {scope: 'col'}, 'N°'),
-        h('th', {scope: 'col', class: 'num'}, 'Contenance'), (detail.parts || []).length > 1 ? h('th', {scope: 'col'}, 'Partie') : null)),
+        h('th', {scope: 'col', class: 'num'}, 'Contenance'), (detail.parts || []).length > 1 ? h('th', {scope: 'col'}, 'Partie') : null,
+        tools ? h('th', {scope: 'col'}, h('span', {class: 'visually-hidden'}, 'Actions')) : null)),
       h('tbody', {}, parcels.map((p) => h('tr', {},
         h('th', {scope: 'row'}, h('code', {}, p.id)), h('td', {}, p.section), h('td', {}, String(p.number)),
         h('td', {class: 'num'}, p.contenance_m2 === null || p.contenance_m2 === undefined ? '—' : formatM2(p.contenance_m2)),
-        (detail.parts || []).length > 1 ? h('td', {}, partLabels.get(p.part_id) || '—') : null))))
+        (detail.parts || []).length > 1 ? h('td', {}, partLabels.get(p.part_id) || '—') : null,
+        tools ? h('td', {}, tools.rowAction(p)) : null))))
     : h('p', {class: 'empty'}, 'Aucune parcelle cadastrale rattachée pour l’instant.');
-  return h('section', {class: 'panel-section'}, h('h3', {}, `Parcelles cadastrales (${parcels.length})`), body);
+  return h('section', {class: 'panel-section'}, h('h3', {}, `Parcelles cadastrales (${parcels.length})`), body, tools?.node);
 }
 
 // eventDate writes an event's date with its precision; planned ones say how precise
@@ -117,7 +123,7 @@ function eventDate(e) {
     e.planned ? h('span', {class: 'precision'}, ` · ${precisionLabel(e.date)}`) : null);
 }
 
-function eventItem(e, partLabels, asOf) {
+function eventItem(e, partLabels, asOf, edit) {
   const state = e.cancelled ? 'cancelled' : e.planned ? 'planned' : 'done';
   const later = !e.planned && periodStart(e.date) > asOf;
   // a planned event whose whole period is over and that nobody confirmed
@@ -136,12 +142,13 @@ function eventItem(e, partLabels, asOf) {
       e.part_id && partLabels.size > 1 ? h('p', {class: 'event-part'}, partLabels.get(e.part_id) || '') : null,
       e.description ? h('p', {class: 'event-desc'}, e.description) : null,
       extras.length ? h('p', {class: 'event-extra'}, extras.join(' · ')) : null,
-      e.source ? h('p', {class: 'event-source'}, 'Source : ', linkify(e.source)) : null));
+      e.source ? h('p', {class: 'event-source'}, 'Source : ', linkify(e.source)) : null,
+      edit?.eventTools(e)));
 }
 
 // timelineSection draws the events top to bottom, with a marker where the displayed
 // date falls; planned events are drawn hollow and dashed.
-function timelineSection(detail, asOf, today) {
+function timelineSection(detail, asOf, today, edit) {
   const events = [...(detail.timeline || [])].sort((a, b) => periodStart(a.date).localeCompare(periodStart(b.date)));
   const partLabels = new Map((detail.parts || []).map((p) => [p.id, p.label]));
   const items = [];
@@ -151,13 +158,14 @@ function timelineSection(detail, asOf, today) {
       items.push(nowMarker(asOf, today));
       marked = true;
     }
-    items.push(eventItem(e, partLabels, asOf));
+    items.push(eventItem(e, partLabels, asOf, edit));
   }
   if (!marked) items.push(nowMarker(asOf, today));
   return h('section', {class: 'panel-section'},
     h('h3', {}, 'Chronologie'),
     h('p', {class: 'legend-inline'},
       h('span', {class: 'key key-done'}, 'réalisé'), h('span', {class: 'key key-planned'}, 'prévu (date et précision du plan)')),
+    edit?.timelineTools(),
     events.length ? h('ol', {class: 'timeline', id: 'timeline'}, items) : h('p', {class: 'empty'}, 'Aucun événement enregistré.'));
 }
 
@@ -175,7 +183,7 @@ function planItem(plan, current) {
     plan.source ? h('p', {class: 'event-source'}, 'Source : ', linkify(plan.source)) : null);
 }
 
-function milestoneItem(m, multipleParts) {
+function milestoneItem(m, multipleParts, edit) {
   const title = [milestoneLabel(m.kind)];
   if (m.label) title.push(m.label);
   const status = m.actual
@@ -192,15 +200,17 @@ function milestoneItem(m, multipleParts) {
     plans.length > 1 || (plans.length === 1 && (plans[0].reason || plans[0].source))
       ? h('details', {class: 'plans', open: m.slips ? true : null}, h('summary', {}, `Historique des dates prévues (${plans.length})`),
         h('ol', {}, plans.map((p, i) => planItem(p, i === plans.length - 1))))
-      : null);
+      : null,
+    edit?.milestoneTools(m));
 }
 
-function calendarSection(detail) {
+function calendarSection(detail, edit) {
   const items = detail.calendar || [];
   return h('section', {class: 'panel-section'},
     h('h3', {}, 'Calendrier de libération et de cession'),
-    items.length ? h('ul', {class: 'milestones'}, items.map((m) => milestoneItem(m, (detail.parts || []).length > 1)))
-      : h('p', {class: 'empty'}, 'Aucune échéance enregistrée.'));
+    items.length ? h('ul', {class: 'milestones', id: 'panel-milestones'}, items.map((m) => milestoneItem(m, (detail.parts || []).length > 1, edit)))
+      : h('p', {class: 'empty'}, 'Aucune échéance enregistrée.'),
+    edit?.calendarTools());
 }
 
 // safeURL returns an http(s) URL from a source, or null: no other scheme becomes a link.
@@ -229,18 +239,47 @@ function notesSection(detail) {
     sources.length ? [h('h3', {}, 'Sources'), h('ul', {class: 'sources'}, sources.map((src) => h('li', {}, linkify(src))))] : null);
 }
 
-// renderPanel draws a site's detail (the /api/sites/{id} document) in el.
-export function renderPanel(el, detail, {onClose, asOf, today}) {
+// renderPanel draws a site's detail (the /api/sites/{id} document) in el. For an editor,
+// edit holds the editing tools to place beside each thing (see edit.js); notice and flash
+// are shown above the sections; history adds the section of the site's changes.
+export function renderPanel(el, detail, {onClose, asOf, today, edit = null, notice = null, flash = null, history = false}) {
   replace(el,
     header(detail, onClose, asOf, today),
     h('div', {class: 'panel-scroll'},
-      keyFacts(detail),
-      partsSection(detail),
-      timelineSection(detail, asOf, today),
-      calendarSection(detail),
-      parcelsSection(detail),
+      flash, notice,
+      keyFacts(detail, edit),
+      partsSection(detail, edit),
+      timelineSection(detail, asOf, today, edit),
+      calendarSection(detail, edit),
+      parcelsSection(detail, edit),
       notesSection(detail),
+      history ? historySection() : null,
       h('p', {class: 'panel-foot'}, `Identifiant : ${detail.id} · ${formatNumber((detail.timeline || []).length)} événements`)));
+}
+
+// renderDeletedPanel shows a deleted site: who deleted it and when, its history and, for
+// an admin, the way to restore it.
+export function renderDeletedPanel(el, siteID, history, {onClose, tools = null, flash = null}) {
+  const items = history.items || [];
+  const deletion = items.find((r) => r.action === 'site.delete');
+  const last = items.find((r) => r.entity_type === 'site' && (r.after?.name || r.before?.name));
+  const name = last?.after?.name || last?.before?.name || siteID;
+  replace(el,
+    h('header', {class: 'panel-head'},
+      h('div', {class: 'panel-head-text'},
+        h('p', {class: 'panel-kicker'}, 'Fiche du site · supprimé'),
+        h('h2', {id: 'panel-title', tabindex: '-1'}, name)),
+      h('button', {type: 'button', class: 'btn btn-icon panel-close', 'aria-label': 'Fermer la fiche', title: 'Fermer (Échap)', onclick: onClose}, '×')),
+    h('div', {class: 'panel-scroll'},
+      flash,
+      h('section', {class: 'panel-section'},
+        h('p', {class: 'panel-deleted', id: 'panel-deleted'},
+          deletion ? `Ce site a été supprimé le ${formatDateTime(deletion.at)} par ${deletion.user}.` : 'Ce site a été supprimé.',
+          deletion?.reason ? ` Motif : « ${deletion.reason} ».` : ''),
+        h('p', {class: 'empty'}, 'Il n’apparaît plus sur la carte, dans les listes ni dans les exports ; rien n’en est effacé.'),
+        tools),
+      historySection(),
+      h('p', {class: 'panel-foot'}, `Identifiant : ${siteID}`)));
 }
 
 // renderPanelMessage shows a short message in the panel (loading, error).

@@ -24,6 +24,24 @@ export function statusLabel(status) {
   return byKey.get(status)?.label ?? status;
 }
 
+// NEXT_STATUSES lists the moves a planner may make without a correction, as the service
+// allows them (internal/site/status.go); a ceded part only changes by a correction.
+const NEXT_STATUSES = {
+  in_use: ['under_study', 'release_planned', 'released', 'disposal_in_progress'],
+  under_study: ['in_use', 'release_planned', 'released', 'disposal_in_progress'],
+  release_planned: ['in_use', 'under_study', 'released', 'disposal_in_progress'],
+  released: ['in_use', 'under_study', 'disposal_in_progress', 'ceded'],
+  disposal_in_progress: ['ceded', 'released', 'under_study'],
+  ceded: [],
+};
+
+// nextStatuses lists the statuses a part may move to: the allowed moves, or with a
+// correction every other status.
+export function nextStatuses(status, correction = false) {
+  if (correction) return STATUSES.map((st) => st.key).filter((k) => k !== status);
+  return NEXT_STATUSES[status] || [];
+}
+
 // isStatus tells whether a value is one of the known statuses.
 export function isStatus(status) {
   return byKey.has(status);
@@ -43,6 +61,9 @@ const QUALITY_LABELS = {
   unlocated: 'non localisé',
 };
 
+// GEOMETRY_QUALITIES are the qualities an outline may have, best first.
+export const GEOMETRY_QUALITIES = ['surveyed', 'cadastre', 'approximate'];
+
 // qualityLabel names the quality of a part's geometry.
 export function qualityLabel(quality) {
   return QUALITY_LABELS[quality] ?? quality;
@@ -58,6 +79,9 @@ const MODALITY_LABELS = {
   made_available: 'mise à disposition',
   kept_by_paris: 'conservé par Paris',
 };
+
+// MODALITIES lists the disposal modalities, for a form.
+export const MODALITIES = Object.keys(MODALITY_LABELS);
 
 // modalityLabel names a disposal modality (the API's own label wins when it has one).
 export function modalityLabel(modality) {
@@ -76,6 +100,9 @@ const EVENT_KINDS = {
   opening: 'Ouverture',
   note: 'Note',
 };
+
+// EVENT_KIND_KEYS lists the kinds of timeline events, for a form.
+export const EVENT_KIND_KEYS = Object.keys(EVENT_KINDS);
 
 // eventKindLabel names the kind of a timeline event.
 export function eventKindLabel(kind) {
