@@ -1,0 +1,296 @@
+package httpapi
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/twpayne/go-geom/encoding/ewkb"
+
+	"github.com/emprises/emprises/internal/site"
+	"github.com/emprises/emprises/internal/store"
+)
+
+// statusRequest is the body of POST /api/parts/{id}/status.
+type statusRequest struct {
+	Status     optional[string] `json:"status"`
+	Date       optional[string] `json:"date"`
+	Reason     optional[string] `json:"reason"`
+	Correction optional[bool]   `json:"correction"`
+}
+
+func (req *statusRequest) validate() (store.StatusChange, error) {
+	var sc store.StatusChange
+	st, err := req.Status.required("status")
+	if err != nil {
+		return sc, err
+	}
+	if sc.Status, err = site.ParseStatus(st); err != nil {
+		return sc, err
+	}
+	d, err := req.Date.required("date")
+	if err != nil {
+		return sc, err
+	}
+	if sc.Since, err = dateField("date", d); err != nil {
+		return sc, err
+	}
+	if err := notFuture("date", sc.Since); err != nil {
+		return sc, err
+	}
+	if sc.Reason, err = reasonText(req.Reason); err != nil {
+		return sc, err
+	}
+	if sc.Reason == "" {
+		return sc, site.Invalid("reason", "is required: say why the status changes")
+	}
+	if c, err := req.Correction.value("correction"); err != nil {
+		return sc, err
+	} else if c != nil {
+		sc.Correction = *c
+	}
+	return sc, nil
+}
+
+func (s *Server) handleChangeStatus(w http.ResponseWriter, r *http.Request) {
+	s.edit(w, r, editPart, func(p *principal, v store.Versions) (store.Edit, error) {
+		id, err := idParam(r)
+		if err != nil {
+			return store.Edit{}, err
+		}
+		var req statusRequest
+		if err := decodeBody(r, &req); err != nil {
+			return store.Edit{}, err
+		}
+		sc, err := req.validate()
+		if err != nil {
+			return store.Edit{}, err
+		}
+		return s.store.ChangeStatus(r.Context(), p.user, id, v, sc)
+	})
+}
+
+// geometryRequest is the body of PUT /api/parts/{id}/geometry.
+type geometryRequest struct {
+	Geometry optional[json.RawMessage] `json:"geometry"`
+	CRS      optional[string]          `json:"crs"`
+	Quality  optional[string]          `json:"quality"`
+	Source   optional[string]          `json:"source"`
+	Reason   optional[string]          `json:"reason"`
+}
+
+// crsSRID reads the crs of a geometry: GeoJSON's own lon/lat by default.
+func crsSRID(o optional[string]) (int, error) {
+	c, err := o.value("crs")
+	if err != nil {
+		return 0, err
+	}
+	if c == nil {
+		return site.SRIDWGS84, nil
+	}
+	switch *c {
+	case "EPSG:4326", "OGC:CRS84", "http://www.opengis.net/def/crs/OGC/1.3/CRS84":
+		return site.SRIDWGS84, nil
+	case "EPSG:2154", "http://www.opengis.net/def/crs/EPSG/0/2154":
+		return site.SRIDLambert93, nil
+	}
+	return 0, site.Invalid("crs", "%q is not accepted: EPSG:4326 (longitude, latitude) or EPSG:2154 (Lambert-93)", *c)
+}
+
+// geometryEWKB decodes and checks a GeoJSON geometry in its CRS, ready for PostGIS.
+func geometryEWKB(g optional[json.RawMessage], crs optional[string]) ([]byte, error) {
+	raw, err := g.required("geometry")
+	if err != nil {
+		return nil, err
+	}
+	srid, err := crsSRID(crs)
+	if err != nil {
+		return nil, err
+	}
+	mp, err := site.DecodeGeometry(raw, srid)
+	if err != nil {
+		return nil, err
+	}
+	b, err := ewkb.Marshal(mp, binary.LittleEndian)
+	if err != nil {
+		return nil, site.Invalid("geometry", "%v", err)
+	}
+	return b, nil
+}
+
+func (req *geometryRequest) validate() (store.GeometryChange, error) {
+	var g store.GeometryChange
+	var err error
+	if g.EWKB, err = geometryEWKB(req.Geometry, req.CRS); err != nil {
+		return g, err
+	}
+	q, err := req.Quality.required("quality")
+	if err != nil {
+		return g, err
+	}
+	if g.Quality, err = site.ParseGeometryQuality(q); err != nil {
+		return g, err
+	}
+	if g.Quality == site.QualityUnlocated {
+		return g, site.Invalid("quality", "a part with an outline is surveyed, cadastre or approximate")
+	}
+	if g.Source, err = requiredText(req.Source, "source", 2000); err != nil {
+		return g, err
+	}
+	g.Reason, err = reasonText(req.Reason)
+	return g, err
+}
+
+func (s *Server) handleSetGeometry(w http.ResponseWriter, r *http.Request) {
+	s.edit(w, r, editPart, func(p *principal, v store.Versions) (store.Edit, error) {
+		id, err := idParam(r)
+		if err != nil {
+			return store.Edit{}, err
+		}
+		var req geometryRequest
+		if err := decodeBody(r, &req); err != nil {
+			return store.Edit{}, err
+		}
+		g, err := req.validate()
+		if err != nil {
+			return store.Edit{}, err
+		}
+		return s.store.SetGeometry(r.Context(), p.user, id, v, g)
+	})
+}
+
+// splitRequest is the body of POST /api/parts/{id}/split: the piece to cut out of the
+// part, which becomes a new part.
+type splitRequest struct {
+	Geometry optional[json.RawMessage] `json:"geometry"`
+	CRS      optional[string]          `json:"crs"`
+	Label    optional[string]          `json:"label"`
+	ID       optional[string]          `json:"id"`
+	Reason   optional[string]          `json:"reason"`
+}
+
+func (req *splitRequest) validate() (store.Split, error) {
+	var sp store.Split
+	var err error
+	if sp.EWKB, err = geometryEWKB(req.Geometry, req.CRS); err != nil {
+		return sp, err
+	}
+	if sp.Label, err = requiredText(req.Label, "label", maxShortText); err != nil {
+		return sp, err
+	}
+	if id, err := req.ID.value("id"); err != nil {
+		return sp, err
+	} else if id != nil {
+		if err := site.ValidateSlug("id", *id); err != nil {
+			return sp, err
+		}
+		sp.NewID = *id
+	}
+	sp.Reason, err = reasonText(req.Reason)
+	return sp, err
+}
+
+func (s *Server) handleSplitPart(w http.ResponseWriter, r *http.Request) {
+	s.edit(w, r, splitPart, func(p *principal, v store.Versions) (store.Edit, error) {
+		id, err := idParam(r)
+		if err != nil {
+			return store.Edit{}, err
+		}
+		var req splitRequest
+		if err := decodeBody(r, &req); err != nil {
+			return store.Edit{}, err
+		}
+		sp, err := req.validate()
+		if err != nil {
+			return store.Edit{}, err
+		}
+		return s.store.SplitPart(r.Context(), p.user, id, v, sp)
+	})
+}
+
+// parcelsRequest is the body of POST /api/parts/{id}/parcels.
+type parcelsRequest struct {
+	IDs    optional[[]string] `json:"ids"`
+	Reason optional[string]   `json:"reason"`
+}
+
+// maxParcelsPerLink bounds one request; a site has tens of parcels.
+const maxParcelsPerLink = 500
+
+func (req *parcelsRequest) validate() ([]site.ParcelID, string, error) {
+	raw, err := req.IDs.required("ids")
+	if err != nil {
+		return nil, "", err
+	}
+	if len(raw) == 0 || len(raw) > maxParcelsPerLink {
+		return nil, "", site.Invalid("ids", "give 1 to %d parcel ids, got %d", maxParcelsPerLink, len(raw))
+	}
+	seen := map[site.ParcelID]bool{}
+	ids := make([]site.ParcelID, 0, len(raw))
+	for i, s := range raw {
+		id, err := parcelID(s)
+		if err != nil {
+			return nil, "", site.Invalid("ids", "item %d: %s", i+1, err.(*site.InvalidError).Reason)
+		}
+		if !seen[id] {
+			seen[id] = true
+			ids = append(ids, id)
+		}
+	}
+	reason, err := reasonText(req.Reason)
+	return ids, reason, err
+}
+
+// parcelID parses a parcel id and requires it in Ivry-sur-Seine.
+func parcelID(s string) (site.ParcelID, error) {
+	id, err := site.ParseParcelID(s)
+	if err != nil {
+		return "", err
+	}
+	if id.Insee() != site.InseeIvry {
+		return "", site.Invalid("parcel_id", "%s is in commune %s, not Ivry-sur-Seine (%s)", id, id.Insee(), site.InseeIvry)
+	}
+	return id, nil
+}
+
+func (s *Server) handleLinkParcels(w http.ResponseWriter, r *http.Request) {
+	s.edit(w, r, editPart, func(p *principal, v store.Versions) (store.Edit, error) {
+		id, err := idParam(r)
+		if err != nil {
+			return store.Edit{}, err
+		}
+		var req parcelsRequest
+		if err := decodeBody(r, &req); err != nil {
+			return store.Edit{}, err
+		}
+		ids, reason, err := req.validate()
+		if err != nil {
+			return store.Edit{}, err
+		}
+		return s.store.LinkParcels(r.Context(), p.user, id, v, ids, reason)
+	})
+}
+
+func (s *Server) handleUnlinkParcel(w http.ResponseWriter, r *http.Request) {
+	s.edit(w, r, editPart, func(p *principal, v store.Versions) (store.Edit, error) {
+		id, err := idParam(r)
+		if err != nil {
+			return store.Edit{}, err
+		}
+		parcel, err := parcelID(chi.URLParam(r, "parcel"))
+		if err != nil {
+			return store.Edit{}, fmt.Errorf("no such parcel: %w", site.ErrNotFound)
+		}
+		var req reasonOnly
+		if err := optionalBody(r, &req); err != nil {
+			return store.Edit{}, err
+		}
+		reason, err := reasonText(req.Reason)
+		if err != nil {
+			return store.Edit{}, err
+		}
+		return s.store.UnlinkParcel(r.Context(), p.user, id, v, parcel, reason)
+	})
+}
