@@ -218,7 +218,13 @@ func partIDField(o optional[string]) (*string, error) {
 	return id, nil
 }
 
-// reasonOnly is the optional body of a delete or restore.
-type reasonOnly struct {
-	Reason optional[string] `json:"reason"`
+// optionalReason reads the body of a delete, restore or unlink: none, or only a reason.
+func optionalReason(r *http.Request) (string, error) {
+	var req struct {
+		Reason optional[string] `json:"reason"`
+	}
+	if err := optionalBody(r, &req); err != nil {
+		return "", err
+	}
+	return reasonText(req.Reason)
 }

@@ -156,11 +156,7 @@ func (s *Server) handleDeleteEvent(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return store.Edit{}, err
 		}
-		var req reasonOnly
-		if err := optionalBody(r, &req); err != nil {
-			return store.Edit{}, err
-		}
-		reason, err := reasonText(req.Reason)
+		reason, err := optionalReason(r)
 		if err != nil {
 			return store.Edit{}, err
 		}
@@ -180,11 +176,7 @@ func (s *Server) handleRestoreEvent(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return store.Edit{}, err
 		}
-		var req reasonOnly
-		if err := optionalBody(r, &req); err != nil {
-			return store.Edit{}, err
-		}
-		reason, err := reasonText(req.Reason)
+		reason, err := optionalReason(r)
 		if err != nil {
 			return store.Edit{}, err
 		}

@@ -283,11 +283,7 @@ func (s *Server) handleUnlinkParcel(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return store.Edit{}, fmt.Errorf("no such parcel: %w", site.ErrNotFound)
 		}
-		var req reasonOnly
-		if err := optionalBody(r, &req); err != nil {
-			return store.Edit{}, err
-		}
-		reason, err := reasonText(req.Reason)
+		reason, err := optionalReason(r)
 		if err != nil {
 			return store.Edit{}, err
 		}

@@ -245,11 +245,7 @@ func siteAndReason(r *http.Request) (string, string, error) {
 	if err != nil {
 		return "", "", err
 	}
-	var req reasonOnly
-	if err := optionalBody(r, &req); err != nil {
-		return "", "", err
-	}
-	reason, err := reasonText(req.Reason)
+	reason, err := optionalReason(r)
 	return id, reason, err
 }
 
