@@ -89,17 +89,18 @@ func (s *Store) edit(ctx context.Context, by User, c change, ifMatch Versions,
 	return out, nil
 }
 
-// siteOf finds the site an entity belongs to. Events soft-deleted are not found: they can
-// only be restored.
+// siteOf finds the site an entity belongs to, soft-deleted events included (liveEvent
+// refuses those to every change but a restore). Event and milestone ids are the decimal
+// text of their bigint, compared as a bigint so that the primary key serves.
 func siteOf(ctx context.Context, tx pgx.Tx, entityType, id string) (string, error) {
 	var q string
 	switch entityType {
 	case "part":
 		q = `SELECT site_id FROM site_parts WHERE id = $1`
 	case "event":
-		q = `SELECT site_id FROM events WHERE id::text = $1`
+		q = `SELECT site_id FROM events WHERE id = $1::bigint`
 	case "milestone":
-		q = `SELECT site_id FROM milestones WHERE id::text = $1`
+		q = `SELECT site_id FROM milestones WHERE id = $1::bigint`
 	default:
 		q = `SELECT id FROM sites WHERE id = $1`
 	}
@@ -630,7 +631,11 @@ func (s *Store) SplitPart(ctx context.Context, by User, partID string, ifMatch V
 				return err
 			}
 		} else if err := partIDFree(ctx, tx, newID); err != nil {
-			return site.Invalid("id", "a part has the id %q already", newID)
+			var inv *site.InvalidError
+			if errors.As(err, &inv) {
+				return site.Invalid("id", "%s", inv.Reason) // the field is the split's id
+			}
+			return err
 		}
 		// The new part first, from the part's outline before the cut; then the part.
 		_, err = tx.Exec(ctx, `
