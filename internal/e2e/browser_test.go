@@ -42,8 +42,8 @@ type service struct {
 }
 
 // startService seeds a new database and serves the service on it, with the base map
-// given by tiles.
-func startService(t *testing.T, tiles string) *service {
+// given by tiles; options may change the rest of the configuration.
+func startService(t *testing.T, tiles string, options ...func(*httpapi.Config)) *service {
 	t.Helper()
 	pool := pgtest.NewDB(t)
 	st := store.New(pool)
@@ -70,6 +70,9 @@ func startService(t *testing.T, tiles string) *service {
 		cfg.TileURL = srv.URL + "/test-tiles/{z}/{x}/{y}.png"
 	case tilesBroken:
 		cfg.TileURL = srv.URL + "/no-tiles-here/{z}/{x}/{y}.png"
+	}
+	for _, o := range options {
+		o(&cfg)
 	}
 	logger := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
 	api = httpapi.NewServer(st, cfg, logger)

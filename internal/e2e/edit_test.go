@@ -14,6 +14,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/emprises/emprises/internal/auth"
+	"github.com/emprises/emprises/internal/httpapi"
 	"github.com/emprises/emprises/internal/store"
 )
 
@@ -398,4 +399,196 @@ func TestEditingSignedOut(t *testing.T) {
 		t.Errorf("anonymous writes left %d audit records; want none", n)
 	}
 	b.checkClean(false) // the refused write is logged by the browser itself
+}
+
+// TestEditingTimelineAndParts: an admin adds, changes and cancels a timeline event, sets
+// a milestone's actual date, splits a part with a Lambert-93 file, links a cadastral
+// parcel, then deletes the site and restores it.
+func TestEditingTimelineAndParts(t *testing.T) {
+	t.Parallel()
+	svc := startService(t, tilesNone)
+	password := svc.addUser(t, "adam", auth.Admin)
+	if _, err := svc.Pool.Exec(t.Context(), `
+		INSERT INTO parcels (id, contenance_m2, source) VALUES ('94041000AZ0057', 1234, 'test')`); err != nil {
+		t.Fatal(err)
+	}
+	const (
+		site = "usine-des-eaux"
+		part = "usine-des-eaux-quartus"
+	)
+	b := newBrowser(t, 1440, 900)
+	b.open(svc.URL + "/")
+	b.signIn("adam", password)
+	b.openSite(site)
+
+	t.Run("an event added, changed and cancelled", func(t *testing.T) {
+		b.click("add an event", `button[data-action="event-add"]`)
+		form := `form[data-form="event-add"]`
+		b.do("kind", chromedp.SetValue(chromedp.CSS(form+` [name="kind"]`), "committee_review"))
+		b.fill(form+` [name="date"]`, "T3 2027")
+		b.do("planned", chromedp.Click(chromedp.CSS(form+` [name="planned"]`)))
+		b.fill(form+` [name="title"]`, "Revue du calendrier en comité technique")
+		b.fill(form+` [name="area_m2"]`, "1 250,5")
+		b.screenshot("edit-event-form", false)
+		b.click("save", form+` button[type="submit"]`)
+		b.saved("the event")
+		var id int64
+		var area float64
+		if err := svc.Pool.QueryRow(t.Context(), `
+			SELECT id, area_m2 FROM events WHERE title = 'Revue du calendrier en comité technique' AND planned`).Scan(&id, &area); err != nil {
+			t.Fatalf("the event is not in the database: %v", err)
+		}
+		if area != 1250.5 {
+			t.Errorf("the event's area is %v; want 1250.5 (typed the French way)", area)
+		}
+		if n := eval[int](b, fmt.Sprintf(`document.querySelectorAll('#timeline .event-planned [data-key="event-edit:%d"]').length`, id)); n != 1 {
+			t.Errorf("the timeline shows the new planned event %d times; want once", n)
+		}
+		b.click("edit it", fmt.Sprintf(`button[data-key="event-edit:%d"]`, id))
+		b.fill(`form[data-form="event-edit"] [name="title"]`, "Revue du calendrier en comité de pilotage")
+		b.click("save", `form[data-form="event-edit"] button[type="submit"]`)
+		b.saved("the change")
+		b.click("cancel it", fmt.Sprintf(`button[data-key="event-cancel:%d"]`, id))
+		b.fill(`form[data-form="event-cancel"] [name="reason"]`, "Comité reporté sine die")
+		b.screenshot("edit-event-cancel", false)
+		b.click("confirm", `form[data-form="event-cancel"] button[type="submit"]`)
+		b.saved("the cancellation")
+		if !eval[bool](b, `[...document.querySelectorAll('#timeline .event-cancelled .event-title')].some((e) => e.textContent === 'Revue du calendrier en comité de pilotage')`) {
+			t.Error("the cancelled event is not struck out in the timeline")
+		}
+	})
+
+	t.Run("a milestone's actual date", func(t *testing.T) {
+		var id int64
+		if err := svc.Pool.QueryRow(t.Context(), `SELECT id FROM milestones WHERE site_id = $1 ORDER BY id LIMIT 1`, site).Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		b.click("set the actual date", fmt.Sprintf(`button[data-key="actual:%d"]`, id))
+		b.fill(`form[data-form="actual"] [name="date"]`, "03/2026")
+		b.click("save", `form[data-form="actual"] button[type="submit"]`)
+		b.saved("the actual date")
+		if text := eval[string](b, `document.getElementById('panel-milestones').textContent`); !strings.Contains(text, "réalisé mars 2026") {
+			t.Errorf("the calendar does not show the actual date: %s", text)
+		}
+	})
+
+	t.Run("a part split with a Lambert-93 file", func(t *testing.T) {
+		var piece string
+		// A 30 m square inside the part, in the part's own Lambert-93.
+		if err := svc.Pool.QueryRow(t.Context(), `
+			SELECT ST_AsGeoJSON(ST_Expand(ST_PointOnSurface(geom), 15), 2) FROM site_parts WHERE id = $1`, part).Scan(&piece); err != nil {
+			t.Fatal(err)
+		}
+		file := filepath.Join(t.TempDir(), "piece-l93.json")
+		if err := os.WriteFile(file, []byte(`{"type":"Feature","properties":{},"geometry":`+piece+`}`), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		before := b.shapes()
+		b.click("split", `button[data-key="split:`+part+`"]`)
+		form := `form[data-form="split"]`
+		b.fill(form+` [name="label"]`, "Lot cédé en 2026")
+		b.click("choose a file", form+` input[type="radio"][value="file"]`)
+		b.do("upload", chromedp.SetUploadFiles(chromedp.CSS(form+` input[type="file"]`), []string{file}))
+		b.waitFor("the file read", `document.querySelector('`+form+` .geom-status').textContent.includes('Lambert-93')`)
+		if got := eval[string](b, `document.querySelector('`+form+` [name="crs"]').value`); got != "EPSG:2154" {
+			t.Errorf("the CRS guessed from a Lambert-93 file is %s; want EPSG:2154", got)
+		}
+		b.screenshot("edit-split-form", false)
+		b.click("save", form+` button[type="submit"]`)
+		b.saved("the split")
+		b.waitFor("one more shape", fmt.Sprintf(`document.querySelectorAll('#map path[data-part-id]').length === %d`, before+1))
+		if n := svc.count(t, `SELECT count(*) FROM site_parts WHERE site_id = $1 AND label = 'Lot cédé en 2026'`, site); n != 1 {
+			t.Errorf("%d new parts labelled as typed; want 1", n)
+		}
+	})
+
+	t.Run("a parcel linked", func(t *testing.T) {
+		b.click("link parcels", `button[data-key="parcels:`+part+`"]`)
+		form := `form[data-form="parcels"]`
+		b.fill(form+` [name="ids"]`, "AZ 57, pas une parcelle")
+		b.click("save", form+` button[type="submit"]`)
+		b.waitFor("the bad reference flagged", `document.querySelector('`+form+` [name="ids"]').getAttribute('aria-invalid') === 'true'`)
+		b.fill(form+` [name="ids"]`, "AZ 57")
+		b.click("save", form+` button[type="submit"]`)
+		b.saved("the parcel")
+		if !eval[bool](b, `document.getElementById('panel').textContent.includes('94041000AZ0057')`) {
+			t.Error("the linked parcel is not in the panel")
+		}
+	})
+
+	t.Run("a site deleted and restored", func(t *testing.T) {
+		b.click("delete", `button[data-action="site-delete"]`)
+		b.fill(`form[data-form="site-delete"] [name="reason"]`, "Doublon")
+		b.screenshot("edit-delete-form", false)
+		b.click("confirm", `form[data-form="site-delete"] button[type="submit"]`)
+		b.saved("the deletion")
+		b.waitFor("the deleted panel", `document.getElementById('panel-deleted') && !document.querySelector('#site-list li[data-site-id="`+site+`"]')`)
+		if text := eval[string](b, `document.getElementById('panel-deleted').textContent`); !strings.Contains(text, "adam") || !strings.Contains(text, "Doublon") {
+			t.Errorf("the deleted site's panel says %q; want who deleted it and why", text)
+		}
+		b.screenshot("edit-deleted", false)
+		b.click("restore", `button[data-action="site-restore"]`)
+		b.click("confirm", `form[data-form="site-restore"] button[type="submit"]`)
+		b.saved("the restoration")
+		b.waitFor("the site back in the list", `document.querySelector('#site-list li[data-site-id="`+site+`"]') && !document.getElementById('panel-deleted')`)
+		actions := eval[[]string](b, `[...document.querySelectorAll('#history-list .change')].map((e) => e.dataset.action)`)
+		want := []string{"site.restore", "site.delete", "part.parcels", "part.split", "milestone.actual", "event.cancel", "event.update", "event.create"}
+		if strings.Join(actions, ",") != strings.Join(want, ",") {
+			t.Errorf("the history lists %v; want %v", actions, want)
+		}
+		b.do("show the history", chromedp.ScrollIntoView(chromedp.ID("history-section")))
+		b.screenshot("edit-history-all", false)
+	})
+	b.checkClean(false)
+}
+
+// TestEditingPrivate: when the whole service is private, the page opens on the sign-in
+// dialog and shows the sites once signed in.
+func TestEditingPrivate(t *testing.T) {
+	t.Parallel()
+	svc := startService(t, tilesNone, func(c *httpapi.Config) { c.Private = true })
+	password := svc.addUser(t, "edith", auth.Editor)
+	b := newBrowser(t, 1366, 768)
+	b.open(svc.URL + "/")
+	b.waitFor("the sign-in dialog", `document.getElementById('signin-dialog').open && document.activeElement.id === 'signin-name'`)
+	if n := b.shapes(); n != 0 {
+		t.Errorf("before sign-in a private service shows %d shapes; want none", n)
+	}
+	if got := eval[string](b, `document.getElementById('signin-intro').textContent`); !strings.Contains(got, "réservé") {
+		t.Errorf("the dialog says %q; want it to say the service needs a sign-in", got)
+	}
+	b.screenshot("edit-private-signin", false)
+	b.do("sign in", chromedp.SendKeys(chromedp.ID("signin-name"), "edith"),
+		chromedp.SendKeys(chromedp.ID("signin-password"), password),
+		chromedp.Click(chromedp.ID("signin-submit")))
+	b.waitFor("the sites", `document.getElementById('account-name')?.textContent === 'edith' && document.querySelectorAll('#map path[data-part-id]').length > 0`)
+	b.waitForData()
+	if n, want := b.shapes(), svc.count(t, locatedPartsSQL, ""); n != want {
+		t.Errorf("signed in, the map shows %d shapes; want %d", n, want)
+	}
+	if !eval[bool](b, `document.getElementById('notice').hidden`) {
+		t.Errorf("the notice still shows after sign-in: %s", eval[string](b, `document.getElementById('notice').textContent`))
+	}
+	b.do("sign out", chromedp.Click(chromedp.ID("signout-button")))
+	b.waitFor("the sign-in dialog again, no sites", `document.getElementById('signin-dialog').open && document.querySelectorAll('#map path[data-part-id]').length === 0`)
+	b.checkClean(false) // the 401 of the first requests is logged by the browser itself
+}
+
+// TestEditingPhone: the editing forms fit a phone's width.
+func TestEditingPhone(t *testing.T) {
+	t.Parallel()
+	svc := startService(t, tilesLocal)
+	password := svc.addUser(t, "edith", auth.Editor)
+	b := newBrowser(t, 390, 844)
+	b.do("phone viewport", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateScale(2)))
+	b.open(svc.URL + "/")
+	b.signIn("edith", password)
+	b.openSite(statusSite)
+	b.click("change the status", `button[data-key="status:`+statusPart+`"]`)
+	if w := eval[int](b, `document.documentElement.scrollWidth`); w > 390 {
+		t.Errorf("with a form open the page is %dpx wide at phone width; want no horizontal scrolling", w)
+	}
+	b.do("show the form", chromedp.ScrollIntoView(chromedp.CSS(`form[data-form="status"]`)))
+	b.screenshot("edit-phone", false)
+	b.checkClean(true)
 }

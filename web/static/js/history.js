@@ -108,27 +108,48 @@ function same(a, b) {
   return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 }
 
-// changes lists the fields a change touched: [label, before, after], before null for a
-// creation.
-export function changes(record) {
-  const before = record.before && typeof record.before === 'object' ? record.before : null;
-  const after = record.after && typeof record.after === 'object' ? record.after : null;
-  if (!after) return [];
-  const keys = Object.keys(FIELDS).filter((k) => k in after || (before && k in before));
+// diffFields lists the fields that differ between two states of an entity: [label,
+// before, after], before null when the entity was created.
+function diffFields(before, after) {
   const rows = [];
-  for (const key of keys) {
-    if (SKIP.has(key)) continue;
+  for (const key of Object.keys(FIELDS)) {
+    if (SKIP.has(key) || !(key in after || (before && key in before))) continue;
     if (before && same(before[key], after[key])) continue;
-    if (!before && (after[key] === null || after[key] === '' || after[key] === false || (Array.isArray(after[key]) && !after[key].length))) continue;
+    const empty = (v) => v === null || v === undefined || v === '' || v === false || (Array.isArray(v) && !v.length);
+    if (!before && empty(after[key])) continue;
     rows.push([FIELDS[key], before ? formatValue(key, before[key]) : null, formatValue(key, after[key])]);
   }
   return rows;
 }
 
+const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+// changes lists the fields a change touched: [label, before, after].
+export function changes(record) {
+  const before = isObject(record.before) ? record.before : null;
+  const after = isObject(record.after) ? record.after : null;
+  if (!after) return [];
+  switch (record.action) {
+    case 'site.delete':
+    case 'site.restore':
+      return []; // the action says it all
+    case 'part.split': {
+      // after holds the part as cut ("retained") and the new part ("ceded")
+      if (!isObject(after.retained) || !isObject(after.ceded)) break;
+      const piece = after.ceded;
+      return [
+        ...diffFields(before, after.retained),
+        ['Nouvelle partie', null, `${piece.label || piece.id}${piece.area_m2 ? `, ${formatM2(piece.area_m2)}` : ''}`],
+      ];
+    }
+  }
+  return diffFields(before, after);
+}
+
 // entityName names what a change was made to: a part's label, an event's title, a
 // milestone's label.
 function entityName(record) {
-  const e = record.after || record.before || {};
+  const e = (record.action === 'part.split' ? record.before : record.after || record.before) || {};
   switch (record.entity_type) {
     case 'part':
       return e.label || record.entity_id;

@@ -33,7 +33,7 @@ const app = {
   notices: new Map(), // topic → message shown above the views
   map: null,
   editor: null,
-  boundary: null, // the commune outline's loading
+  setup: null, // the loading of the settings and the commune's outline
 };
 
 // asOf is the date the page shows: the one in the URL, or today.
@@ -523,7 +523,7 @@ function signIn(message = '') {
     onSignedIn: async () => {
       renderAccountArea();
       notify('session', '');
-      loadBoundary();
+      await loadSetup();
       await loadData();
       ($('panel').hidden ? $('signout-button') : $('panel-title'))?.focus();
     },
@@ -592,14 +592,6 @@ async function start() {
     onSignedOut: onSessionOver,
   });
   bindControls();
-  let config = {tile_url: '', tile_attribution: ''};
-  try {
-    config = await fetchConfig();
-    if (config.today) app.today = config.today;
-  } catch (err) {
-    notify('config', `Configuration indisponible (${err.message}) : carte sans fond de plan.`);
-  }
-  app.map.setBaseMap(config);
   syncControls();
   try {
     await loadSession();
@@ -611,17 +603,29 @@ async function start() {
     requireSignIn();
     return;
   }
-  loadBoundary();
+  await loadSetup();
   await loadData();
 }
 
-// loadBoundary draws the commune's outline, once.
-function loadBoundary() {
-  if (app.boundary) return;
-  app.boundary = fetchBoundary().then((b) => app.map.setBoundary(b)).catch((err) => {
-    app.boundary = null;
-    notify('boundary', `La limite communale n’a pas pu être chargée (${err.message}).`);
-  });
+// loadSetup applies the service's settings (base map, today) and draws the commune's
+// outline, once; a private service gives them only after sign-in.
+function loadSetup() {
+  app.setup ??= (async () => {
+    let config = {tile_url: '', tile_attribution: ''};
+    try {
+      config = await fetchConfig();
+      if (config.today) app.today = config.today;
+      notify('config', '');
+    } catch (err) {
+      notify('config', `Configuration indisponible (${err.message}) : carte sans fond de plan.`);
+    }
+    app.map.setBaseMap(config);
+    syncControls();
+    fetchBoundary().then((b) => app.map.setBoundary(b)).catch((err) => {
+      notify('boundary', `La limite communale n’a pas pu être chargée (${err.message}).`);
+    });
+  })();
+  return app.setup;
 }
 
 start();
