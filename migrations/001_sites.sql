@@ -201,6 +201,22 @@ CREATE TABLE events (
 );
 CREATE INDEX events_site ON events (site_id, date_start);
 
+-- An event that happened cannot start after today (Paris time), whatever path writes it:
+-- one still to come is planned.
+CREATE FUNCTION check_event_date() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NOT NEW.planned AND NEW.date_start > (now() AT TIME ZONE 'Europe/Paris')::date THEN
+        RAISE EXCEPTION 'an event that happened cannot be dated %: an event to come must have planned true',
+            date_text(NEW.date_start, NEW.date_precision)
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'event_actual_not_future';
+    END IF;
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER events_check_date
+    BEFORE INSERT OR UPDATE OF date_start, date_precision, planned ON events
+    FOR EACH ROW EXECUTE FUNCTION check_event_date();
+
 -- The disposal calendar: one milestone per site or part and kind. Its planned date lives in
 -- milestone_plans, an append-only log, so that every slip stays visible; the actual date is
 -- filled in once the milestone happens.

@@ -164,6 +164,11 @@ func TestEventsAndCalendar(t *testing.T) {
 	if title != "Comité technique n° 4" || amount != nil || part != nil {
 		t.Errorf("patched event: %q, %v, %v; want the new title, no amount, no part", title, amount, part)
 	}
+	// An event that happened cannot be moved into the future by changing its date alone.
+	e.edit(t, "PATCH", ev, "cpcu-ivry", `{"date":"2025-Q4","planned":false}`)
+	if resp, body := e.as(t, auth.Editor, "PATCH", ev, `{"date":"2199"}`, "If-Match", e.etag(t, "cpcu-ivry")); resp.StatusCode != http.StatusBadRequest || problemOf(t, body).Field != "date" {
+		t.Errorf("PATCH of a past event's date to 2199: %d %s; want 400 on date", resp.StatusCode, body)
+	}
 	cancelled := e.edit(t, "DELETE", ev, "cpcu-ivry", "")
 	if !strings.Contains(string(cancelled.After), `"cancelled":true`) {
 		t.Errorf("DELETE = %s; want the event cancelled", cancelled.After)
@@ -202,7 +207,7 @@ func TestEventsAndCalendar(t *testing.T) {
 	for _, r := range h.Items {
 		actions = append(actions, r.Action)
 	}
-	want := "milestone.actual milestone.actual milestone.plan milestone.create event.restore event.delete event.cancel event.update event.create"
+	want := "milestone.actual milestone.actual milestone.plan milestone.create event.restore event.delete event.cancel event.update event.update event.create"
 	if got := strings.Join(actions, " "); got != want {
 		t.Errorf("history actions %q; want %q", got, want)
 	}

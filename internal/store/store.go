@@ -84,13 +84,14 @@ func (s *Store) inTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
 // constraintFields names the input field behind each database rule, so that a refusal by
 // PostgreSQL reaches the user as a 400 naming the field rather than as a 500.
 var constraintFields = map[string]string{
-	"geometry_valid":         "geometry",
-	"geometry_area":          "geometry",
-	"geometry_in_ivry":       "geometry",
-	"status_since_increases": "status_since",
-	"parcels_id_check":       "parcel_id",
-	"sites_id_check":         "id",
-	"site_parts_id_check":    "id",
+	"geometry_valid":          "geometry",
+	"geometry_area":           "geometry",
+	"event_actual_not_future": "date",
+	"geometry_in_ivry":        "geometry",
+	"status_since_increases":  "status_since",
+	"parcels_id_check":        "parcel_id",
+	"sites_id_check":          "id",
+	"site_parts_id_check":     "id",
 }
 
 // domainError turns the database's refusals into the domain's errors.
