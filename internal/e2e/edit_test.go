@@ -458,6 +458,56 @@ func TestEditingTimelineAndParts(t *testing.T) {
 		}
 	})
 
+	t.Run("an event deleted by mistake and brought back", func(t *testing.T) {
+		var id int64
+		var title string
+		if err := svc.Pool.QueryRow(t.Context(), `
+			SELECT id, title FROM events WHERE site_id = $1 AND NOT cancelled ORDER BY id LIMIT 1`, site).Scan(&id, &title); err != nil {
+			t.Fatal(err)
+		}
+		b.click("remove it", fmt.Sprintf(`button[data-key="event-cancel:%d"]`, id))
+		b.click("as a mistake", `form[data-form="event-cancel"] input[value="delete"]`)
+		b.fill(`form[data-form="event-cancel"] [name="reason"]`, "Saisi deux fois")
+		b.click("confirm", `form[data-form="event-cancel"] button[type="submit"]`)
+		b.saved("the deletion")
+		if n := eval[int](b, fmt.Sprintf(`document.querySelectorAll('[data-key="event-edit:%d"]').length`, id)); n != 0 {
+			t.Error("the deleted event is still in the timeline")
+		}
+		b.click("bring it back", fmt.Sprintf(`#history-list button[data-key="event-restore:%d"]`, id))
+		b.click("confirm", `form[data-form="event-restore"] button[type="submit"]`)
+		b.saved("the event back")
+		b.waitFor("the event in the timeline", fmt.Sprintf(`document.querySelector('[data-key="event-edit:%d"]')`, id))
+		if n := eval[int](b, `document.querySelectorAll('#history-list [data-action="event-restore"]').length`); n != 0 {
+			t.Errorf("the history still offers to restore %d events", n)
+		}
+	})
+
+	t.Run("an outline redrawn from the current one, then abandoned", func(t *testing.T) {
+		b.click("replace the outline", `button[data-key="geometry:`+part+`"]`)
+		b.click("start from the current outline", `form[data-form="geometry"] button[data-draw="current"]`)
+		b.waitFor("the outline editable", `document.querySelector('form[data-form="geometry"] .geom-status').textContent.startsWith('Dessin : 1 polygone')
+			&& document.querySelectorAll('#map .marker-icon').length >= 4`)
+		b.screenshot("edit-geometry-current", false)
+		b.do("Escape", chromedp.KeyEvent("\u001b"))
+		b.waitFor("the form closed and the drawing gone", `!document.querySelector('form[data-form="geometry"]')
+			&& !document.querySelector('#map.is-drawing') && document.querySelectorAll('#map .marker-icon').length === 0`)
+		if n := svc.count(t, `SELECT count(*) FROM audit_log WHERE action = 'part.geometry'`); n != 0 {
+			t.Errorf("an abandoned drawing wrote %d outlines", n)
+		}
+	})
+
+	t.Run("a past state is read only", func(t *testing.T) {
+		b.do("show 2015", chromedp.Evaluate[chromedp.Void](`document.getElementById('asof-date').value = ''`),
+			chromedp.SendKeys(chromedp.ID("asof-date"), "31/12/2015\r"))
+		b.waitFor("the panel as of 2015", `document.body.dataset.asOf === '2015-12-31' && document.getElementById('panel-past')
+			&& document.getElementById('panel').dataset.loaded === 'true'`)
+		if n := eval[int](b, `document.querySelectorAll('#panel .edit-action').length`); n != 0 {
+			t.Errorf("a past state shows %d edit buttons; want none", n)
+		}
+		b.click("back to today", `#panel-past button`)
+		b.waitFor("today's panel with its tools", `!document.body.classList.contains('past-state') && document.querySelector('#panel .edit-action')`)
+	})
+
 	t.Run("a milestone's actual date", func(t *testing.T) {
 		var id int64
 		if err := svc.Pool.QueryRow(t.Context(), `SELECT id FROM milestones WHERE site_id = $1 ORDER BY id LIMIT 1`, site).Scan(&id); err != nil {
@@ -532,7 +582,8 @@ func TestEditingTimelineAndParts(t *testing.T) {
 		b.saved("the restoration")
 		b.waitFor("the site back in the list", `document.querySelector('#site-list li[data-site-id="`+site+`"]') && !document.getElementById('panel-deleted')`)
 		actions := eval[[]string](b, `[...document.querySelectorAll('#history-list .change')].map((e) => e.dataset.action)`)
-		want := []string{"site.restore", "site.delete", "part.parcels", "part.split", "milestone.actual", "event.cancel", "event.update", "event.create"}
+		want := []string{"site.restore", "site.delete", "part.parcels", "part.split", "milestone.actual", "event.restore", "event.delete",
+			"event.cancel", "event.update", "event.create"}
 		if strings.Join(actions, ",") != strings.Join(want, ",") {
 			t.Errorf("the history lists %v; want %v", actions, want)
 		}

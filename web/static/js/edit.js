@@ -126,11 +126,12 @@ export function createEditor({getMap, showMap, beginDrawing, endDrawing, showPre
 
   // action is a button that opens a form; key names it (and the thing it changes), so
   // that tests and the focus can find it again.
-  function action(label, key, build, {className = ''} = {}) {
+  // context, read by screen readers only, says which of several alike things it is for.
+  function action(label, key, build, {className = '', context = ''} = {}) {
     const b = h('button', {
       type: 'button', class: `btn btn-small edit-action ${className}`.trim(), 'aria-expanded': 'false',
       dataset: {action: key.split(':')[0], key},
-    }, label);
+    }, label, context ? h('span', {class: 'visually-hidden'}, ` — ${context}`) : null);
     builders.set(b, build);
     return b;
   }
@@ -725,6 +726,23 @@ export function createEditor({getMap, showMap, beginDrawing, endDrawing, showPre
     return {form};
   }
 
+  function restoreEventForm(record) {
+    const title = record.before?.title || `événement ${record.entity_id}`;
+    const form = editForm({
+      key: 'event-restore', title: `Rétablir l’événement « ${title} »`, submitLabel: 'Rétablir',
+      fields: [reasonField('Motif', {requiredReason: false})],
+      onCancel: () => closeForm(),
+      onSubmit: (form) => submit(form, () => {
+        const reason = value(form, 'reason');
+        return {
+          method: 'POST', url: `/api/events/${encodeURIComponent(record.entity_id)}/restore`,
+          body: reason ? {reason} : undefined, success: `Événement « ${title} » rétabli.`,
+        };
+      }),
+    });
+    return {form};
+  }
+
   // ---- a deleted site ----
 
   function restoreForm(etag) {
@@ -748,25 +766,32 @@ export function createEditor({getMap, showMap, beginDrawing, endDrawing, showPre
     siteTools: () => tools('edit-tools-site',
       action('Modifier la fiche', 'site-edit', siteForm),
       action('Supprimer le site…', 'site-delete', deleteForm, {className: 'btn-danger-ghost'})),
-    partTools: (part) => tools('edit-tools-part',
-      action('Changer le statut', `status:${part.id}`, () => statusForm(part)),
-      action(part.geometry ? 'Remplacer le contour' : 'Placer sur la carte', `geometry:${part.id}`, () => geometryForm(part)),
-      part.geometry ? action('Scinder', `split:${part.id}`, () => splitForm(part)) : null,
-      action('Rattacher des parcelles', `parcels:${part.id}`, () => parcelsForm(part))),
+    partTools: (part) => {
+      const context = (state.detail.parts || []).length > 1 ? part.label : '';
+      return tools('edit-tools-part',
+        action('Changer le statut', `status:${part.id}`, () => statusForm(part), {context}),
+        action(part.geometry ? 'Remplacer le contour' : 'Placer sur la carte', `geometry:${part.id}`, () => geometryForm(part), {context}),
+        part.geometry ? action('Scinder', `split:${part.id}`, () => splitForm(part), {context}) : null,
+        action('Rattacher des parcelles', `parcels:${part.id}`, () => parcelsForm(part), {context}));
+    },
     timelineTools: () => tools('edit-tools-timeline', action('Ajouter un événement', 'event-add', addEventForm)),
     eventTools: (e) => tools('edit-tools-event',
-      action('Modifier', `event-edit:${e.id}`, () => editEventForm(e)),
-      e.cancelled ? null : action('Retirer…', `event-cancel:${e.id}`, () => cancelEventForm(e), {className: 'btn-danger-ghost'})),
+      action('Modifier', `event-edit:${e.id}`, () => editEventForm(e), {context: e.title}),
+      e.cancelled ? null : action('Retirer…', `event-cancel:${e.id}`, () => cancelEventForm(e), {className: 'btn-danger-ghost', context: e.title})),
     milestoneTools: (m) => tools('edit-tools-milestone',
-      action(m.planned ? 'Déplacer la date prévue' : 'Fixer la date prévue', `plan:${m.id}`, () => planForm(m)),
-      action(m.actual ? 'Corriger la date réalisée' : 'Date réalisée', `actual:${m.id}`, () => actualForm(m))),
+      action(m.planned ? 'Déplacer la date prévue' : 'Fixer la date prévue', `plan:${m.id}`, () => planForm(m), {context: milestoneName(m)}),
+      action(m.actual ? 'Corriger la date réalisée' : 'Date réalisée', `actual:${m.id}`, () => actualForm(m), {context: milestoneName(m)})),
+    // historyTools lets an admin bring back an event deleted by mistake.
+    historyTools: (record) => (isAdmin() && record.action === 'event.delete'
+      ? tools('edit-tools-history', action('Rétablir l’événement', `event-restore:${record.entity_id}`, () => restoreEventForm(record)))
+      : null),
     calendarTools: () => tools('edit-tools-calendar', action('Ajouter une échéance', 'milestone-add', addMilestoneForm)),
     // parcelTools gives the parcels table a button per row, whose forms open below it.
     parcelTools: () => {
       const slot = h('div', {class: 'edit-slot'});
       return {
         node: h('div', {class: 'edit-tools edit-tools-parcels'}, slot),
-        rowAction: (p) => bind(action('Détacher', `unlink:${p.id}`, () => unlinkForm(p), {className: 'btn-ghost'}), slot),
+        rowAction: (p) => bind(action('Détacher', `unlink:${p.id}`, () => unlinkForm(p), {className: 'btn-ghost', context: p.id}), slot),
       };
     },
   };

@@ -168,7 +168,7 @@ function changeRow([label, before, after]) {
     h('ins', {class: 'change-after'}, after));
 }
 
-function recordItem(record) {
+function recordItem(record, tools) {
   const rows = changes(record);
   const name = entityName(record);
   return h('li', {class: 'change', dataset: {action: record.action, auditId: String(record.id)}},
@@ -179,7 +179,21 @@ function recordItem(record) {
       'par ', h('span', {class: 'change-user'}, record.user), ', le ',
       h('time', {datetime: record.at}, formatDateTime(record.at))),
     record.reason ? h('p', {class: 'change-reason'}, `« ${record.reason} »`) : null,
-    rows.length ? h('ul', {class: 'change-fields'}, rows.map(changeRow)) : null);
+    rows.length ? h('ul', {class: 'change-fields'}, rows.map(changeRow)) : null,
+    tools);
+}
+
+// stillDeleted lists the events deleted and not restored since: the history is newest
+// first, so a restore seen before a deletion undoes it.
+function stillDeleted(items) {
+  const restored = new Set();
+  const deleted = new Set();
+  for (const r of items) {
+    if (r.entity_type !== 'event') continue;
+    if (r.action === 'event.restore') restored.add(r.entity_id);
+    else if (r.action === 'event.delete' && !restored.has(r.entity_id)) deleted.add(r.id);
+  }
+  return deleted;
 }
 
 // historySection is the panel's section for the history, filled by fillHistory once it
@@ -190,8 +204,9 @@ export function historySection() {
     h('div', {id: 'site-history', 'aria-live': 'polite'}, h('p', {class: 'empty'}, 'Chargement de l’historique…')));
 }
 
-// fillHistory draws the history's records (newest first) in the section.
-export function fillHistory(history) {
+// fillHistory draws the history's records (newest first) in the section. For an admin,
+// restoreTools(record) gives the way to bring back an event deleted by mistake.
+export function fillHistory(history, {restoreTools = null} = {}) {
   const el = document.getElementById('site-history');
   if (!el) return;
   const items = history.items || [];
@@ -200,8 +215,9 @@ export function fillHistory(history) {
     return;
   }
   const shown = items.slice(0, 30);
+  const deleted = restoreTools ? stillDeleted(items) : new Set();
   replace(el,
-    h('ol', {class: 'changes', id: 'history-list'}, shown.map(recordItem)),
+    h('ol', {class: 'changes', id: 'history-list'}, shown.map((r) => recordItem(r, deleted.has(r.id) ? restoreTools(r) : null))),
     items.length > shown.length ? h('p', {class: 'empty'}, `… et ${plural(items.length - shown.length, 'modification plus ancienne', 'modifications plus anciennes')}.`) : null);
 }
 

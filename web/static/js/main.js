@@ -222,7 +222,7 @@ async function openPanel(siteID, {focus}) {
   panel.dataset.siteId = siteID;
   panel.dataset.etag = etag;
   if (focus) $('panel-title')?.focus({preventScroll: window.innerWidth > 900});
-  if (session.signedIn) await loadHistory(siteID, ctrl.signal);
+  if (session.signedIn) await loadHistory(siteID, ctrl.signal, canEdit() && !app.state.date);
   if (!ctrl.signal.aborted) panel.dataset.loaded = 'true';
 }
 
@@ -248,11 +248,12 @@ async function openDeletedPanel(siteID, signal) {
   return true;
 }
 
-// loadHistory fills the panel's history section.
-async function loadHistory(siteID, signal) {
+// loadHistory fills the panel's history section; with editing, an admin may bring back
+// a deleted event from it.
+async function loadHistory(siteID, signal, editing) {
   try {
     const {history} = await fetchHistory(siteID, {signal});
-    if (!signal.aborted) fillHistory(history);
+    if (!signal.aborted) fillHistory(history, {restoreTools: editing ? app.editor.hooks.historyTools : null});
   } catch (err) {
     if (!signal.aborted) historyFailed(err);
   }

@@ -298,7 +298,7 @@ export function createMap(el, {onSelect}) {
       legendWasOpen = legend.getContainer().open;
       legend.getContainer().open = false;
     }
-    replace(banner, h('strong', {}, 'Mode dessin'), ` — ${drawingWhat} : cliquez sur la carte pour placer les sommets, puis sur le premier pour fermer. Terminez dans la fiche du site.`);
+    replace(banner, h('strong', {}, 'Mode dessin'), ` — ${drawingWhat}. Un clic par sommet, un clic sur le premier pour fermer ; enregistrez dans la fiche.`);
     banner.hidden = false;
   }
 
