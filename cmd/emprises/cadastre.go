@@ -221,15 +221,22 @@ func describeChange(c store.CadastreChange) string {
 		return s
 	}
 	var parts []string
+	if len(c.Related) > 0 {
+		parts = append(parts, "took in "+related)
+	}
 	if c.ContenanceBefore == nil && c.GeometryChanged {
 		parts = append(parts, "now in the cadastre")
 	} else if c.GeometryChanged {
 		parts = append(parts, "outline changed")
 	}
-	if c.ContenanceBefore != nil && c.ContenanceAfter != nil && *c.ContenanceBefore != *c.ContenanceAfter {
-		parts = append(parts, fmt.Sprintf("contenance %d → %d m²", *c.ContenanceBefore, *c.ContenanceAfter))
-	} else if (c.ContenanceBefore == nil) != (c.ContenanceAfter == nil) && c.ContenanceBefore != nil {
+	before, after := c.ContenanceBefore, c.ContenanceAfter
+	switch {
+	case before != nil && after != nil && *before != *after:
+		parts = append(parts, fmt.Sprintf("contenance %d → %d m²", *before, *after))
+	case before != nil && after == nil:
 		parts = append(parts, "contenance no longer given")
+	case before == nil && after != nil:
+		parts = append(parts, fmt.Sprintf("contenance now given: %d m²", *after))
 	}
 	return strings.Join(parts, ", ")
 }

@@ -280,14 +280,15 @@ func checkVintage(ctx context.Context, tx pgx.Tx, r *CadastreReport, force bool)
 // diffParcels compares the file with the parcels in the database and records every change
 // in cadastre_changes (and the temporary tables the apply step reads).
 //
-// Parcels gone from the file (within its communes) are related to the new ids whose land
-// overlaps theirs (see lineageOverlap), and classified:
-//   - split: two or more new ids cover it, each of them coming from it alone;
-//   - merged: one new id covers it, and that id also covers other gone parcels, each
-//     wholly taken over by it;
+// Parcels gone from the file (within its communes) are related to the parcels whose land
+// overlaps theirs (see lineageOverlap): new ids, and ids kept whose outline changed. Each
+// is classified:
+//   - split: two or more parcels cover it, each of them coming from it alone;
+//   - merged: one parcel covers it, and it is a parcel kept (a neighbour that took it in),
+//     or a new id that also covers other gone parcels, each wholly taken over by it;
 //   - renumbered: one new id covers it, and only it;
 //   - reorganised: any other arrangement (several old ids to several new ones);
-//   - removed: no new id covers it (it became public road, say).
+//   - removed: no parcel covers it (it became public road, say).
 func diffParcels(ctx context.Context, tx pgx.Tx, r *CadastreReport) error {
 	// Parcels present in both, with what changed.
 	if _, err := tx.Exec(ctx, `
@@ -345,46 +346,53 @@ func diffParcels(ctx context.Context, tx pgx.Tx, r *CadastreReport) error {
 		return err
 	}
 	r.Removed = removed
+	// Each gone parcel is related to the parcels now over its land: new ids, and ids kept
+	// whose outline changed (a neighbour that took it in and kept its number).
 	if _, err := tx.Exec(ctx, `
-		CREATE TEMP TABLE cadastre_lineage (old_id text NOT NULL, new_id text NOT NULL) ON COMMIT DROP`); err != nil {
+		CREATE TEMP TABLE cadastre_lineage (old_id text NOT NULL, new_id text NOT NULL, kept boolean NOT NULL) ON COMMIT DROP`); err != nil {
 		return err
 	}
-	if removed > 0 && r.Added > 0 {
+	if removed > 0 {
 		if _, err := tx.Exec(ctx, `
 			CREATE INDEX ON cadastre_removed USING gist (geom);
 			ANALYZE cadastre_removed`); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `
-			INSERT INTO cadastre_lineage (old_id, new_id)
-			SELECT r.id, a.id
-			  FROM cadastre_added a JOIN cadastre_removed r ON r.geom && a.geom
-			 WHERE ST_Area(ST_Intersection(r.geom, a.geom))
-			       >= $1 * least(ST_Area(r.geom), ST_Area(a.geom))`, lineageOverlap); err != nil {
+			INSERT INTO cadastre_lineage (old_id, new_id, kept)
+			SELECT r.id, c.id, c.kept
+			  FROM (SELECT id, geom, false AS kept FROM cadastre_added
+			        UNION ALL
+			        SELECT n.id, n.geom, true FROM cadastre_diff d JOIN cadastre_new n ON n.id = d.id
+			         WHERE d.geometry_changed) c
+			  JOIN cadastre_removed r ON r.geom && c.geom
+			 WHERE ST_Area(ST_Intersection(r.geom, c.geom))
+			       >= $1 * least(ST_Area(r.geom), ST_Area(c.geom))`, lineageOverlap); err != nil {
 			return err
 		}
 	}
 	if _, err := tx.Exec(ctx, `
 		WITH succ AS (
+		    -- per gone parcel: the new ids over its land
 		    SELECT old_id, array_agg(new_id ORDER BY new_id) AS ids, count(*) AS n
 		      FROM cadastre_lineage GROUP BY old_id),
 		pred AS (
-		    SELECT new_id, count(*) AS n FROM cadastre_lineage GROUP BY new_id),
+		    -- per new id: how many gone parcels it comes from, and how widely the most
+		    -- spread of them went
+		    SELECT l.new_id, count(*) AS n, max(s.n) AS spread
+		      FROM cadastre_lineage l JOIN succ s ON s.old_id = l.old_id GROUP BY l.new_id),
 		shape AS (
-		    -- per gone parcel: does any successor also come from another parcel, and does
-		    -- any co-predecessor of its successors go elsewhere too?
-		    SELECT l.old_id,
-		           bool_or(p.n > 1) AS shared,
-		           bool_and(NOT EXISTS (
-		               SELECT 1 FROM cadastre_lineage l2 JOIN succ s2 ON s2.old_id = l2.old_id
-		                WHERE l2.new_id = l.new_id AND s2.n > 1)) AS whole
-		      FROM cadastre_lineage l JOIN pred p ON p.new_id = l.new_id
-		     GROUP BY l.old_id)
+		    -- per gone parcel: does a parcel over its land also take others' (shared), did
+		    -- those others all go wholly into it (whole), is it a parcel kept (kept)?
+		    SELECT l.old_id, bool_or(p.n > 1) AS shared, bool_and(p.spread = 1) AS whole,
+		           bool_or(l.kept) AS kept
+		      FROM cadastre_lineage l JOIN pred p ON p.new_id = l.new_id GROUP BY l.old_id)
 		INSERT INTO cadastre_changes (import_id, parcel_id, kind, related, part_id, contenance_before)
 		SELECT $1, r.id,
 		       CASE
 		           WHEN s.n IS NULL THEN 'removed'
 		           WHEN s.n >= 2 AND NOT sh.shared THEN 'split'
+		           WHEN s.n = 1 AND sh.kept THEN 'merged'
 		           WHEN s.n = 1 AND NOT sh.shared THEN 'renumbered'
 		           WHEN s.n = 1 AND sh.whole THEN 'merged'
 		           ELSE 'reorganised'
@@ -410,6 +418,13 @@ func diffParcels(ctx context.Context, tx pgx.Tx, r *CadastreReport) error {
 		       CASE WHEN count(DISTINCT r.part_id) = 1 THEN min(r.part_id) END AS part_id
 		  FROM cadastre_lineage l JOIN cadastre_removed r ON r.id = l.old_id
 		 GROUP BY l.new_id`); err != nil {
+		return err
+	}
+	// A parcel kept that took in gone ones says so.
+	if _, err := tx.Exec(ctx, `
+		UPDATE cadastre_changes c SET related = i.olds
+		  FROM cadastre_inherit i
+		 WHERE c.import_id = $1 AND c.kind = 'modified' AND c.parcel_id = i.id`, r.ImportID); err != nil {
 		return err
 	}
 	// The first import of a commune adds everything: listing it would say nothing.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"slices"
@@ -344,5 +345,61 @@ func TestLinkAndRebuildPart(t *testing.T) {
 	}
 	if version <= version0 {
 		t.Errorf("site version %d after rebuild; want more than %d", version, version0)
+	}
+}
+
+// TestImportCadastreAbsorbedParcel: a parcel taken in by its neighbour, which keeps its
+// number and gets a bigger outline, is reported merged into it, not removed.
+func TestImportCadastreAbsorbedParcel(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	s := cadastreStore(t)
+	var plain bytes.Buffer
+	if err := cadastre.Generate(&plain, cadastre.GenOptions{Parcels: 200, Seed: 5}); err != nil {
+		t.Fatal(err)
+	}
+	first := plain.Bytes()
+	rd, err := cadastre.NewReader(bytes.NewReader(first))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := rd.Next()
+	b, _ := rd.Next()
+	ra, rb := a.Geometry[0][0], b.Geometry[0][0]
+	if ra[1] != rb[0] || ra[2] != rb[3] {
+		t.Fatalf("parcels %s and %s are not side by side: %v %v", a.ID, b.ID, ra, rb)
+	}
+	merged := [][2]float64{ra[0], ra[1], rb[1], rb[2], rb[3], ra[3], ra[0]}
+	coords, _ := json.Marshal([][][2]float64{merged})
+	lines := strings.Split(string(first), "\n")
+	la := lines[1]
+	i, j := strings.Index(la, `"coordinates":`)+len(`"coordinates":`), strings.Index(la, `]]]`)+3
+	la = la[:i] + string(coords) + la[j:]
+	la = la[:strings.Index(la, `"updated":"`)+len(`"updated":"`)] + `2025-06-01"}},`
+	next := strings.Join(append([]string{lines[0], la}, lines[3:]...), "\n")
+
+	if _, err := importBytes(ctx, s, first, CadastreImport{}); err != nil {
+		t.Fatal(err)
+	}
+	part := firstPart(t, s)
+	if _, err := s.AttachParcels(ctx, part, []site.ParcelID{site.ParcelID(b.ID)}, false); err != nil {
+		t.Fatal(err)
+	}
+	r, err := importBytes(ctx, s, []byte(next), CadastreImport{})
+	if err != nil {
+		t.Fatalf("import: %v", err)
+	}
+	got := map[string]CadastreChange{}
+	for _, c := range r.Changes {
+		got[c.ParcelID] = c
+	}
+	if c := got[b.ID]; len(r.Changes) != 2 || c.Kind != "merged" || !slices.Equal(c.Related, []string{a.ID}) || c.PartID != part {
+		t.Errorf("changes %+v; want %s merged into %s (linked to %s), and %s modified", r.Changes, b.ID, a.ID, part, a.ID)
+	}
+	if c := got[a.ID]; c.Kind != "modified" || !c.GeometryChanged || !slices.Equal(c.Related, []string{b.ID}) {
+		t.Errorf("change of %s = %+v; want its outline changed, having taken in %s", a.ID, c, b.ID)
+	}
+	if r.Merged != 1 || r.Removed != 1 {
+		t.Errorf("counts: merged %d, gone %d; want 1, 1", r.Merged, r.Removed)
 	}
 }
