@@ -311,6 +311,30 @@ func TestEditing(t *testing.T) {
 		b.screenshot("edit-stale", false)
 	})
 
+	t.Run("a session renewed in another tab", func(t *testing.T) {
+		b.openSite(statusSite)
+		b.click("edit the site", `button[data-action="site-edit"]`)
+		// Another tab signs in again: the browser's cookie now names a new session, whose
+		// CSRF token this page has not seen.
+		ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+		defer cancel()
+		status, err := chromedp.Run(ctx, chromedp.Evaluate[int](`fetch('/api/session', {method: 'POST',
+			headers: {'Content-Type': 'application/json'}, body: JSON.stringify({name: 'edith', password: `+jsString(password)+`})}).then((r) => r.status)`,
+			chromedp.EvalAwaitPromise))
+		if err != nil || status != http.StatusOK {
+			t.Fatalf("sign-in from another tab: %d, %v", status, err)
+		}
+		b.fill(`form[data-form="site-edit"] [name="occupant"]`, "CPCU (groupement Dalkia)")
+		b.click("save", `form[data-form="site-edit"] button[type="submit"]`)
+		b.waitFor("the refusal", `document.querySelector('form[data-form="site-edit"] .form-error:not([hidden])')?.textContent.includes('session a changé')`)
+		b.click("save again", `form[data-form="site-edit"] button[type="submit"]`)
+		b.saved("the change")
+		var occupant string
+		if err := svc.Pool.QueryRow(t.Context(), `SELECT occupant FROM sites WHERE id = $1`, statusSite).Scan(&occupant); err != nil || occupant != "CPCU (groupement Dalkia)" {
+			t.Errorf("the occupant is %q (%v); want the one saved after the session changed", occupant, err)
+		}
+	})
+
 	t.Run("the history names the editor", func(t *testing.T) {
 		b.openSite(statusSite)
 		b.waitFor("the history", `document.querySelectorAll('#history-list .change').length >= 2`)

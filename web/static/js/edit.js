@@ -7,7 +7,8 @@ import {send} from './api.js';
 import {h, replace} from './dom.js';
 import {approximateArea, readGeoJSONFile, startDrawing} from './draw.js';
 import {
-  FieldError, checkbox, clearProblems, editForm, field, required, select, setBusy, showProblem, textArea, textInput, uid, value,
+  FieldError, checkbox, clearProblems, editForm, field, problemMessage, required, select, setBusy, showProblem, textArea, textInput, uid,
+  value,
 } from './forms.js';
 import {formatDay, formatHa, formatPreciseDate, inputPreciseDate, parseDay, parsePreciseDate} from './format.js';
 import {parcelID} from './model.js';
@@ -76,9 +77,11 @@ function changedFields(next, before) {
 
 // createEditor makes the panel's editing tools. getMap returns the Leaflet map, showMap
 // brings the map view forward, beginDrawing(what) and endDrawing() frame a drawing on
-// it, showPreview(geometry|null) outlines a file's geometry on it, getToday is the service's today, onSaved(siteID) reloads every view after a write
-// and onSignedOut is called when the session turns out to be over.
-export function createEditor({getMap, showMap, beginDrawing, endDrawing, showPreview, getToday, onSaved, onSignedOut}) {
+// it, showPreview(geometry|null) outlines a file's geometry on it, getToday is the
+// service's today, onSaved(siteID) reloads every view after a write, onSignedOut is
+// called when the session turns out to be over and onSessionChanged when another tab
+// changed it.
+export function createEditor({getMap, showMap, beginDrawing, endDrawing, showPreview, getToday, onSaved, onSignedOut, onSessionChanged}) {
   const state = {
     siteID: null,
     etag: '',
@@ -176,6 +179,17 @@ export function createEditor({getMap, showMap, beginDrawing, endDrawing, showPre
         return;
       }
       if (err.status === 401) onSignedOut();
+      if (err.status === 403 && err.field === 'X-CSRF-Token') {
+        // Another tab signed in or out: take up the session there is now, and say so,
+        // in the form or, if the panel was redrawn for another account, above it.
+        state.flash = {siteID: state.siteID, text: problemMessage(err), kind: 'warning'};
+        await onSessionChanged();
+        if (!form.isConnected) {
+          focusFlash();
+          return;
+        }
+        state.flash = null;
+      }
       showProblem(form, err);
       return;
     }

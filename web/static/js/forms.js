@@ -4,6 +4,7 @@
 
 import {ApiError} from './api.js';
 import {h, replace} from './dom.js';
+import {formatPreciseDate} from './format.js';
 
 let serial = 0;
 
@@ -94,12 +95,18 @@ export function clearProblems(form) {
   }
 }
 
+// sinceOf reads the date in "(under_study since 2019-12)".
+function sinceOf(detail) {
+  const since = /since ([^)\s]+)\)/.exec(detail)?.[1];
+  return since ? ` (${formatPreciseDate(since)})` : '';
+}
+
 // REASONS turns the service's usual refusals (English, for logs) into French.
 const REASONS = [
   [/^is required/, () => 'Ce champ est obligatoire.'],
   [/^must not be empty/, () => 'Ce champ ne doit pas être vide.'],
   [/is in the future/, () => 'Cette date est dans le futur : une date à venir se saisit comme prévue.'],
-  [/^must be after the start of the current status/, (d) => `La date doit être postérieure au début du statut actuel${(/since ([^)]+)\)/.exec(d) || [])[1] ? ` (${/since ([^)]+)\)/.exec(d)[1]})` : ''}.`],
+  [/^must be after the start of the current status/, (d) => `La date doit être postérieure au début du statut actuel${sinceOf(d)}.`],
   [/^cannot go from/, () => 'Ce changement de statut n’est pas permis : cochez « correction » pour rectifier une erreur de saisie.'],
   [/^a ceded part cannot become/, () => 'Un terrain cédé ne change plus de statut ; cochez « correction » pour rectifier une erreur de saisie.'],
   [/^a correction must give its reason|^is required: say why/, () => 'Indiquez le motif.'],
@@ -108,6 +115,20 @@ const REASONS = [
   [/characters long; at most (\d+)/, (d) => `Texte trop long : ${/at most (\d+)/.exec(d)[1]} caractères au plus.`],
   [/must not contain control characters/, () => 'Ce texte contient un caractère non permis.'],
   [/^nothing to change/, () => 'Aucune modification à enregistrer.'],
+  [/outside Ivry-sur-Seine and its 500 m margin \(nearest point (\d+) m/, (d) => `Ce contour est hors d’Ivry-sur-Seine (à ${/nearest point (\d+) m/.exec(d)[1]} m de la commune ; 500 m au plus).`],
+  [/look like Lambert-93 metres/, () => 'Ces coordonnées sont en Lambert-93 : choisissez « Lambert-93 » comme système du fichier.'],
+  [/look like degrees, not Lambert-93/, () => 'Ces coordonnées sont des degrés : choisissez « WGS84 » comme système du fichier.'],
+  [/look like latitude\/longitude/, () => 'Les coordonnées semblent inversées : GeoJSON écrit la longitude avant la latitude.'],
+  [/^geometry is not valid: (.*)/, (d) => `Contour invalide (${d.replace(/^geometry is not valid: /, '')}) : un bord en recoupe-t-il un autre ?`],
+  [/^geometry has no area/, () => 'Ce contour n’a pas de surface.'],
+  [/^ring is not closed/, () => 'Un polygone n’est pas fermé : son dernier point doit être le premier.'],
+  [/^a ring needs at least 4 positions/, () => 'Un polygone a besoin d’au moins trois sommets.'],
+  [/^must be a Polygon or MultiPolygon/, () => 'Le fichier doit contenir des polygones.'],
+  [/^the piece is not inside part/, () => 'La partie dessinée déborde de la partie à scinder.'],
+  [/^the piece has no area inside part/, () => 'La partie dessinée ne recouvre pas la partie à scinder.'],
+  [/^the piece covers the whole of part/, () => 'La partie dessinée couvre toute la partie : il n’en resterait rien.'],
+  [/is in commune \d+, not Ivry-sur-Seine/, () => 'Cette parcelle n’est pas à Ivry-sur-Seine.'],
+  [/attached to another part|belongs to part/, () => 'Cette parcelle est déjà rattachée à une autre partie.'],
 ];
 
 // frenchReason says a refusal in French when it is a usual one, else quotes the service.
@@ -129,7 +150,7 @@ export function problemMessage(err) {
       return 'Votre session a expiré : reconnectez-vous, puis recommencez.';
     case 403:
       return err.field === 'X-CSRF-Token'
-        ? 'Votre session a changé : rechargez la page, puis recommencez.'
+        ? 'Votre session a changé (connexion ou déconnexion dans un autre onglet ?) : vérifiez le compte affiché en haut de la page, puis recommencez.'
         : 'Votre compte n’a pas le droit de faire cette modification.';
     case 404:
       return 'Cet élément n’existe plus : la fiche a peut-être été modifiée entre-temps.';

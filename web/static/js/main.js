@@ -555,6 +555,19 @@ function onSessionOver() {
   signIn('Votre session a expiré : reconnectez-vous, puis recommencez votre modification.');
 }
 
+// onSessionChanged takes up the session another tab opened or closed: the header says
+// who is signed in now, and the page shows what that account may see and do.
+async function onSessionChanged() {
+  const before = `${session.user}/${session.role}`;
+  try {
+    await loadSession();
+  } catch {
+    return;
+  }
+  renderAccountArea();
+  if (`${session.user}/${session.role}` !== before) await loadData();
+}
+
 // requireSignIn is the private service's page before sign-in: no data, the dialog.
 function requireSignIn() {
   app.features = [];
@@ -591,6 +604,7 @@ async function start() {
     getToday: () => app.today,
     onSaved: afterSave,
     onSignedOut: onSessionOver,
+    onSessionChanged,
   });
   bindControls();
   syncControls();
