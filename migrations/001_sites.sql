@@ -169,7 +169,7 @@ CREATE TRIGGER site_parts_status_history
 -- Cadastral parcels as referenced by sites. The 14-character id is INSEE code (5), prefix
 -- (3), section (2) and number (4), e.g. 94041000AZ0056.
 CREATE TABLE parcels (
-    id text PRIMARY KEY CHECK (id ~ '^[0-9]{2}[0-9AB][0-9]{2}[0-9]{3}[0-9A-Z]{2}[0-9]{4}$'),
+    id text PRIMARY KEY CHECK (id ~ '^([0-9]{2}|2[AB])[0-9]{3}[0-9]{3}[0-9A-Z]{2}[0-9]{4}$'),
     section text NOT NULL GENERATED ALWAYS AS (ltrim(substr(id, 9, 2), '0')) STORED,
     number integer NOT NULL GENERATED ALWAYS AS (substr(id, 11, 4)::integer) STORED,
     contenance_m2 integer CHECK (contenance_m2 >= 0), -- legal area
