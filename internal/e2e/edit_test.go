@@ -107,6 +107,10 @@ func TestEditing(t *testing.T) {
 	password := svc.addUser(t, "edith", auth.Editor)
 	b := newBrowser(t, 1440, 900)
 	b.open(svc.URL + "/")
+	// Leaflet-Geoman loads when the editor first draws: anything it does that the CSP
+	// refuses (eval, inline styles) is recorded.
+	b.do("watch the CSP", chromedp.Evaluate[chromedp.Void](`window.cspViolations = [];
+		document.addEventListener('securitypolicyviolation', (e) => window.cspViolations.push(e.violatedDirective + ' ' + e.blockedURI))`))
 
 	if n := eval[int](b, `document.querySelectorAll('.edit-action').length`); n != 0 {
 		t.Errorf("signed out, the page shows %d edit buttons; want none", n)
@@ -288,6 +292,12 @@ func TestEditing(t *testing.T) {
 		b.waitFor("one more shape", fmt.Sprintf(`document.querySelectorAll('#map path[data-part-id]').length === %d`, before+1))
 		if !eval[bool](b, `document.getElementById('draw-banner').hidden && !document.querySelector('#map.is-drawing, #map[data-draw-mode]')`) {
 			t.Error("the map is still in drawing mode after the save")
+		}
+		if v := eval[[]string](b, `window.cspViolations`); len(v) != 0 {
+			t.Errorf("drawing broke the Content-Security-Policy: %v", v)
+		}
+		if !eval[bool](b, `Boolean(window.L?.PM) && document.querySelector('link[href="/vendor/leaflet-geoman/leaflet-geoman.css"]') !== null`) {
+			t.Error("Leaflet-Geoman and its stylesheet are not loaded from /vendor/leaflet-geoman/")
 		}
 	})
 

@@ -178,7 +178,11 @@ export function createEditor({getMap, showMap, beginDrawing, endDrawing, showPre
         await onSaved(state.siteID);
         return;
       }
-      if (err.status === 401) onSignedOut();
+      if (err.status === 401) {
+        showProblem(form, err);
+        onSignedOut(); // the sign-in dialog takes the focus
+        return;
+      }
       if (err.status === 403 && err.field === 'X-CSRF-Token') {
         // Another tab signed in or out: take up the session there is now, and say so,
         // in the form or, if the panel was redrawn for another account, above it.
@@ -241,7 +245,7 @@ export function createEditor({getMap, showMap, beginDrawing, endDrawing, showPre
         field('Propriétaire', f.owner),
         h('div', {class: 'field-row'},
           field('Modalité de cession', f.modality),
-          checkbox('modality_done', 'réalisée', d.modality_done)),
+          checkbox('modality_done', 'Modalité réalisée', d.modality_done)),
         field('Contrepartie', f.counterparty),
         field('Notes', f.notes, {hint: 'Réservées aux personnes connectées.'}),
         field('Sources', f.sources, {hint: 'Une source par ligne.'}),
