@@ -89,6 +89,12 @@ func statusFor(err error) int {
 // writeError answers err as a problem. Server faults are logged and the client gets a
 // generic message; client faults say exactly what is wrong.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	if r.Context().Err() != nil && errors.Is(err, r.Context().Err()) {
+		// The client went away (a page aborts the fetches it no longer needs): nobody is
+		// left to answer, and nothing went wrong on our side.
+		s.logger.Debug("request abandoned by the client", "method", r.Method, "path", r.URL.Path)
+		return
+	}
 	status := statusFor(err)
 	p := Problem{Status: status}
 	if status >= 500 {
