@@ -30,11 +30,29 @@ func (s *Server) mountAPI(r chi.Router) {
 	r.Get("/export/sites.csv", s.handleExportFriches)
 }
 
-// apiConfig is what the map page needs to know before it draws anything.
+// apiConfig is what the map page needs to know before it draws anything: the base map,
+// the service's today, and the vocabulary the domain defines (the statuses with the moves
+// allowed from each, the disposal modalities), so that the page holds no copy of it.
 type apiConfig struct {
-	TileURL         string `json:"tile_url"`
-	TileAttribution string `json:"tile_attribution"`
-	Today           string `json:"today"` // the service's today, the default of every ?date=
+	TileURL         string       `json:"tile_url"`
+	TileAttribution string       `json:"tile_attribution"`
+	Today           string       `json:"today"` // the service's today, the default of every ?date=
+	Statuses        []statusTerm `json:"statuses"`
+	Modalities      []vocabTerm  `json:"modalities"`
+}
+
+// statusTerm is a status, its French label and the statuses it may move to without a
+// correction.
+type statusTerm struct {
+	Key   site.Status   `json:"key"`
+	Label string        `json:"label"`
+	Next  []site.Status `json:"next"`
+}
+
+// vocabTerm is a value of the domain's vocabulary and its French label.
+type vocabTerm struct {
+	Key   string `json:"key"`
+	Label string `json:"label"`
 }
 
 func (s *Server) handleConfig(w http.ResponseWriter, r *http.Request) {
@@ -42,10 +60,22 @@ func (s *Server) handleConfig(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	statuses := make([]statusTerm, 0, len(site.Statuses()))
+	for _, st := range site.Statuses() {
+		// A final status has no move: [] rather than null.
+		next := append([]site.Status{}, st.Next()...)
+		statuses = append(statuses, statusTerm{Key: st, Label: st.Label(), Next: next})
+	}
+	modalities := make([]vocabTerm, 0, len(site.Modalities()))
+	for _, m := range site.Modalities() {
+		modalities = append(modalities, vocabTerm{Key: string(m), Label: m.Label()})
+	}
 	s.writeJSON(w, r, http.StatusOK, apiConfig{
 		TileURL:         s.cfg.TileURL,
 		TileAttribution: s.cfg.TileAttribution,
 		Today:           serviceToday().Format(time.DateOnly),
+		Statuses:        statuses,
+		Modalities:      modalities,
 	})
 }
 

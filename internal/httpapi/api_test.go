@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/emprises/emprises/internal/auth"
+	"github.com/emprises/emprises/internal/site"
 )
 
 func TestConfig(t *testing.T) {
@@ -24,6 +25,55 @@ func TestConfig(t *testing.T) {
 	}
 	if c["today"] != serviceToday().Format(time.DateOnly) {
 		t.Errorf("GET /api/config: today = %v; want %s", c["today"], serviceToday().Format(time.DateOnly))
+	}
+}
+
+// TestConfigVocabulary: the page takes the statuses, the moves allowed between them and
+// the modalities from /api/config, so these must be the domain's own, in its order.
+func TestConfigVocabulary(t *testing.T) {
+	t.Parallel()
+	srv, _ := newTestServer(t)
+	var c struct {
+		Statuses []struct {
+			Key   site.Status   `json:"key"`
+			Label string        `json:"label"`
+			Next  []site.Status `json:"next"`
+		} `json:"statuses"`
+		Modalities []struct {
+			Key   site.Modality `json:"key"`
+			Label string        `json:"label"`
+		} `json:"modalities"`
+	}
+	getJSON(t, srv, "/api/config", &c)
+
+	var keys []site.Status
+	for _, st := range c.Statuses {
+		keys = append(keys, st.Key)
+	}
+	if !slices.Equal(keys, site.Statuses()) {
+		t.Errorf("GET /api/config: statuses %v; want %v", keys, site.Statuses())
+	}
+	for _, st := range c.Statuses {
+		if st.Next == nil {
+			t.Errorf("GET /api/config: %s has next = null; want a list, empty when final", st.Key)
+		}
+		if !slices.Equal(st.Next, st.Key.Next()) {
+			t.Errorf("GET /api/config: %s may move to %v; want %v", st.Key, st.Next, st.Key.Next())
+		}
+		if st.Label != st.Key.Label() || st.Label == "" {
+			t.Errorf("GET /api/config: %s is labelled %q; want %q", st.Key, st.Label, st.Key.Label())
+		}
+	}
+
+	var modalities []site.Modality
+	for _, m := range c.Modalities {
+		modalities = append(modalities, m.Key)
+		if m.Label != m.Key.Label() || m.Label == "" {
+			t.Errorf("GET /api/config: modality %s is labelled %q; want %q", m.Key, m.Label, m.Key.Label())
+		}
+	}
+	if !slices.Equal(modalities, site.Modalities()) {
+		t.Errorf("GET /api/config: modalities %v; want %v", modalities, site.Modalities())
 	}
 }
 

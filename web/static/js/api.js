@@ -81,7 +81,8 @@ function sameOrigin(href) {
   return u.pathname + u.search;
 }
 
-// fetchConfig returns the base map settings and the server's today.
+// fetchConfig returns the base map settings, the server's today and the vocabulary of
+// statuses (with the moves allowed from each) and modalities.
 export function fetchConfig({signal} = {}) {
   return getJSON('/api/config', {signal});
 }

@@ -16,7 +16,7 @@ import {canEdit, forgetSession, loadSession, openSignIn, renderAccount, session,
 import {renderSiteList} from './sitelist.js';
 import {VIEWS, readState, writeState} from './state.js';
 import {renderTable} from './table.js';
-import {STATUSES, darken, statusColor} from './vocab.js';
+import {STATUSES, darken, setVocabulary, statusColor} from './vocab.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -409,7 +409,6 @@ function debounce(fn, ms) {
 }
 
 function bindControls() {
-  replace($('status-options'), statusOptions());
   const onSearch = debounce(() => {
     app.state.q = $('search').value;
     lookUpParcel(app.state.q);
@@ -622,8 +621,8 @@ async function start() {
   await loadData();
 }
 
-// loadSetup applies the service's settings (base map, today) and draws the commune's
-// outline, once; a private service gives them only after sign-in.
+// loadSetup applies the service's settings (base map, today, vocabulary) and draws the
+// commune's outline, once; a private service gives them only after sign-in.
 function loadSetup() {
   app.setup ??= (async () => {
     let config = {tile_url: '', tile_attribution: ''};
@@ -634,6 +633,9 @@ function loadSetup() {
     } catch (err) {
       notify('config', `Configuration indisponible (${err.message}) : carte sans fond de plan.`);
     }
+    // The statuses, their labels and allowed moves, and the modalities are the service's.
+    setVocabulary(config);
+    replace($('status-options'), statusOptions());
     app.map.setBaseMap(config);
     syncControls();
     fetchBoundary().then((b) => app.map.setBoundary(b)).catch((err) => {

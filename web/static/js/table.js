@@ -7,7 +7,11 @@ import {partArea} from './model.js';
 import {statusChip} from './panel.js';
 import {STATUSES, qualityLabel} from './vocab.js';
 
-const statusRank = new Map(STATUSES.map((st, i) => [st.key, i]));
+// statusRank orders statuses along the journey, as the service lists them.
+function statusRank(status) {
+  const i = STATUSES.findIndex((st) => st.key === status);
+  return i < 0 ? 99 : i;
+}
 
 function milestoneText(actual, planned) {
   if (actual) return `réalisée ${formatPreciseDate(actual)}`;
@@ -19,7 +23,7 @@ function milestoneText(actual, planned) {
 const COLUMNS = [
   {key: 'name', label: 'Site', value: (f) => f.properties.name, text: true},
   {key: 'part', label: 'Partie', value: (f) => f.properties.part_label || '', text: true},
-  {key: 'status', label: 'Statut', value: (f) => statusRank.get(f.properties.status) ?? 99},
+  {key: 'status', label: 'Statut', value: (f) => statusRank(f.properties.status)},
   {key: 'since', label: 'Depuis', value: (f) => (f.properties.status_since ? periodStart(f.properties.status_since) : '')},
   {key: 'area', label: 'Surface', value: (f) => partArea(f) ?? -1, numeric: true},
   {key: 'department', label: 'Service', value: (f) => f.properties.department || '', text: true},

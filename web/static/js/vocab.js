@@ -1,22 +1,52 @@
-// The vocabulary of the portfolio in French, and the one colour function that the map,
-// its legend, the filters, the dashboard and the tables share.
+// The vocabulary of the portfolio in French — statuses and modalities as the service
+// defines them, the page's own names for the rest — and the one colour function that the
+// map, its legend, the filters, the dashboard and the tables share.
 
-// STATUSES lists the statuses of a site part in the order of the disposal journey.
-export const STATUSES = [
-  {key: 'in_use', label: 'En service', color: '#3f6fb5'},
-  {key: 'under_study', label: "Devenir à l'étude", color: '#8a5cb8'},
-  {key: 'release_planned', label: 'Libération programmée', color: '#e09b00'},
-  {key: 'released', label: 'Libéré', color: '#7fa83a'},
-  {key: 'disposal_in_progress', label: 'Cession en cours', color: '#d4622a'},
-  {key: 'ceded', label: 'Cédé', color: '#2a8f84'},
-];
+// STATUS_COLORS gives each status its colour.
+const STATUS_COLORS = {
+  in_use: '#3f6fb5',
+  under_study: '#8a5cb8',
+  release_planned: '#e09b00',
+  released: '#7fa83a',
+  disposal_in_progress: '#d4622a',
+  ceded: '#2a8f84',
+};
 
-const byKey = new Map(STATUSES.map((st) => [st.key, st]));
+// STATUSES lists the statuses of a site part in journey order, each with its French label,
+// its colour and the statuses it may move to without a correction. The service defines
+// them (GET /api/config, from internal/site): setVocabulary fills this list in place, so
+// every module that imported it sees them. It is empty until then.
+export const STATUSES = [];
+
+const byKey = new Map();
 const UNKNOWN_COLOR = '#7a7a7a';
+
+// MODALITIES lists the disposal modalities, for a form; filled by setVocabulary.
+export const MODALITIES = [];
+
+const modalityLabels = new Map();
+
+// setVocabulary takes up the statuses and modalities the service's configuration gives.
+// Without them (the configuration could not be read), the statuses the colours name are
+// shown by their keys, and no move is offered but a correction.
+export function setVocabulary(config = {}) {
+  const statuses = Array.isArray(config.statuses) && config.statuses.length
+    ? config.statuses
+    : Object.keys(STATUS_COLORS).map((key) => ({key, label: key, next: []}));
+  STATUSES.splice(0, STATUSES.length, ...statuses.map((st) => ({
+    key: st.key, label: st.label || st.key, color: STATUS_COLORS[st.key] ?? UNKNOWN_COLOR, next: st.next || [],
+  })));
+  byKey.clear();
+  for (const st of STATUSES) byKey.set(st.key, st);
+  const modalities = Array.isArray(config.modalities) ? config.modalities : [];
+  MODALITIES.splice(0, MODALITIES.length, ...modalities.map((m) => m.key));
+  modalityLabels.clear();
+  for (const m of modalities) modalityLabels.set(m.key, m.label);
+}
 
 // statusColor is the colour of a status, wherever a status is drawn.
 export function statusColor(status) {
-  return byKey.get(status)?.color ?? UNKNOWN_COLOR;
+  return STATUS_COLORS[status] ?? UNKNOWN_COLOR;
 }
 
 // statusLabel is the French name of a status.
@@ -24,27 +54,17 @@ export function statusLabel(status) {
   return byKey.get(status)?.label ?? status;
 }
 
-// NEXT_STATUSES lists the moves a planner may make without a correction, as the service
-// allows them (internal/site/status.go); a ceded part only changes by a correction.
-const NEXT_STATUSES = {
-  in_use: ['under_study', 'release_planned', 'released', 'disposal_in_progress'],
-  under_study: ['in_use', 'release_planned', 'released', 'disposal_in_progress'],
-  release_planned: ['in_use', 'under_study', 'released', 'disposal_in_progress'],
-  released: ['in_use', 'under_study', 'disposal_in_progress', 'ceded'],
-  disposal_in_progress: ['ceded', 'released', 'under_study'],
-  ceded: [],
-};
-
-// nextStatuses lists the statuses a part may move to: the allowed moves, or with a
-// correction every other status.
+// nextStatuses lists the statuses a part may move to: the moves the service allows, or
+// with a correction every other status.
 export function nextStatuses(status, correction = false) {
   if (correction) return STATUSES.map((st) => st.key).filter((k) => k !== status);
-  return NEXT_STATUSES[status] || [];
+  return byKey.get(status)?.next ?? [];
 }
 
-// isStatus tells whether a value is one of the known statuses.
+// isStatus tells whether a value is one of the known statuses; the URL is read before the
+// service's vocabulary arrives, so the statuses the colours name count too.
 export function isStatus(status) {
-  return byKey.has(status);
+  return byKey.has(status) || Object.hasOwn(STATUS_COLORS, status);
 }
 
 // darken returns a darker shade of a #rrggbb colour, for outlines.
@@ -69,23 +89,9 @@ export function qualityLabel(quality) {
   return QUALITY_LABELS[quality] ?? quality;
 }
 
-const MODALITY_LABELS = {
-  undecided: 'non décidée',
-  sale_to_developer: 'vente à un aménageur',
-  sale_after_call_for_projects: 'vente après appel à projets',
-  long_lease: 'bail de longue durée',
-  relocation_then_disposal: 'relocalisation puis cession',
-  transfer: 'transfert',
-  made_available: 'mise à disposition',
-  kept_by_paris: 'conservé par Paris',
-};
-
-// MODALITIES lists the disposal modalities, for a form.
-export const MODALITIES = Object.keys(MODALITY_LABELS);
-
-// modalityLabel names a disposal modality (the API's own label wins when it has one).
+// modalityLabel names a disposal modality (the API's own label on a site wins when given).
 export function modalityLabel(modality) {
-  return MODALITY_LABELS[modality] ?? modality;
+  return modalityLabels.get(modality) ?? modality;
 }
 
 const EVENT_KINDS = {
