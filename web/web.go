@@ -26,6 +26,15 @@ var leaflet embed.FS
 //go:embed node_modules/@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.css
 var geoman embed.FS
 
+// protomaps-leaflet draws the cadastral parcels from the service's vector tiles. Its ES
+// module build imports other packages by bare name, which a browser resolves only through
+// an inline import map, refused by the CSP: the page loads its self-contained classic
+// script instead (no eval, no inline style), and its source map.
+//
+//go:embed node_modules/protomaps-leaflet/dist/protomaps-leaflet.js
+//go:embed node_modules/protomaps-leaflet/dist/protomaps-leaflet.js.map
+var protomaps embed.FS
+
 // Static returns the page's own files: index.html, css/, js/.
 func Static() fs.FS {
 	return sub(static, "static")
@@ -35,8 +44,9 @@ func Static() fs.FS {
 // (/vendor/<name>/…).
 func Libraries() map[string]fs.FS {
 	return map[string]fs.FS{
-		"leaflet":        sub(leaflet, "node_modules/leaflet/dist"),
-		"leaflet-geoman": sub(geoman, "node_modules/@geoman-io/leaflet-geoman-free/dist"),
+		"leaflet":           sub(leaflet, "node_modules/leaflet/dist"),
+		"leaflet-geoman":    sub(geoman, "node_modules/@geoman-io/leaflet-geoman-free/dist"),
+		"protomaps-leaflet": sub(protomaps, "node_modules/protomaps-leaflet/dist"),
 	}
 }
 

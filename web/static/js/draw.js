@@ -2,17 +2,15 @@
 // GeoJSON file. Both give a GeoJSON MultiPolygon that the service checks (validity, area,
 // within 500 m of the commune) before it stores it.
 
-import * as L from '/vendor/leaflet/leaflet-src.esm.js';
+import {leafletGlobal} from './classic.js';
 
 let loading = null;
 
 // loadGeoman loads Leaflet-Geoman once, when an editor first draws. It is a classic
-// script that extends a global L, while the page uses Leaflet's ES module, whose namespace
-// cannot be extended: the script gets a plain object holding the same classes, so the
-// hooks it adds to L.Map, L.Polygon… apply to the page's map too.
+// script that extends the global L leafletGlobal makes.
 export function loadGeoman() {
   if (!loading) {
-    if (!window.L) window.L = {...L};
+    leafletGlobal();
     const css = document.createElement('link');
     css.rel = 'stylesheet';
     css.href = '/vendor/leaflet-geoman/leaflet-geoman.css';

@@ -397,6 +397,7 @@ function syncControls() {
   $('search').value = app.state.q;
   $('department-filter').value = app.state.department;
   $('year-filter').value = app.state.year;
+  app.map.setParcels(app.state.parcels);
   showView(app.state.view);
 }
 
@@ -495,6 +496,7 @@ function onTabKey(e) {
 function onPopState() {
   const before = app.state;
   app.state = readState(window.location.hash);
+  app.state.map = before.map; // the map stays where it is: history is about views and sites
   syncControls();
   if (before.date !== app.state.date) {
     loadData();
@@ -590,7 +592,19 @@ async function afterSave() {
 
 async function start() {
   showView(app.state.view); // lay the page out before the map measures its box
-  app.map = createMap($('map'), {onSelect});
+  app.map = createMap($('map'), {
+    onSelect,
+    view: app.state.map,
+    onMove: (view) => {
+      app.state.map = view;
+      writeURL();
+    },
+    parcels: app.state.parcels,
+    onParcelsToggle: (shown) => {
+      app.state.parcels = shown;
+      writeURL();
+    },
+  });
   app.editor = createEditor({
     getMap: () => app.map.map,
     showMap: () => {

@@ -1,9 +1,11 @@
 // The Leaflet map: the commune outline, one shape per located site part coloured by its
-// status, and a legend drawn with the same colour function.
+// status over the cadastral parcels (parcels.js), and a legend drawn with the same colour
+// function.
 
 import * as L from '/vendor/leaflet/leaflet-src.esm.js';
 import {h, replace} from './dom.js';
 import {formatHa, formatPreciseDate} from './format.js';
+import {createParcels} from './parcels.js';
 import {STATUSES, darken, qualityLabel, statusColor, statusLabel} from './vocab.js';
 
 const IVRY_CENTER = [48.8125, 2.3870];
@@ -88,8 +90,9 @@ function legendControl() {
   return control;
 }
 
-// renderLegend fills the legend with the number of shapes of each status.
-function renderLegend(el, features) {
+// renderLegend fills the legend with the number of shapes of each status, then the
+// switch of the parcel layer.
+function renderLegend(el, features, layers) {
   const counts = new Map();
   for (const f of features) counts.set(f.properties.status, (counts.get(f.properties.status) || 0) + 1);
   const rows = STATUSES.map((st) => {
@@ -104,7 +107,8 @@ function renderLegend(el, features) {
     h('ul', {class: 'legend-list'}, rows),
     h('ul', {class: 'legend-list legend-extra'},
       h('li', {}, h('span', {class: 'swatch swatch-approx', 'aria-hidden': 'true'}), h('span', {class: 'legend-label'}, 'emprise approximative')),
-      h('li', {}, h('span', {class: 'swatch swatch-commune', 'aria-hidden': 'true'}), h('span', {class: 'legend-label'}, 'limite communale'))));
+      h('li', {}, h('span', {class: 'swatch swatch-commune', 'aria-hidden': 'true'}), h('span', {class: 'legend-label'}, 'limite communale'))),
+    layers);
 }
 
 // attributionControl shows the base map's attribution as text (Leaflet's own control
@@ -115,24 +119,35 @@ function attributionControl() {
   return control;
 }
 
-// createMap sets up the map in el; onSelect(siteID) is called when a shape is chosen.
-export function createMap(el, {onSelect}) {
+// createMap sets up the map in el, on view ({zoom, lat, lng}, from a shared link) or else
+// on the whole commune. onSelect(siteID) is called when a shape is chosen, onMove(view)
+// when the user has moved the map, onParcelsToggle(shown) when they switch the parcel
+// layer, shown at first when parcels is true.
+export function createMap(el, {onSelect, view = null, onMove = () => {}, parcels: showParcels = true, onParcelsToggle}) {
   const map = L.map(el, {
-    center: IVRY_CENTER, zoom: 14, zoomSnap: 0.25, attributionControl: false, minZoom: 11, maxZoom: 19,
+    center: view ? [view.lat, view.lng] : IVRY_CENTER, zoom: view ? view.zoom : 14,
+    zoomSnap: 0.25, attributionControl: false, minZoom: 11, maxZoom: 19,
   });
   map.createPane('commune').style.zIndex = 350;
-  // Leaflet only watches the window; the map's box also changes when the panel opens
-  // or the view switches.
-  // Until the user moves the map, it keeps the whole commune in view.
-  let userMoved = false;
+  // Until the user moves the map (or a link places it), it keeps the whole commune in view.
+  let userMoved = Boolean(view);
   const moved = () => {
     userMoved = true;
   };
+  el.dataset.zoom = String(map.getZoom());
+  map.on('moveend', () => {
+    el.dataset.zoom = String(map.getZoom());
+    if (!userMoved) return;
+    const c = map.getCenter();
+    onMove({zoom: map.getZoom(), lat: c.lat, lng: c.lng});
+  });
   map.on('dragstart', moved);
   for (const type of ['wheel', 'dblclick', 'keydown']) el.addEventListener(type, moved, {passive: true});
   map.zoomControl.getContainer().addEventListener('click', moved);
   // The legend folds away on a small map, unless the user opened or closed it.
   let legendTouched = false;
+  // Leaflet only watches the window; the map's box also changes when the panel opens
+  // or the view switches.
   new ResizeObserver(() => {
     if (!legendTouched) legend.getContainer().open = el.clientWidth >= 560;
     map.invalidateSize({debounceMoveend: true});
@@ -143,6 +158,7 @@ export function createMap(el, {onSelect}) {
   legend.getContainer().addEventListener('click', (e) => {
     if (e.target.closest('summary')) legendTouched = true;
   });
+  const parcels = createParcels(map, el, {enabled: showParcels, onToggle: onParcelsToggle});
   const attribution = attributionControl().addTo(map);
   L.control.scale({imperial: false, position: 'bottomleft'}).addTo(map);
 
@@ -185,7 +201,7 @@ export function createMap(el, {onSelect}) {
       style: {color: '#1b2733', weight: 2.5, opacity: 0.9, fill: false, dashArray: '1 0'},
     }).addTo(map);
     boundaryBounds = outline.getBounds();
-    fitCommune();
+    if (!userMoved) fitCommune();
   }
 
   // fitCommune shows the whole commune and every shape drawn, some of which straddle
@@ -239,7 +255,7 @@ export function createMap(el, {onSelect}) {
       fitCommune();
     }
     el.dataset.shapeCount = String(shown.length);
-    renderLegend(legend.getContainer(), shown);
+    renderLegend(legend.getContainer(), shown, parcels.legend);
   }
 
   // bringSelectedToFront raises the selected site's shapes and pins their labels; the
@@ -324,5 +340,8 @@ export function createMap(el, {onSelect}) {
     if (bounds.isValid()) map.fitBounds(bounds, {maxZoom: 17, padding: [40, 40]});
   }
 
-  return {setBaseMap, setBoundary, setParts, highlight, focusSite, invalidate, beginDrawing, endDrawing, showPreview, map};
+  return {
+    setBaseMap, setBoundary, setParts, highlight, focusSite, invalidate, beginDrawing, endDrawing, showPreview,
+    setParcels: parcels.setEnabled, map,
+  };
 }

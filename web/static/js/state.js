@@ -1,5 +1,7 @@
 // The view's state lives in the URL's fragment, so that a view can be shared or
 // bookmarked: #vue=calendrier&date=2014-12-31&statut=ceded,in_use&service=…&annee=2019&q=…&site=…
+// &carte=16/48.81234/2.38765 (zoom/latitude/longitude, once the map has been moved)
+// &parcelles=non (the parcel layer switched off)
 // The fragment never reaches the server.
 
 import {isStatus} from './vocab.js';
@@ -8,7 +10,7 @@ export const VIEWS = ['carte', 'calendrier', 'bord', 'tableau'];
 
 // emptyState is the default view: the map, today, nothing filtered.
 export function emptyState() {
-  return {view: 'carte', date: null, statuses: [], department: '', year: '', q: '', site: null, sort: ''};
+  return {view: 'carte', date: null, statuses: [], department: '', year: '', q: '', site: null, sort: '', map: null, parcels: true};
 }
 
 // readState parses a URL fragment into a state, ignoring what it does not understand.
@@ -23,6 +25,9 @@ export function readState(hash) {
   st.q = p.get('q') || '';
   st.site = p.get('site') || null;
   if (/^-?[a-z_]+$/.test(p.get('tri') || '')) st.sort = p.get('tri');
+  const m = /^(\d{1,2}(?:\.\d+)?)\/(-?\d{1,2}(?:\.\d+)?)\/(-?\d{1,3}(?:\.\d+)?)$/.exec(p.get('carte') || '');
+  if (m) st.map = {zoom: Number(m[1]), lat: Number(m[2]), lng: Number(m[3])};
+  st.parcels = p.get('parcelles') !== 'non';
   return st;
 }
 
@@ -37,6 +42,9 @@ export function writeState(st) {
   if (st.q) p.set('q', st.q);
   if (st.site) p.set('site', st.site);
   if (st.sort) p.set('tri', st.sort);
-  const text = p.toString();
+  if (st.map) p.set('carte', `${Number(st.map.zoom.toFixed(2))}/${st.map.lat.toFixed(5)}/${st.map.lng.toFixed(5)}`);
+  if (!st.parcels) p.set('parcelles', 'non');
+  // "," and "/" need no escaping in a fragment: left as they are, the link stays readable.
+  const text = p.toString().replace(/%2C/gi, ',').replace(/%2F/gi, '/');
   return text ? `#${text}` : '';
 }
