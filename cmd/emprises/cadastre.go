@@ -355,13 +355,17 @@ func runGen(ctx context.Context, e *env, args []string) error {
 }
 
 func runGenCadastre(_ context.Context, e *env, args []string) error {
-	fs := newFlagSet(e, "gen cadastre", "gen cadastre --parcels N [--seed S] [--out FILE.json.gz] [--vintage YYYY-MM-DD]\n"+
+	fs := newFlagSet(e, "gen cadastre", "gen cadastre --parcels N [--extent ivry|department] [--seed S] [--out FILE.json.gz] [--vintage YYYY-MM-DD]\n"+
 		"       emprises gen cadastre --modify-from FILE [--change-rate R] [--seed S] [--out FILE] [--vintage YYYY-MM-DD]\n\n"+
 		"Writes a synthetic Etalab parcel file over Ivry-sur-Seine: small quadrilaterals tiling the\n"+
-		"commune, the same bytes for the same flags. With --modify-from, writes the next vintage of\n"+
-		"FILE instead, with a share of its parcels split, merged, removed or changed. A name ending\n"+
-		"in .gz is gzipped; without --out the GeoJSON goes to standard output.")
+		"commune, the same bytes for the same flags. With --extent department, the parcels cover\n"+
+		"Val-de-Marne instead (longitude 2.30 to 2.62, latitude 48.68 to 48.87), each with the code\n"+
+		"of the commune it lies in (94041 inside Ivry), as the department's file; 500 000 parcels\n"+
+		"are then mostly 250 to 2 300 m² each. With --modify-from, writes the next vintage of\n"+
+		"FILE instead, with a share of its parcels split, merged, removed or changed. A name\n"+
+		"ending in .gz is gzipped; without --out the GeoJSON goes to standard output.")
 	n := fs.Int("parcels", 0, "number of parcels")
+	extentName := fs.String("extent", "ivry", "land the parcels cover: ivry (the commune's file) or department (Val-de-Marne's)")
 	seed := fs.Int64("seed", 1, "seed of the pseudo-random choices")
 	out := fs.String("out", "", "file to write (default: standard output)")
 	vintage := fs.String("vintage", "", "vintage of the file, YYYY-MM-DD (default: 2025-01-01, or a quarter after FILE's)")
@@ -378,17 +382,25 @@ func runGenCadastre(_ context.Context, e *env, args []string) error {
 		}
 		day = t
 	}
+	extent, err := cadastre.ParseExtent(*extentName)
+	if err != nil {
+		return usageError{fmt.Sprintf("gen cadastre: --extent %q must be ivry or department", *extentName)}
+	}
+	extentGiven := false
+	fs.Visit(func(f *flag.Flag) { extentGiven = extentGiven || f.Name == "extent" })
 	switch {
 	case *from == "" && *n < 1:
 		return usageError{"gen cadastre: give --parcels N (at least 1), or --modify-from FILE"}
 	case *from != "" && *n != 0:
 		return usageError{"gen cadastre: --parcels and --modify-from do not go together"}
+	case *from != "" && extentGiven:
+		return usageError{"gen cadastre: --extent and --modify-from do not go together: the next vintage covers FILE's land"}
 	case *rate < 0 || *rate > 1:
 		return usageError{fmt.Sprintf("gen cadastre: --change-rate %g must be between 0 and 1", *rate)}
 	}
 	return writeOutput(e, *out, func(w io.Writer) error {
 		if *from == "" {
-			return cadastre.Generate(w, cadastre.GenOptions{Parcels: *n, Seed: *seed, Vintage: day})
+			return cadastre.Generate(w, cadastre.GenOptions{Parcels: *n, Seed: *seed, Vintage: day, Extent: extent})
 		}
 		ch, err := cadastre.Modify(w, func() (io.ReadCloser, error) { return os.Open(*from) },
 			cadastre.ModifyOptions{Seed: *seed, ChangeRate: *rate, Vintage: day})

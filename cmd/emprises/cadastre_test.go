@@ -74,6 +74,13 @@ func TestGenCadastreIsDeterministic(t *testing.T) {
 	if plain := gen("c.json", "--parcels", "500", "--seed", "9"); !bytes.HasPrefix(plain, []byte(`{"type":"FeatureCollection"`)) {
 		t.Errorf("a .json file starts %q", plain[:40])
 	}
+	d := gen("d.json", "--parcels", "500", "--seed", "9", "--extent", "department")
+	if d2 := gen("d2.json", "--parcels", "500", "--seed", "9", "--extent", "department"); !bytes.Equal(d, d2) {
+		t.Error("same flags, different department files")
+	}
+	if !bytes.Contains(d, []byte(`"commune":"94081"`)) {
+		t.Error("a department file has no parcel of Vitry-sur-Seine (94081)")
+	}
 	m1 := gen("m1.json.gz", "--modify-from", filepath.Join(dir, "a.json.gz"), "--change-rate", "0.1", "--seed", "2")
 	if m2 := gen("m2.json.gz", "--modify-from", filepath.Join(dir, "a.json.gz"), "--change-rate", "0.1", "--seed", "2"); !bytes.Equal(m1, m2) {
 		t.Error("same modification, different files")
@@ -82,6 +89,8 @@ func TestGenCadastreIsDeterministic(t *testing.T) {
 		{"gen", "cadastre"},
 		{"gen", "cadastre", "--parcels", "10", "--modify-from", "x"},
 		{"gen", "cadastre", "--parcels", "10", "--vintage", "2025-13-01"},
+		{"gen", "cadastre", "--parcels", "10", "--extent", "region"},
+		{"gen", "cadastre", "--modify-from", "x", "--extent", "ivry"},
 		{"gen", "parcels"},
 	} {
 		if _, _, err := c.run(args...); exitCode(err) != 2 {
