@@ -1,13 +1,12 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
+	"io"
 	"time"
 
+	"github.com/emprises/emprises/internal/friches"
 	"github.com/emprises/emprises/internal/geojson"
 	"github.com/emprises/emprises/internal/site"
 	"github.com/emprises/emprises/internal/store"
@@ -46,10 +45,12 @@ func runSeed(ctx context.Context, e *env, args []string) error {
 
 func runExport(ctx context.Context, e *env, args []string) error {
 	var d dbFlags
-	fs := newFlagSet(e, "export", "export [--crs EPSG:4326|EPSG:2154] [--date YYYY-MM-DD] [--out FILE]")
+	fs := newFlagSet(e, "export", "export [--layer sites|parcels] [--format geojson|friches] [--crs EPSG:4326|EPSG:2154] [--date YYYY-MM-DD] [--out FILE]")
 	d.register(fs, e)
-	crs := fs.String("crs", "EPSG:4326", "output CRS: EPSG:4326 (RFC 7946 GeoJSON, lon/lat) or EPSG:2154 (Lambert-93, metres)")
-	out := fs.String("out", "", "file to write (default: standard output)")
+	layer := fs.String("layer", "sites", "what to export: sites (one feature per site part) or parcels (the cadastre)")
+	format := fs.String("format", "geojson", `geojson, or friches: the CNIG "Friches" CSV profile of the sites`)
+	crs := fs.String("crs", "EPSG:4326", "GeoJSON CRS: EPSG:4326 (RFC 7946, lon/lat) or EPSG:2154 (Lambert-93, metres)")
+	out := fs.String("out", "", "file to write, gzipped if it ends in .gz (default: standard output)")
 	date := fs.String("date", "", "the state of the portfolio on that day (YYYY-MM-DD; default today)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -58,49 +59,46 @@ func runExport(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	q := store.FeatureQuery{SRID: srid}
+	asOf := time.Now()
 	if *date != "" {
-		t, err := time.Parse(time.DateOnly, *date)
-		if err != nil {
+		if asOf, err = time.Parse(time.DateOnly, *date); err != nil {
 			return usageError{fmt.Sprintf("export: --date %q is not a day YYYY-MM-DD", *date)}
 		}
-		q.AsOf = &t
+	}
+	var write func(ctx context.Context, w io.Writer, s *store.Store) error
+	switch {
+	case *format == "geojson" && *layer == "sites":
+		q := store.FeatureQuery{SRID: srid, AsOf: &asOf}
+		write = func(ctx context.Context, w io.Writer, s *store.Store) error {
+			return geojson.WriteFeatureCollection(w, geojson.CRSName(srid), func(yield func([]byte) error) error {
+				return s.EachPartFeature(ctx, q, yield)
+			})
+		}
+	case *format == "geojson" && *layer == "parcels":
+		q := store.FeatureQuery{SRID: srid}
+		write = func(ctx context.Context, w io.Writer, s *store.Store) error {
+			return geojson.WriteFeatureCollection(w, geojson.CRSName(srid), func(yield func([]byte) error) error {
+				_, err := s.Features(ctx, store.CollectionParcels, q, func(_, feature []byte) error { return yield(feature) })
+				return err
+			})
+		}
+	case *format == "friches" && *layer == "sites":
+		write = func(ctx context.Context, w io.Writer, s *store.Store) error {
+			return friches.Write(ctx, w, s, asOf)
+		}
+	case *format != "geojson" && *format != "friches":
+		return usageError{fmt.Sprintf("export: --format %q: use geojson or friches", *format)}
+	case *layer != "sites" && *layer != "parcels":
+		return usageError{fmt.Sprintf("export: --layer %q: use sites or parcels", *layer)}
+	default:
+		return usageError{"export: the friches format describes sites, not parcels"}
 	}
 	db, err := openDatabase(ctx, e, d, true)
 	if err != nil {
 		return err
 	}
 	defer db.close(ctx, false)
-
-	w := e.stdout
-	var f *os.File
-	if *out != "" {
-		// Write beside the target and rename at the end, so that a failed export never
-		// leaves a truncated file where the last good one was.
-		f, err = os.CreateTemp(filepath.Dir(*out), ".export-*.geojson")
-		if err != nil {
-			return err
-		}
-		defer os.Remove(f.Name())
-		w = f
-	}
-	bw := bufio.NewWriterSize(w, 64<<10)
-	err = geojson.WriteFeatureCollection(bw, geojson.CRSName(q.SRID), func(yield func([]byte) error) error {
-		return db.store.EachPartFeature(ctx, q, yield)
-	})
-	if err != nil {
-		return err
-	}
-	if err := bw.Flush(); err != nil {
-		return err
-	}
-	if f != nil {
-		if err := f.Close(); err != nil {
-			return err
-		}
-		return os.Rename(f.Name(), *out)
-	}
-	return nil
+	return writeOutput(e, *out, func(w io.Writer) error { return write(ctx, w, db.store) })
 }
 
 func parseCRSFlag(s string) (int, error) {

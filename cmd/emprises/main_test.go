@@ -272,6 +272,11 @@ func TestCommandLine(t *testing.T) {
 		{args: []string{"seed"}},
 		{args: []string{"seed"}}, // idempotent
 		{args: []string{"export", "--date", "2014-01-01"}, wantOut: `"type":"FeatureCollection"`},
+		{args: []string{"export", "--layer", "parcels", "--crs", "EPSG:2154"}, wantOut: `"name":"urn:ogc:def:crs:EPSG::2154"`},
+		{args: []string{"export", "--format", "friches"}, wantOut: "site_id,site_nom,site_type"},
+		{args: []string{"export", "--format", "friches", "--layer", "parcels"}, wantErr: "describes sites, not parcels", wantCode: 2},
+		{args: []string{"export", "--format", "shapefile"}, wantErr: `--format "shapefile"`, wantCode: 2},
+		{args: []string{"export", "--layer", "roads"}, wantErr: `--layer "roads"`, wantCode: 2},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emprises/emprises/internal/friches"
 	"github.com/emprises/emprises/internal/store"
 )
 
@@ -160,8 +161,8 @@ func TestExportFriches(t *testing.T) {
 	if err != nil {
 		t.Fatalf("sites.csv does not read back: %v", err)
 	}
-	if !slices.Equal(records[0], brownfieldFields) {
-		t.Fatalf("header %q; want the schema's fields %q", records[0], brownfieldFields)
+	if !slices.Equal(records[0], friches.Fields) {
+		t.Fatalf("header %q; want the schema's fields %q", records[0], friches.Fields)
 	}
 	var dash struct {
 		Totals struct {
@@ -172,7 +173,7 @@ func TestExportFriches(t *testing.T) {
 	if len(records)-1 != dash.Totals.Parts {
 		t.Errorf("%d rows; want one per part, %d", len(records)-1, dash.Totals.Parts)
 	}
-	col := func(name string) int { return slices.Index(brownfieldFields, name) }
+	col := func(name string) int { return slices.Index(friches.Fields, name) }
 	statuts := []string{"friche potentielle", "friche sans projet", "friche avec projet", "friche reconvertie", "inconnu", "autre", "sans objet"}
 	occupations := []string{"totalement inoccupé", "partiellement inoccupé", "occupation transitoire ou temporaire",
 		"occupation illicite supposée", "occupation illicite avérée", "inconnu", "autre", "sans objet"}
