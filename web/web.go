@@ -35,6 +35,14 @@ var geoman embed.FS
 //go:embed node_modules/protomaps-leaflet/dist/protomaps-leaflet.js.map
 var protomaps embed.FS
 
+// Each library's licence is served beside its files, as /vendor/<name>/LICENSE: the MIT
+// and BSD licences ask for their notice to travel with the code.
+//
+//go:embed node_modules/leaflet/LICENSE
+//go:embed node_modules/@geoman-io/leaflet-geoman-free/LICENSE
+//go:embed node_modules/protomaps-leaflet/LICENSE
+var licenses embed.FS
+
 // Static returns the page's own files: index.html, css/, js/.
 func Static() fs.FS {
 	return sub(static, "static")
@@ -44,9 +52,9 @@ func Static() fs.FS {
 // (/vendor/<name>/…).
 func Libraries() map[string]fs.FS {
 	return map[string]fs.FS{
-		"leaflet":           sub(leaflet, "node_modules/leaflet/dist"),
-		"leaflet-geoman":    sub(geoman, "node_modules/@geoman-io/leaflet-geoman-free/dist"),
-		"protomaps-leaflet": sub(protomaps, "node_modules/protomaps-leaflet/dist"),
+		"leaflet":           withLicense(sub(leaflet, "node_modules/leaflet/dist"), "node_modules/leaflet"),
+		"leaflet-geoman":    withLicense(sub(geoman, "node_modules/@geoman-io/leaflet-geoman-free/dist"), "node_modules/@geoman-io/leaflet-geoman-free"),
+		"protomaps-leaflet": withLicense(sub(protomaps, "node_modules/protomaps-leaflet/dist"), "node_modules/protomaps-leaflet"),
 	}
 }
 
@@ -57,4 +65,20 @@ func sub(fsys fs.FS, dir string) fs.FS {
 		panic(err)
 	}
 	return f
+}
+
+// licensed adds a package's LICENSE file to the root of its distributed files.
+type licensed struct {
+	fs.FS
+	pkg string
+}
+
+func withLicense(dist fs.FS, pkg string) fs.FS { return licensed{dist, pkg} }
+
+// Open implements fs.FS.
+func (l licensed) Open(name string) (fs.File, error) {
+	if name == "LICENSE" {
+		return licenses.Open(l.pkg + "/LICENSE")
+	}
+	return l.FS.Open(name)
 }

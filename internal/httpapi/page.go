@@ -70,6 +70,9 @@ func (s *Server) serveFile(w http.ResponseWriter, r *http.Request, fsys fs.FS, n
 		return
 	}
 	ctype, ok := contentTypes[path.Ext(name)]
+	if path.Base(name) == "LICENSE" {
+		ctype, ok = "text/plain; charset=utf-8", true
+	}
 	if !ok {
 		ctype = "application/octet-stream"
 	}
