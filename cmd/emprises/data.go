@@ -13,24 +13,23 @@ import (
 )
 
 func runMigrate(ctx context.Context, e *env, args []string) error {
-	var d dbFlags
-	fs := newFlagSet(e, "migrate", "migrate [flags]")
-	d.register(fs, e)
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	db, err := openDatabase(ctx, e, d, false)
-	if err != nil {
-		return err
-	}
-	defer db.close(ctx, false)
-	fmt.Fprintln(e.stderr, "migrate: database is up to date")
-	return nil
+	return withDatabase(ctx, e, args, "migrate", func(*store.Store) error {
+		fmt.Fprintln(e.stderr, "migrate: database is up to date")
+		return nil
+	})
 }
 
 func runSeed(ctx context.Context, e *env, args []string) error {
+	return withDatabase(ctx, e, args, "seed", func(s *store.Store) error {
+		return seedReference(ctx, e, s)
+	})
+}
+
+// withDatabase is a subcommand with only the database flags: it opens (and migrates) the
+// database, runs fn and closes it.
+func withDatabase(ctx context.Context, e *env, args []string, name string, fn func(*store.Store) error) error {
 	var d dbFlags
-	fs := newFlagSet(e, "seed", "seed [flags]")
+	fs := newFlagSet(e, name, name+" [flags]")
 	d.register(fs, e)
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -40,7 +39,7 @@ func runSeed(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer db.close(ctx, false)
-	return seedReference(ctx, e, db.store)
+	return fn(db.store)
 }
 
 func runExport(ctx context.Context, e *env, args []string) error {

@@ -62,20 +62,9 @@ func (s *Store) ListUsers(ctx context.Context) ([]User, error) {
 // DisableUser stops an account from signing in and from using its tokens, and ends its
 // sessions. Its name stays on the changes it made.
 func (s *Store) DisableUser(ctx context.Context, name string) error {
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		var id int64
-		err := tx.QueryRow(ctx, `
-			UPDATE users SET disabled_at = coalesce(disabled_at, now()) WHERE name = $1
-			RETURNING id`, name).Scan(&id)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return fmt.Errorf("no account named %q: %w", name, site.ErrNotFound)
-		}
-		if err != nil {
-			return err
-		}
-		_, err = tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, id)
-		return err
-	})
+	err := s.updateUserSignOut(ctx, name, `
+		UPDATE users SET disabled_at = coalesce(disabled_at, now()) WHERE name = $1
+		RETURNING id`, name)
 	if err != nil {
 		return fmt.Errorf("store: disable user: %w", err)
 	}
@@ -214,9 +203,21 @@ func (s *Store) UserByToken(ctx context.Context, token string) (User, error) {
 // SetPassword replaces an account's password hash and ends its sessions, so that a
 // password reset also signs out whoever knew the old one.
 func (s *Store) SetPassword(ctx context.Context, name, passwordHash string) error {
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
+	err := s.updateUserSignOut(ctx, name,
+		`UPDATE users SET password_hash = $2 WHERE name = $1 RETURNING id`, name, passwordHash)
+	if err != nil {
+		return fmt.Errorf("store: set password: %w", err)
+	}
+	return nil
+}
+
+// updateUserSignOut runs update (which returns the account's id) on the account called name
+// and ends its sessions, in one transaction: a disabled account or a changed password
+// must not leave a session open.
+func (s *Store) updateUserSignOut(ctx context.Context, name, update string, args ...any) error {
+	return s.inTx(ctx, func(tx pgx.Tx) error {
 		var id int64
-		err := tx.QueryRow(ctx, `UPDATE users SET password_hash = $2 WHERE name = $1 RETURNING id`, name, passwordHash).Scan(&id)
+		err := tx.QueryRow(ctx, update, args...).Scan(&id)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return fmt.Errorf("no account named %q: %w", name, site.ErrNotFound)
 		}
@@ -226,8 +227,4 @@ func (s *Store) SetPassword(ctx context.Context, name, passwordHash string) erro
 		_, err = tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, id)
 		return err
 	})
-	if err != nil {
-		return fmt.Errorf("store: set password: %w", err)
-	}
-	return nil
 }
