@@ -24,7 +24,6 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/emprises/emprises/geodata"
 	"github.com/emprises/emprises/internal/pgcluster"
 	"github.com/emprises/emprises/internal/site"
 	"github.com/emprises/emprises/internal/store"
@@ -227,21 +226,11 @@ func withDatabase(connString, db string) (string, error) {
 // (nine positions, like a small real parcel) on a grid covering Ivry's bounding box, with
 // valid 14-character ids, section AA, AB, … (1 000 parcels each), numbers 0001–1000.
 func loadPortfolio(ctx context.Context, connString string, n int) error {
-	if err := store.Migrate(ctx, connString); err != nil {
-		return err
-	}
-	st, err := store.Open(ctx, connString)
+	st, err := seededStore(ctx, connString)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	ds, err := geodata.Load()
-	if err != nil {
-		return err
-	}
-	if _, err := st.Seed(ctx, ds); err != nil {
-		return err
-	}
 	if n > 676_000 {
 		return fmt.Errorf("at most 676 000 parcels (676 sections of 1 000)")
 	}

@@ -25,7 +25,6 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/maptile"
 
-	"github.com/emprises/emprises/geodata"
 	"github.com/emprises/emprises/internal/cadastre"
 	"github.com/emprises/emprises/internal/httpapi"
 	"github.com/emprises/emprises/internal/pgcluster"
@@ -102,21 +101,11 @@ func runCadastreBench(ctx context.Context, args []string) error {
 		}
 	}()
 	b.conn = c.ConnString("bench")
-	if err := store.Migrate(ctx, b.conn); err != nil {
-		return err
-	}
-	st, err := store.Open(ctx, b.conn)
+	st, err := seededStore(ctx, b.conn)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	ds, err := geodata.Load()
-	if err != nil {
-		return err
-	}
-	if _, err := st.Seed(ctx, ds); err != nil {
-		return err
-	}
 
 	// Etalab names a department's file cadastre-94-parcelles, a commune's cadastre-94041-parcelles.
 	code := "94"

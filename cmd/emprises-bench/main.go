@@ -8,6 +8,9 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+
+	"github.com/emprises/emprises/geodata"
+	"github.com/emprises/emprises/internal/store"
 )
 
 func main() {
@@ -30,4 +33,24 @@ func main() {
 		fmt.Fprintln(os.Stderr, "emprises-bench:", err)
 		os.Exit(1)
 	}
+}
+
+// seededStore migrates the database at conn, opens it and loads the reference sites.
+func seededStore(ctx context.Context, conn string) (*store.Store, error) {
+	if err := store.Migrate(ctx, conn); err != nil {
+		return nil, err
+	}
+	st, err := store.Open(ctx, conn)
+	if err != nil {
+		return nil, err
+	}
+	ds, err := geodata.Load()
+	if err == nil {
+		_, err = st.Seed(ctx, ds)
+	}
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	return st, nil
 }
