@@ -294,6 +294,15 @@ func TestMapPageShowsDataAsText(t *testing.T) {
 	b.checkClean(true)
 }
 
+// wantEveryLocatedPart checks that the map draws one shape per located site part.
+func wantEveryLocatedPart(t *testing.T, b *browser, svc *service) {
+	t.Helper()
+	located := svc.count(t, locatedPartsSQL, "")
+	if n := eval[int](b, `document.querySelectorAll('#map path[data-part-id]').length`); n != located {
+		t.Errorf("the map draws %d shapes; want %d", n, located)
+	}
+}
+
 // TestMapPageWithoutBaseMap: with no tile URL configured, the page draws the sites on a
 // plain background and says so.
 func TestMapPageWithoutBaseMap(t *testing.T) {
@@ -301,10 +310,7 @@ func TestMapPageWithoutBaseMap(t *testing.T) {
 	svc := startService(t, tilesNone)
 	b := newBrowser(t, 1366, 768)
 	b.open(svc.URL + "/")
-	located := svc.count(t, locatedPartsSQL, "")
-	if n := eval[int](b, `document.querySelectorAll('#map path[data-part-id]').length`); n != located {
-		t.Errorf("the map draws %d shapes; want %d", n, located)
-	}
+	wantEveryLocatedPart(t, b, svc)
 	if got := eval[string](b, `document.getElementById('attribution').textContent`); got != "Sans fond de plan" {
 		t.Errorf("attribution %q; want it to say there is no base map", got)
 	}
@@ -319,10 +325,7 @@ func TestMapPageWithBrokenTiles(t *testing.T) {
 	b := newBrowser(t, 1366, 768)
 	b.open(svc.URL + "/")
 	b.waitFor("the base map given up", `document.getElementById('map').dataset.basemap === 'failed'`)
-	located := svc.count(t, locatedPartsSQL, "")
-	if n := eval[int](b, `document.querySelectorAll('#map path[data-part-id]').length`); n != located {
-		t.Errorf("the map draws %d shapes; want %d", n, located)
-	}
+	wantEveryLocatedPart(t, b, svc)
 	if got := eval[string](b, `document.getElementById('attribution').textContent`); !strings.Contains(got, "indisponible") {
 		t.Errorf("attribution %q; want it to say the base map is unavailable", got)
 	}
