@@ -25,14 +25,21 @@ import (
 
 // runImport imports a file: "import cadastre FILE".
 func runImport(ctx context.Context, e *env, args []string) error {
-	if len(args) == 0 || args[0] != "cadastre" {
-		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
-			fmt.Fprintln(e.stderr, "Usage: emprises import cadastre [flags] FILE\n\nRun \"emprises import cadastre --help\" for the flags.")
-			return flag.ErrHelp
-		}
-		return usageError{"import: say what to import: emprises import cadastre FILE"}
+	return cadastreSubcommand(ctx, e, "import", "[flags] FILE", args, runImportCadastre)
+}
+
+// cadastreSubcommand runs "<verb> cadastre …", the only thing import and gen know how to
+// do yet, and explains the form when the object is missing or help is asked.
+func cadastreSubcommand(ctx context.Context, e *env, verb, synopsis string, args []string,
+	run func(context.Context, *env, []string) error) error {
+	if len(args) > 0 && args[0] == "cadastre" {
+		return run(ctx, e, args[1:])
 	}
-	return runImportCadastre(ctx, e, args[1:])
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
+		fmt.Fprintf(e.stderr, "Usage: emprises %s cadastre %s\n\nRun \"emprises %s cadastre --help\" for the flags.\n", verb, synopsis, verb)
+		return flag.ErrHelp
+	}
+	return usageError{fmt.Sprintf("%s: say what: emprises %s cadastre %s", verb, verb, synopsis)}
 }
 
 // runImportCadastre imports an Etalab parcel file.
@@ -344,14 +351,7 @@ func (p *progress) stop(ok bool) {
 
 // runGen writes synthetic data: "gen cadastre".
 func runGen(ctx context.Context, e *env, args []string) error {
-	if len(args) == 0 || args[0] != "cadastre" {
-		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
-			fmt.Fprintln(e.stderr, "Usage: emprises gen cadastre [flags]\n\nRun \"emprises gen cadastre --help\" for the flags.")
-			return flag.ErrHelp
-		}
-		return usageError{"gen: say what to generate: emprises gen cadastre --parcels N --seed S"}
-	}
-	return runGenCadastre(ctx, e, args[1:])
+	return cadastreSubcommand(ctx, e, "gen", "--parcels N --seed S", args, runGenCadastre)
 }
 
 func runGenCadastre(_ context.Context, e *env, args []string) error {
