@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"maps"
 	"strings"
 
 	"github.com/emprises/emprises/internal/site"
@@ -35,6 +36,27 @@ func ParseRole(s string) (Role, error) {
 
 // Allows reports whether r may do what need requires.
 func (r Role) Allows(need Role) bool { return rank[r] > 0 && rank[r] >= rank[need] }
+
+// Anonymous is the role of a reader who has not signed in: no rank, so it is allowed
+// nothing that needs a role.
+const Anonymous Role = ""
+
+// confidential lists, for every field whose reading is restricted, the least role that
+// reads it. It is the one place that decides who sees which field: the API's responses,
+// the OGC collections, exports and tiles all ask MaySee. A field not listed is public.
+var confidential = map[string]Role{
+	"notes":      Viewer, // a site's internal notes
+	"amount_eur": Viewer, // an event's amount: sale prices are negotiated, not yet public
+}
+
+// MaySee reports whether a reader with role r may read field (a JSON property name).
+func (r Role) MaySee(field string) bool {
+	need, ok := confidential[field]
+	return !ok || r.Allows(need)
+}
+
+// ConfidentialFields lists the restricted fields, for documentation and tests.
+func ConfidentialFields() map[string]Role { return maps.Clone(confidential) }
 
 // NormalizeName is how account names are compared: trimmed and lower-cased, so that
 // "M.Dupont" and "m.dupont" are one account.

@@ -205,6 +205,15 @@ func (s *Server) viewer(r *http.Request) *store.User {
 	return &res.p.user
 }
 
+// readerRole is the role of whoever sends r, auth.Anonymous when nobody is signed in:
+// what decides, through auth.Role.MaySee, which confidential fields a response holds.
+func (s *Server) readerRole(r *http.Request) auth.Role {
+	if u := s.viewer(r); u != nil {
+		return u.Role
+	}
+	return auth.Anonymous
+}
+
 // requireRole returns the caller if it may act as role: 401 when nobody (or a stale
 // session) is calling, 403 when the role is too low. It also checks CSRF, so that a
 // handler is safe even if mounted without authenticate.

@@ -57,6 +57,7 @@ func (s *Server) handleOGCItems(w http.ResponseWriter, r *http.Request) {
 		bw.WriteString(time.Now().UTC().Format(time.RFC3339))
 		bw.WriteString(`","features":[`)
 	}
+	p.query.Reader = s.readerRole(r)
 	page, err := s.store.Features(r.Context(), info.ID, p.query, func(_, feature []byte) error {
 		if !started {
 			start()
@@ -184,7 +185,7 @@ func (s *Server) handleOGCFeature(w http.ResponseWriter, r *http.Request) {
 		notFound()
 		return
 	}
-	feature, err := s.store.FindFeature(r.Context(), info.ID, id, store.FeatureQuery{SRID: crs.srid, LatLon: crs.latLon})
+	feature, err := s.store.FindFeature(r.Context(), info.ID, id, store.FeatureQuery{SRID: crs.srid, LatLon: crs.latLon, Reader: s.readerRole(r)})
 	if errors.Is(err, site.ErrNotFound) {
 		notFound()
 		return

@@ -7,6 +7,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/emprises/emprises/internal/auth"
 	"github.com/emprises/emprises/internal/site"
 	"github.com/emprises/emprises/internal/store"
 )
@@ -39,20 +40,21 @@ func (s *Server) handleSite(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if s.viewer(r) == nil {
-		redactForPublic(d)
-	}
+	redact(d, s.readerRole(r))
 	// The ETag is the site's version, which every edit wants back in If-Match. The body
 	// depends on the caller too (confidential fields): authenticate sends Vary for that.
 	w.Header().Set("ETag", siteETag(d.Version))
 	s.writeJSON(w, r, http.StatusOK, d)
 }
 
-// redactForPublic empties what only signed-in users may read: the site's notes and the
-// amounts of its events.
-func redactForPublic(d *store.SiteDetail) {
-	d.Notes = ""
-	for i := range d.Timeline {
-		d.Timeline[i].AmountEUR = nil
+// redact empties the fields of a site sheet that reader may not see (auth.Role.MaySee).
+func redact(d *store.SiteDetail, reader auth.Role) {
+	if !reader.MaySee("notes") {
+		d.Notes = ""
+	}
+	if !reader.MaySee("amount_eur") {
+		for i := range d.Timeline {
+			d.Timeline[i].AmountEUR = nil
+		}
 	}
 }

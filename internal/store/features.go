@@ -12,6 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/emprises/emprises/internal/auth"
 	"github.com/emprises/emprises/internal/site"
 )
 
@@ -41,6 +42,9 @@ type FeatureQuery struct {
 	After, Before string
 	Limit         int  // features per page; 0: all
 	Count         bool // also count every feature the query matches, pages aside
+	// Reader is the role of whoever reads the features; properties it may not see
+	// (auth.Role.MaySee) are left out. The zero value is an anonymous reader.
+	Reader auth.Role
 }
 
 // Period is a span of days, both ends included; a nil end is open. From = To is one day.
@@ -131,14 +135,39 @@ type collection struct {
 	// index of the stored geometry (never a transformed column).
 	bbox func(env string) string
 	// temporal is the condition that the feature meets span, a daterange.
-	temporal   func(span string) string
-	properties string // the feature's properties, a json_build_object
-	filters    []filter
+	temporal func(span string) string
+	props    []property // the feature's properties, in the order they are written
+	filters  []filter
 	// live is the condition every feature meets (soft-deleted rows are not features).
 	live string
 	// counted names the collection's row in feature_counts, kept by triggers: the count
 	// of an unfiltered request.
 	counted string
+}
+
+// property is one property of a feature: its name and the SQL of its value.
+type property struct {
+	name, expr string
+}
+
+// propertiesSQL is the json_build_object of the properties reader may see: a field
+// auth reserves for a higher role is not written at all, not even as null.
+func (c *collection) propertiesSQL(reader auth.Role) string {
+	var b strings.Builder
+	b.WriteString("json_build_object(")
+	n := 0
+	for _, p := range c.props {
+		if !reader.MaySee(p.name) {
+			continue
+		}
+		if n > 0 {
+			b.WriteString(",")
+		}
+		n++
+		b.WriteString("\n        '" + p.name + "', " + p.expr)
+	}
+	b.WriteString(")")
+	return b.String()
 }
 
 // filter is a property filter: a query parameter compared for equality with a column.
@@ -188,28 +217,29 @@ LEFT JOIN LATERAL (
 ) cal ON true`,
 		geom: "p.geom",
 		bbox: func(env string) string { return "ST_Intersects(p.geom, " + env + ")" },
-		properties: `json_build_object(
-        'site_id', s.id,
-        'name', s.name,
-        'part_label', p.label,
-        'address', s.address,
-        'department', s.department,
-        'current_use', s.current_use,
-        'occupant', s.occupant,
-        'owner', s.owner,
-        'status', h.status,
-        'status_since', date_text(lower(h.valid), h.since_precision),
-        'modality', s.modality,
-        'modality_done', s.modality_done,
-        'counterparty', s.counterparty,
-        'area_m2', round(p.area_m2::numeric, 1),
-        'declared_area_m2', round(p.declared_area_m2::numeric, 1),
-        'geometry_quality', p.geometry_quality,
-        'geometry_source', p.geometry_source,
-        'planned_release', cal.planned_release,
-        'actual_release', cal.actual_release,
-        'planned_disposal', cal.planned_disposal,
-        'actual_disposal', cal.actual_disposal)`,
+		props: []property{
+			{"site_id", `s.id`},
+			{"name", `s.name`},
+			{"part_label", `p.label`},
+			{"address", `s.address`},
+			{"department", `s.department`},
+			{"current_use", `s.current_use`},
+			{"occupant", `s.occupant`},
+			{"owner", `s.owner`},
+			{"status", `h.status`},
+			{"status_since", `date_text(lower(h.valid), h.since_precision)`},
+			{"modality", `s.modality`},
+			{"modality_done", `s.modality_done`},
+			{"counterparty", `s.counterparty`},
+			{"area_m2", `round(p.area_m2::numeric, 1)`},
+			{"declared_area_m2", `round(p.declared_area_m2::numeric, 1)`},
+			{"geometry_quality", `p.geometry_quality`},
+			{"geometry_source", `p.geometry_source`},
+			{"planned_release", `cal.planned_release`},
+			{"actual_release", `cal.actual_release`},
+			{"planned_disposal", `cal.planned_disposal`},
+			{"actual_disposal", `cal.actual_disposal`},
+		},
 		filters: []filter{
 			{"status", "h.status", func(v string) (any, error) {
 				st, err := site.ParseStatus(v)
@@ -229,16 +259,17 @@ LEFT JOIN LATERAL (
 		extra: "\nLEFT JOIN sites ps ON ps.id = sp.site_id AND ps.deleted_at IS NULL",
 		geom:  "pa.geom",
 		bbox:  func(env string) string { return "ST_Intersects(pa.geom, " + env + ")" },
-		properties: `json_build_object(
-        'section', pa.section,
-        'number', pa.number,
-        'contenance_m2', pa.contenance_m2,
-        'part_id', pa.part_id,
-        'site_id', sp.site_id,
-        'site_name', ps.name,
-        'source', pa.source,
-        'geometry_quality', CASE WHEN pa.geom IS NULL THEN 'unlocated' ELSE 'cadastre' END,
-        'geometry_source', pa.source)`,
+		props: []property{
+			{"section", `pa.section`},
+			{"number", `pa.number`},
+			{"contenance_m2", `pa.contenance_m2`},
+			{"part_id", `pa.part_id`},
+			{"site_id", `sp.site_id`},
+			{"site_name", `ps.name`},
+			{"source", `pa.source`},
+			{"geometry_quality", `CASE WHEN pa.geom IS NULL THEN 'unlocated' ELSE 'cadastre' END`},
+			{"geometry_source", `pa.source`},
+		},
 		filters: []filter{
 			{"site_id", "sp.site_id", text},
 			{"part_id", "pa.part_id", text},
@@ -267,21 +298,22 @@ LEFT JOIN LATERAL (
 		temporal: func(span string) string {
 			return "daterange(e.date_start, period_end(e.date_start, e.date_precision)) && " + span
 		},
-		properties: `json_build_object(
-        'site_id', e.site_id,
-        'site_name', es.name,
-        'part_id', e.part_id,
-        'kind', e.kind,
-        'date', date_text(e.date_start, e.date_precision),
-        'date_start', to_char(e.date_start, 'YYYY-MM-DD'),
-        'date_end', to_char(period_end(e.date_start, e.date_precision) - 1, 'YYYY-MM-DD'),
-        'planned', e.planned,
-        'cancelled', e.cancelled,
-        'title', e.title,
-        'description', e.description,
-        'source', e.source,
-        'area_m2', round(e.area_m2::numeric, 1),
-        'amount_eur', e.amount_eur)`,
+		props: []property{
+			{"site_id", `e.site_id`},
+			{"site_name", `es.name`},
+			{"part_id", `e.part_id`},
+			{"kind", `e.kind`},
+			{"date", `date_text(e.date_start, e.date_precision)`},
+			{"date_start", `to_char(e.date_start, 'YYYY-MM-DD')`},
+			{"date_end", `to_char(period_end(e.date_start, e.date_precision) - 1, 'YYYY-MM-DD')`},
+			{"planned", `e.planned`},
+			{"cancelled", `e.cancelled`},
+			{"title", `e.title`},
+			{"description", `e.description`},
+			{"source", `e.source`},
+			{"area_m2", `round(e.area_m2::numeric, 1)`},
+			{"amount_eur", `e.amount_eur`},
+		},
 		filters: []filter{
 			{"kind", "e.kind", func(v string) (any, error) {
 				k, err := site.ParseEventKind(v)
@@ -299,11 +331,14 @@ LEFT JOIN LATERAL (
 		},
 	},
 	CollectionBoundaries: {
-		key:        "b.id",
-		table:      "boundaries b",
-		geom:       "b.geom",
-		bbox:       func(env string) string { return "ST_Intersects(b.geom, " + env + ")" },
-		properties: `json_build_object('name', b.name, 'source', b.source)`,
+		key:   "b.id",
+		table: "boundaries b",
+		geom:  "b.geom",
+		bbox:  func(env string) string { return "ST_Intersects(b.geom, " + env + ")" },
+		props: []property{
+			{"name", `b.name`},
+			{"source", `b.source`},
+		},
 	},
 }
 
@@ -447,7 +482,7 @@ func (c *collection) build(q *FeatureQuery, kind statement, id string) (string, 
     'type', 'Feature',
     'id', ` + c.key + `,
     'geometry', ` + geom + `::json,
-    'properties', ` + c.properties + `
+    'properties', ` + c.propertiesSQL(q.Reader) + `
 )::text`
 	body := "\nFROM " + from + c.extra
 	if kind == stmtOne {
