@@ -10,25 +10,8 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/go-chi/chi/v5"
-
 	"github.com/emprises/emprises/internal/site"
 )
-
-// mountAPI mounts the JSON API behind the map page, the calendar and dashboard, the
-// downloads for APUR and the OpenAPI document that describes every route.
-func (s *Server) mountAPI(r chi.Router) {
-	r.Get("/api/openapi.json", s.handleOpenAPI)
-	r.Get("/api/config", s.handleConfig)
-	r.Get("/api/sites/{id}", s.handleSite)
-	r.Get("/api/calendar", s.handleCalendar)
-	r.Get("/api/calendar.csv", s.handleCalendarCSV)
-	r.Get("/api/calendar.ics", s.handleCalendarICS)
-	r.Get("/api/dashboard", s.handleDashboard)
-	r.Get("/export/sites.geojson", s.handleExportSites)
-	r.Get("/export/parcels.geojson", s.handleExportParcels)
-	r.Get("/export/sites.csv", s.handleExportFriches)
-}
 
 // apiConfig is what the map page needs to know before it draws anything: the base map,
 // the service's today, and the vocabulary the domain defines (the statuses with the moves

@@ -7,11 +7,8 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
-
-	"github.com/go-chi/chi/v5"
 
 	"github.com/emprises/emprises/internal/auth"
 	"github.com/emprises/emprises/internal/site"
@@ -33,15 +30,6 @@ var signInThrottle = store.Throttle{Limit: 5, Window: 15 * time.Minute}
 // each), so that a burst of sign-ins cannot exhaust memory. It is process-wide on purpose:
 // the memory it protects is the process's.
 var passwordChecks = make(chan struct{}, 4)
-
-// mountAuth mounts sign-in and every editing route. Like every route, they run behind
-// authenticate (routes.go), which resolves the caller and enforces CSRF.
-func (s *Server) mountAuth(r chi.Router) {
-	r.Get("/api/session", s.handleWhoAmI)
-	r.Post("/api/session", s.handleSignIn)
-	r.Delete("/api/session", s.handleSignOut)
-	s.mountEdits(r)
-}
 
 // principal is who is calling.
 type principal struct {
@@ -113,17 +101,17 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		res := s.resolve(r)
 		r = r.WithContext(context.WithValue(r.Context(), authKey{}, res))
 		if res.err != nil {
-			s.writeAuthError(w, r, res.err)
+			s.writeError(w, r, res.err)
 			return
 		}
 		if res.p != nil && res.p.viaCookie && unsafeMethod(r.Method) && !isSignIn(r) {
 			if err := checkCSRF(r, res.p); err != nil {
-				s.writeAuthError(w, r, err)
+				s.writeError(w, r, err)
 				return
 			}
 		}
 		if s.cfg.Private && res.p == nil && !publicWhenPrivate(r) {
-			s.writeAuthError(w, r, site.ErrUnauthenticated)
+			s.writeError(w, r, site.ErrUnauthenticated)
 			return
 		}
 		// Answers depend on who asks: shared caches must not serve one user's to another.
@@ -169,25 +157,6 @@ func checkCSRF(r *http.Request, p *principal) error {
 		return errCSRF
 	}
 	return nil
-}
-
-// writeAuthError answers a refusal of the caller: 401 with a WWW-Authenticate challenge,
-// 403 for a CSRF failure or a role too low.
-func (s *Server) writeAuthError(w http.ResponseWriter, r *http.Request, err error) {
-	switch {
-	case errors.Is(err, errCSRF):
-		writeProblem(w, Problem{Status: http.StatusForbidden, Detail: err.Error(), Field: csrfHeader})
-	case errors.Is(err, site.ErrUnauthenticated):
-		w.Header().Set("WWW-Authenticate", `Bearer realm="emprises"`)
-		detail := "sign in (POST /api/session) or send Authorization: Bearer TOKEN"
-		var ce *credentialError
-		if errors.As(err, &ce) {
-			detail = ce.msg
-		}
-		writeProblem(w, Problem{Status: http.StatusUnauthorized, Detail: detail})
-	default:
-		s.writeError(w, r, err)
-	}
 }
 
 // viewer returns the signed-in user behind r, or nil for an anonymous reader. Read
@@ -272,7 +241,7 @@ func (s *Server) sessionInfo(p *principal) sessionInfo {
 func (s *Server) handleWhoAmI(w http.ResponseWriter, r *http.Request) {
 	res := s.resolve(r)
 	if res.err != nil {
-		s.writeAuthError(w, r, res.err)
+		s.writeError(w, r, res.err)
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")
@@ -290,15 +259,15 @@ type signInRequest struct {
 func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) {
 	var req signInRequest
 	if err := decodeBody(r, &req); err != nil {
-		s.writeEditError(w, r, err)
+		s.writeError(w, r, err)
 		return
 	}
 	if req.Name == nil || strings.TrimSpace(*req.Name) == "" {
-		s.writeEditError(w, r, site.Invalid("name", "is required"))
+		s.writeError(w, r, site.Invalid("name", "is required"))
 		return
 	}
 	if req.Password == nil || *req.Password == "" {
-		s.writeEditError(w, r, site.Invalid("password", "is required"))
+		s.writeError(w, r, site.Invalid("password", "is required"))
 		return
 	}
 	name := auth.NormalizeName(*req.Name)
@@ -309,12 +278,6 @@ func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) {
 		key = fmt.Sprintf("?%x", auth.HashSecret(name)[:8])
 	}
 	attempt, err := s.store.BeginSignIn(r.Context(), key, s.clientIP(r), signInThrottle)
-	var throttled *store.ErrThrottled
-	if errors.As(err, &throttled) {
-		w.Header().Set("Retry-After", strconv.Itoa(int(throttled.RetryAfter.Seconds()+0.5)))
-		writeProblem(w, Problem{Status: http.StatusTooManyRequests, Detail: throttled.Error()})
-		return
-	}
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -330,7 +293,7 @@ func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		s.logger.Info("sign-in refused", "name", name, "client", s.clientIP(r))
-		writeProblem(w, Problem{Status: http.StatusUnauthorized, Detail: "wrong account name or password"})
+		s.writeError(w, r, errBadCredentials("wrong account name or password"))
 		return
 	}
 	if err := s.store.FinishSignIn(r.Context(), attempt, "succeeded"); err != nil {
@@ -385,7 +348,7 @@ func (s *Server) handleSignOut(w http.ResponseWriter, r *http.Request) {
 	res := s.resolve(r)
 	if res.p != nil && res.p.viaCookie {
 		if err := checkCSRF(r, res.p); err != nil {
-			s.writeAuthError(w, r, err)
+			s.writeError(w, r, err)
 			return
 		}
 		if err := s.store.DeleteSession(r.Context(), res.p.sessionToken); err != nil {

@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -11,33 +10,9 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
-	"github.com/emprises/emprises/internal/auth"
 	"github.com/emprises/emprises/internal/site"
 	"github.com/emprises/emprises/internal/store"
 )
-
-// mountEdits mounts the editing API. Every write needs an editor (restores an admin), is
-// one transaction with one audit record, and — except creating a site — must send the
-// site's current ETag in If-Match.
-func (s *Server) mountEdits(r chi.Router) {
-	r.Post("/api/sites", s.handleCreateSite)
-	r.Patch("/api/sites/{id}", s.handleUpdateSite)
-	r.Delete("/api/sites/{id}", s.handleDeleteSite)
-	r.Post("/api/sites/{id}/restore", s.handleRestoreSite)
-	r.Get("/api/sites/{id}/history", s.handleHistory)
-	r.Post("/api/sites/{id}/events", s.handleCreateEvent)
-	r.Post("/api/sites/{id}/milestones", s.handleCreateMilestone)
-	r.Patch("/api/events/{id}", s.handleUpdateEvent)
-	r.Delete("/api/events/{id}", s.handleDeleteEvent)
-	r.Post("/api/events/{id}/restore", s.handleRestoreEvent)
-	r.Post("/api/parts/{id}/status", s.handleChangeStatus)
-	r.Put("/api/parts/{id}/geometry", s.handleSetGeometry)
-	r.Post("/api/parts/{id}/split", s.handleSplitPart)
-	r.Post("/api/parts/{id}/parcels", s.handleLinkParcels)
-	r.Delete("/api/parts/{id}/parcels/{parcel}", s.handleUnlinkParcel)
-	r.Post("/api/milestones/{id}/plans", s.handleAddPlan)
-	r.Put("/api/milestones/{id}/actual", s.handleSetActual)
-}
 
 // siteETag is the entity tag of a site at a version: GET /api/sites/{id} sends it, every
 // edit of the site wants it back in If-Match and answers the next one.
@@ -95,46 +70,47 @@ type editResponse struct {
 
 // editKind says what an editing route needs and answers.
 type editKind struct {
-	role    auth.Role // the least role allowed
-	entity  string    // site, part, event or milestone: the entity_type of the answer
-	ifMatch bool      // the site's ETag is required (every edit but creating a site)
-	creates bool      // 201 Created
+	entity  string // site, part, event or milestone: the entity_type of the answer
+	ifMatch bool   // the site's ETag is required (every edit but creating a site)
+	creates bool   // 201 Created
 }
 
 // Editing routes by what they need.
 var (
-	editSite        = editKind{role: auth.Editor, entity: "site", ifMatch: true}
-	createSite      = editKind{role: auth.Editor, entity: "site", creates: true}
-	restoreSite     = editKind{role: auth.Admin, entity: "site", ifMatch: true}
-	editPart        = editKind{role: auth.Editor, entity: "part", ifMatch: true}
-	splitPart       = editKind{role: auth.Editor, entity: "part", ifMatch: true, creates: true}
-	editEvent       = editKind{role: auth.Editor, entity: "event", ifMatch: true}
-	createEvent     = editKind{role: auth.Editor, entity: "event", ifMatch: true, creates: true}
-	restoreEvent    = editKind{role: auth.Admin, entity: "event", ifMatch: true}
-	editMilestone   = editKind{role: auth.Editor, entity: "milestone", ifMatch: true}
-	createMilestone = editKind{role: auth.Editor, entity: "milestone", ifMatch: true, creates: true}
+	editSite        = editKind{entity: "site", ifMatch: true}
+	createSite      = editKind{entity: "site", creates: true}
+	restoreSite     = editKind{entity: "site", ifMatch: true}
+	editPart        = editKind{entity: "part", ifMatch: true}
+	splitPart       = editKind{entity: "part", ifMatch: true, creates: true}
+	editEvent       = editKind{entity: "event", ifMatch: true}
+	createEvent     = editKind{entity: "event", ifMatch: true, creates: true}
+	restoreEvent    = editKind{entity: "event", ifMatch: true}
+	editMilestone   = editKind{entity: "milestone", ifMatch: true}
+	createMilestone = editKind{entity: "milestone", ifMatch: true, creates: true}
 )
 
-// edit runs one editing request: it checks the caller's role, reads If-Match when the
+// edit runs one editing request, whose role routes.go has checked: it reads If-Match when the
 // change needs it, and calls do, which decodes the body and makes the change. Nothing is
 // written unless every check passes.
 func (s *Server) edit(w http.ResponseWriter, r *http.Request, k editKind,
 	do func(p *principal, v store.Versions) (store.Edit, error)) {
-	p, err := s.requireRole(r, k.role)
-	if err != nil {
-		s.writeEditError(w, r, err)
+	// The route's role was checked by require (routes.go); this is who passed it.
+	p := s.resolve(r).p
+	if p == nil {
+		s.writeError(w, r, site.ErrUnauthenticated)
 		return
 	}
 	var versions store.Versions
+	var err error
 	if k.ifMatch {
 		if versions, err = ifMatch(r); err != nil {
-			s.writeEditError(w, r, err)
+			s.writeError(w, r, err)
 			return
 		}
 	}
 	e, err := do(p, versions)
 	if err != nil {
-		s.writeEditError(w, r, err)
+		s.writeError(w, r, err)
 		return
 	}
 	s.logger.Info("edit", "user", p.user.Name, "method", r.Method, "path", r.URL.Path,
@@ -150,27 +126,6 @@ func (s *Server) edit(w http.ResponseWriter, r *http.Request, k editKind,
 	}
 	s.writeJSON(w, r, status, editResponse{SiteID: e.SiteID, Version: e.Version, ETag: siteETag(e.Version),
 		AuditID: e.AuditID, EntityType: k.entity, EntityID: e.EntityID, After: e.After})
-}
-
-// writeEditError answers the refusal of an edit as a problem naming what is wrong.
-func (s *Server) writeEditError(w http.ResponseWriter, r *http.Request, err error) {
-	var mt *mediaTypeError
-	var pe *preconditionError
-	var stale *store.StaleError
-	switch {
-	case errors.As(err, &mt):
-		w.Header().Set("Accept-Patch", "application/json, application/merge-patch+json")
-		writeProblem(w, Problem{Status: http.StatusUnsupportedMediaType, Detail: mt.Error()})
-	case errors.As(err, &pe):
-		writeProblem(w, Problem{Status: http.StatusPreconditionRequired, Detail: pe.detail})
-	case errors.As(err, &stale):
-		w.Header().Set("ETag", siteETag(stale.Current))
-		writeProblem(w, Problem{Status: http.StatusPreconditionFailed, Detail: stale.Error()})
-	case errors.Is(err, site.ErrUnauthenticated), errors.Is(err, errCSRF):
-		s.writeAuthError(w, r, err)
-	default:
-		s.writeError(w, r, err)
-	}
 }
 
 // paris is where the planners are: "today" for a status or an event is theirs.

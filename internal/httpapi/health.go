@@ -13,9 +13,9 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	if err := s.store.Ready(ctx); err != nil {
 		s.logger.Warn("health check failed", "err", err)
-		http.Error(w, "database not ready\n", http.StatusServiceUnavailable)
+		w.Header().Set("Retry-After", "1")
+		writeProblem(w, Problem{Status: http.StatusServiceUnavailable, Detail: "the database is not ready"})
 		return
 	}
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	w.Write([]byte("ok\n"))
+	s.writeJSON(w, r, http.StatusOK, map[string]string{"status": "ok"})
 }

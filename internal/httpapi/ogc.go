@@ -59,16 +59,6 @@ type ogcLink struct {
 	Title string `json:"title,omitempty"`
 }
 
-// mountOGC adds the OGC API – Features routes.
-func (s *Server) mountOGC(r chi.Router) {
-	r.Get("/", s.handleOGCLanding)
-	r.Get("/conformance", s.handleOGCConformance)
-	r.Get("/collections", s.handleOGCCollections)
-	r.Get("/collections/{collectionId}", s.handleOGCCollection)
-	r.Get("/collections/{collectionId}/items", s.handleOGCItems)
-	r.Get("/collections/{collectionId}/items/{featureId}", s.handleOGCFeature)
-}
-
 // handleOGCLanding answers "/": the OGC landing page for API clients, the map page for
 // browsers.
 func (s *Server) handleOGCLanding(w http.ResponseWriter, r *http.Request) {

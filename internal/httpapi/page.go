@@ -11,20 +11,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-chi/chi/v5"
-
 	"github.com/emprises/emprises/web"
 )
-
-// mountPage serves the map page's files under /static/ and the npm libraries it uses
-// under /vendor/<library>/, all embedded in the binary. The page itself is served at "/"
-// by serveIndex, which the OGC landing page calls for browsers.
-func (s *Server) mountPage(r chi.Router) {
-	r.Get("/static/*", s.serveFiles(web.Static(), "/static/"))
-	for name, fsys := range web.Libraries() {
-		r.Get("/vendor/"+name+"/*", s.serveFiles(fsys, "/vendor/"+name+"/"))
-	}
-}
 
 // serveIndex answers a browser asking for "/" with the map page (the OGC landing page
 // hands HTML requests over to it).

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 
 	"github.com/emprises/emprises/internal/site"
+	"github.com/emprises/emprises/internal/store"
 )
 
 // Problem is an RFC 9457 problem detail. Param or Field names what the client got wrong.
@@ -65,20 +67,32 @@ type errParam struct {
 func (e *errParam) Error() string { return e.param + ": " + e.err.Error() }
 func (e *errParam) Unwrap() error { return e.err }
 
-// statusFor is the one table from errors to HTTP statuses.
+// statusFor is the one table from errors to HTTP statuses; writeError adds the headers
+// some of them call for.
 func statusFor(err error) int {
-	var inv *site.InvalidError
-	var mbe *http.MaxBytesError
+	var (
+		inv       *site.InvalidError
+		mbe       *http.MaxBytesError
+		mt        *mediaTypeError
+		pre       *preconditionError
+		throttled *store.ErrThrottled
+	)
 	switch {
 	case errors.As(err, &mbe):
 		return http.StatusRequestEntityTooLarge
+	case errors.As(err, &mt):
+		return http.StatusUnsupportedMediaType
+	case errors.As(err, &pre):
+		return http.StatusPreconditionRequired
+	case errors.As(err, &throttled):
+		return http.StatusTooManyRequests
 	case errors.As(err, &inv):
 		return http.StatusBadRequest
 	case errors.Is(err, site.ErrNotFound):
 		return http.StatusNotFound
 	case errors.Is(err, site.ErrConflict):
 		return http.StatusPreconditionFailed
-	case errors.Is(err, site.ErrForbidden):
+	case errors.Is(err, site.ErrForbidden), errors.Is(err, errCSRF):
 		return http.StatusForbidden
 	case errors.Is(err, site.ErrUnauthenticated):
 		return http.StatusUnauthorized
@@ -86,8 +100,9 @@ func statusFor(err error) int {
 	return http.StatusInternalServerError
 }
 
-// writeError answers err as a problem. Server faults are logged and the client gets a
-// generic message; client faults say exactly what is wrong.
+// writeError answers err as a problem: the one writer of error responses. Server faults
+// are logged and the client gets a generic message; client faults say exactly what is
+// wrong, and carry the header their status calls for.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if r.Context().Err() != nil && errors.Is(err, r.Context().Err()) {
 		// The client went away (a page aborts the fetches it no longer needs): nobody is
@@ -104,12 +119,32 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	}
 	p.Detail = err.Error()
-	var inv *site.InvalidError
-	if errors.As(err, &inv) {
-		p.Field = inv.Field
-		p.Detail = inv.Reason
+	var (
+		inv       *site.InvalidError
+		pe        *errParam
+		stale     *store.StaleError
+		ce        *credentialError
+		throttled *store.ErrThrottled
+		h         = w.Header()
+	)
+	switch {
+	case errors.As(err, &inv):
+		p.Field, p.Detail = inv.Field, inv.Reason
+	case errors.Is(err, errCSRF):
+		p.Field = csrfHeader
+	case errors.As(err, &ce):
+		h.Set("WWW-Authenticate", `Bearer realm="emprises"`)
+		p.Detail = ce.msg
+	case errors.Is(err, site.ErrUnauthenticated):
+		h.Set("WWW-Authenticate", `Bearer realm="emprises"`)
+		p.Detail = "sign in (POST /api/session) or send Authorization: Bearer TOKEN"
+	case errors.As(err, &stale):
+		h.Set("ETag", siteETag(stale.Current))
+	case errors.As(err, &throttled):
+		h.Set("Retry-After", strconv.Itoa(int(throttled.RetryAfter.Seconds()+0.5)))
+	case status == http.StatusUnsupportedMediaType:
+		h.Set("Accept-Patch", "application/json, application/merge-patch+json")
 	}
-	var pe *errParam
 	if errors.As(err, &pe) {
 		p.Param, p.Field = pe.param, ""
 	}

@@ -43,11 +43,6 @@ const (
 // parcelTileMemory bounds the rendered parcel tiles kept in memory.
 const parcelTileMemory = 64 << 20
 
-func (s *Server) mountTiles(r chi.Router) {
-	r.Get("/tiles/parcels/{z}/{x}/{y}.mvt", s.handleParcelTile(newTileCache(parcelTileMemory)))
-	r.Get("/tiles/sites/{z}/{x}/{y}.mvt", s.handleSiteTile)
-}
-
 // handleParcelTile serves parcels tiles. Their ETag comes from the parcels layer's version
 // (any write to parcels moves it on), so a revalidation costs one tiny query, not a tile;
 // and the tiles of the current version are kept in memory once rendered: a z16 tile of a
