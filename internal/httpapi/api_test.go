@@ -134,8 +134,8 @@ func elements(t *testing.T, raw json.RawMessage) []json.RawMessage {
 	return list
 }
 
-// siteJSON is the part of /api/sites/{id} the tests look into.
-type siteJSON struct {
+// siteReply is the part of /api/sites/{id} the tests look into.
+type siteReply struct {
 	AsOf   string  `json:"as_of"`
 	AreaM2 float64 `json:"area_m2"`
 	AreaHa float64 `json:"area_ha"`
@@ -184,7 +184,7 @@ func TestSite(t *testing.T) {
 		}
 	}
 
-	var now, then siteJSON
+	var now, then siteReply
 	getJSON(t, srv, path, &now)
 	getJSON(t, srv, path+"?date=2014-01-01", &then)
 	if now.AsOf != serviceToday().Format(time.DateOnly) || then.AsOf != "2014-01-01" {
@@ -207,7 +207,7 @@ func TestSite(t *testing.T) {
 	}
 
 	// Timelines are ordered by date, planned and actual together.
-	var usine siteJSON
+	var usine siteReply
 	getJSON(t, srv, "/api/sites/usine-des-eaux", &usine)
 	for i := 1; i < len(usine.Timeline); i++ {
 		if usine.Timeline[i].Date[:4] < usine.Timeline[i-1].Date[:4] {

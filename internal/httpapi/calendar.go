@@ -11,17 +11,18 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/emprises/emprises/internal/site"
 	"github.com/emprises/emprises/internal/store"
 )
 
 // calendarResponse is the body of GET /api/calendar.
 type calendarResponse struct {
-	AsOf  string               `json:"as_of"`
-	Items []store.CalendarItem `json:"items"`
+	AsOf  string          `json:"as_of"`
+	Items []milestoneJSON `json:"items"`
 }
 
 // calendarAsOf reads ?date= and lists the calendar as it stood on that day.
-func (s *Server) calendarAsOf(r *http.Request) (time.Time, []store.CalendarItem, error) {
+func (s *Server) calendarAsOf(r *http.Request) (time.Time, []site.Milestone, error) {
 	asOf, err := asOfQuery(r)
 	if err != nil {
 		return time.Time{}, nil, err
@@ -37,7 +38,7 @@ func (s *Server) handleCalendar(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	s.writeJSON(w, r, http.StatusOK, calendarResponse{AsOf: asOf.Format(time.DateOnly), Items: items})
+	s.writeJSON(w, r, http.StatusOK, calendarResponse{AsOf: asOf.Format(time.DateOnly), Items: shapeMilestones(items, asOf)})
 }
 
 // calendarCSVHeader names the columns of the spreadsheet, in French for the planners.
@@ -66,7 +67,7 @@ func (s *Server) handleCalendarCSV(w http.ResponseWriter, r *http.Request) {
 	cw.UseCRLF = true
 	cw.Write(calendarCSVHeader) //nolint:errcheck // reported by Error
 	for i := range items {
-		cw.Write(calendarCSVRow(&items[i])) //nolint:errcheck // reported by Error
+		cw.Write(calendarCSVRow(&items[i], asOf)) //nolint:errcheck // reported by Error
 	}
 	cw.Flush()
 	if err := cw.Error(); err != nil {
@@ -78,11 +79,11 @@ func (s *Server) handleCalendarCSV(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func calendarCSVRow(c *store.CalendarItem) []string {
+func calendarCSVRow(c *site.Milestone, asOf time.Time) []string {
 	row := make([]string, 0, len(calendarCSVHeader))
-	row = append(row, c.SiteName, deref(c.PartLabel), c.KindLabel, c.Label)
-	if c.Planned != nil {
-		row = append(row, c.Planned.French(), frenchDay(c.Planned.Start), frenchDay(c.Planned.Last()))
+	row = append(row, c.SiteName, deref(c.PartLabel), c.Kind.Label(), c.Label)
+	if p := c.Planned(); p != nil {
+		row = append(row, p.French(), frenchDay(p.Start), frenchDay(p.Last()))
 	} else {
 		row = append(row, "", "", "")
 	}
@@ -91,10 +92,10 @@ func calendarCSVRow(c *store.CalendarItem) []string {
 	} else {
 		row = append(row, "")
 	}
-	row = append(row, yesNo(c.Overdue), strconv.Itoa(c.Slips))
+	row = append(row, yesNo(c.Overdue(asOf)), strconv.Itoa(c.Slips()))
 	plans := make([]string, len(c.Plans))
 	for i, p := range c.Plans {
-		plans[i] = p.DateLabel
+		plans[i] = p.Date.French()
 	}
 	row = append(row, strings.Join(plans, " → "))
 	area := ""
@@ -149,7 +150,7 @@ func (s *Server) handleCalendarICS(w http.ResponseWriter, r *http.Request) {
 
 // writeICS writes the calendar as one VCALENDAR. stamp is the DTSTAMP of every event: with
 // METHOD:PUBLISH it is when the feed was produced.
-func writeICS(w io.Writer, items []store.CalendarItem, asOf, stamp time.Time) {
+func writeICS(w io.Writer, items []site.Milestone, asOf, stamp time.Time) {
 	ic := &icsWriter{w: w}
 	dtstamp := stamp.UTC().Format("20060102T150405Z")
 	ic.prop("BEGIN", "VCALENDAR")
@@ -165,22 +166,22 @@ func writeICS(w io.Writer, items []store.CalendarItem, asOf, stamp time.Time) {
 		if c.PartLabel != nil {
 			where += " (" + *c.PartLabel + ")"
 		}
-		what := c.KindLabel
+		what := c.Kind.Label()
 		if c.Label != "" {
 			what += " : " + c.Label
 		}
-		if c.Planned != nil {
+		if planned := c.Planned(); planned != nil {
 			var desc []string
-			desc = append(desc, "Date prévue : "+c.Planned.French())
-			if c.Slips > 0 {
+			desc = append(desc, "Date prévue : "+planned.French())
+			if c.Slips() > 0 {
 				labels := make([]string, len(c.Plans))
 				for j, p := range c.Plans {
-					labels[j] = p.DateLabel
+					labels[j] = p.Date.French()
 				}
-				desc = append(desc, fmt.Sprintf("Reportée %d fois ; dates successives : %s", c.Slips, strings.Join(labels, " → ")))
+				desc = append(desc, fmt.Sprintf("Reportée %d fois ; dates successives : %s", c.Slips(), strings.Join(labels, " → ")))
 			}
-			categories := []string{c.KindLabel}
-			if c.Overdue {
+			categories := []string{c.Kind.Label()}
+			if c.Overdue(asOf) {
 				desc = append(desc, "En retard au "+frenchDay(asOf))
 				categories = append(categories, "En retard")
 			}
@@ -189,7 +190,7 @@ func writeICS(w io.Writer, items []store.CalendarItem, asOf, stamp time.Time) {
 			}
 			ic.event(icsEvent{
 				uid: fmt.Sprintf("milestone-%d-planned@emprises", c.ID), stamp: dtstamp,
-				sequence: c.Slips, start: c.Planned.Start, end: c.Planned.End(),
+				sequence: c.Slips(), start: planned.Start, end: planned.End(),
 				summary: what + " (prévue) – " + where, description: strings.Join(desc, "\n"),
 				categories: categories, status: "TENTATIVE",
 			})
@@ -199,7 +200,7 @@ func writeICS(w io.Writer, items []store.CalendarItem, asOf, stamp time.Time) {
 				uid: fmt.Sprintf("milestone-%d-actual@emprises", c.ID), stamp: dtstamp,
 				start: c.Actual.Start, end: c.Actual.End(),
 				summary: what + " (réalisée) – " + where, description: "Réalisée : " + c.Actual.French(),
-				categories: []string{c.KindLabel}, status: "CONFIRMED",
+				categories: []string{c.Kind.Label()}, status: "CONFIRMED",
 			})
 		}
 	}

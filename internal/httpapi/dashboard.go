@@ -15,5 +15,5 @@ func (s *Server) handleDashboard(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	s.writeJSON(w, r, http.StatusOK, d)
+	s.writeJSON(w, r, http.StatusOK, shapeDashboard(d))
 }

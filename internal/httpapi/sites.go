@@ -7,9 +7,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
-	"github.com/emprises/emprises/internal/auth"
 	"github.com/emprises/emprises/internal/site"
-	"github.com/emprises/emprises/internal/store"
 )
 
 // handleSite answers GET /api/sites/{id}?date=: one site as it stood on that day, with its
@@ -40,21 +38,8 @@ func (s *Server) handleSite(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	redact(d, s.readerRole(r))
 	// The ETag is the site's version, which every edit wants back in If-Match. The body
 	// depends on the caller too (confidential fields): authenticate sends Vary for that.
 	w.Header().Set("ETag", siteETag(d.Version))
-	s.writeJSON(w, r, http.StatusOK, d)
-}
-
-// redact empties the fields of a site sheet that reader may not see (auth.Role.MaySee).
-func redact(d *store.SiteDetail, reader auth.Role) {
-	if !reader.MaySee("notes") {
-		d.Notes = ""
-	}
-	if !reader.MaySee("amount_eur") {
-		for i := range d.Timeline {
-			d.Timeline[i].AmountEUR = nil
-		}
-	}
+	s.writeJSON(w, r, http.StatusOK, shapeSite(d, s.readerRole(r)))
 }

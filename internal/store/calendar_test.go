@@ -17,7 +17,7 @@ func day(s string) time.Time {
 	return t
 }
 
-func findItem(items []CalendarItem, siteID string, kind site.MilestoneKind, label string) *CalendarItem {
+func findItem(items []site.Milestone, siteID string, kind site.MilestoneKind, label string) *site.Milestone {
 	for i := range items {
 		if items[i].SiteID == siteID && items[i].Kind == kind && items[i].Label == label {
 			return &items[i]
@@ -48,11 +48,11 @@ func TestListCalendarAsOf(t *testing.T) {
 		if c == nil {
 			t.Fatalf("ListCalendar(%s): no %q deadline of %s", tt.asOf, decision, cpcu)
 		}
-		if c.Overdue != tt.wantOverdue {
-			t.Errorf("ListCalendar(%s): %q overdue = %v; want %v", tt.asOf, decision, c.Overdue, tt.wantOverdue)
+		if got := c.Overdue(day(tt.asOf)); got != tt.wantOverdue {
+			t.Errorf("ListCalendar(%s): %q overdue = %v; want %v", tt.asOf, decision, got, tt.wantOverdue)
 		}
-		if c.Planned == nil || c.Planned.String() != "2021-Q4" || *c.PlannedEnd != "2021-12-31" {
-			t.Errorf("ListCalendar(%s): planned = %v, end %v; want 2021-Q4 ending 2021-12-31", tt.asOf, c.Planned, c.PlannedEnd)
+		if p := c.Planned(); p == nil || p.String() != "2021-Q4" || p.Last() != day("2021-12-31") {
+			t.Errorf("ListCalendar(%s): planned = %v; want 2021-Q4 ending 2021-12-31", tt.asOf, p)
 		}
 	}
 }
@@ -75,11 +75,11 @@ func TestListCalendarActualNotYetHappened(t *testing.T) {
 	if a == nil || b == nil {
 		t.Fatalf("no disposal of triangle-cours-sud in the calendar: before %v, after %v", b, a)
 	}
-	if b.Actual != nil || !b.Overdue {
-		t.Errorf("as of 2018-06-01: actual = %v, overdue = %v; want none, overdue", b.Actual, b.Overdue)
+	if b.Actual != nil || !b.Overdue(day("2018-06-01")) {
+		t.Errorf("as of 2018-06-01: actual = %v, overdue = %v; want none, overdue", b.Actual, b.Overdue(day("2018-06-01")))
 	}
-	if a.Actual == nil || a.Actual.String() != "2019-Q1" || a.Overdue {
-		t.Errorf("as of 2020-01-01: actual = %v, overdue = %v; want 2019-Q1, not overdue", a.Actual, a.Overdue)
+	if a.Actual == nil || a.Actual.String() != "2019-Q1" || a.Overdue(day("2020-01-01")) {
+		t.Errorf("as of 2020-01-01: actual = %v, overdue = %v; want 2019-Q1, not overdue", a.Actual, a.Overdue(day("2020-01-01")))
 	}
 }
 
@@ -94,7 +94,7 @@ func TestFindSiteDetail(t *testing.T) {
 	if len(d.Parts) != 2 {
 		t.Fatalf("FindSiteDetail: %d parts; want 2", len(d.Parts))
 	}
-	var ceded *PartDetail
+	var ceded *site.Part
 	for i := range d.Parts {
 		if d.Parts[i].Status == site.StatusCeded {
 			ceded = &d.Parts[i]
@@ -142,7 +142,7 @@ func TestDashboardAsOf(t *testing.T) {
 	if err != nil {
 		t.Fatalf("DashboardAsOf(2026-11-26): %v", err)
 	}
-	for _, d := range []*Dashboard{then, now} {
+	for _, d := range []*site.Dashboard{then, now} {
 		if len(d.ByStatus) != len(site.Statuses()) {
 			t.Errorf("as of %s: %d statuses; want %d", d.AsOf, len(d.ByStatus), len(site.Statuses()))
 		}
@@ -170,7 +170,7 @@ func TestDashboardAsOf(t *testing.T) {
 		t.Errorf("as of 2026-11-26: nothing overdue; want the 2021 and 2022 deadlines")
 	}
 	for _, c := range now.DueNext12 {
-		if c.Overdue || c.Actual != nil {
+		if c.Overdue(now.AsOf) || c.Actual != nil {
 			t.Errorf("due item %d is overdue or done: %+v", c.ID, c)
 		}
 	}

@@ -1,0 +1,82 @@
+package site
+
+import (
+	"testing"
+	"time"
+)
+
+func day(s string) time.Time {
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+func TestMilestoneOverdueAndDue(t *testing.T) {
+	q4 := MustParseDate("2021-Q4")
+	actual := MustParseDate("2022-02")
+	tests := []struct {
+		name        string
+		m           Milestone
+		on          string
+		overdue     bool
+		dueIn12Mths bool
+	}{
+		{"no plan", Milestone{}, "2022-01-01", false, false},
+		{"last day of the period", Milestone{Plans: []Plan{{Date: q4}}}, "2021-12-31", false, true},
+		{"day after the period", Milestone{Plans: []Plan{{Date: q4}}}, "2022-01-01", true, false},
+		{"a year before", Milestone{Plans: []Plan{{Date: q4}}}, "2020-10-01", false, false},
+		{"within a year", Milestone{Plans: []Plan{{Date: q4}}}, "2020-10-02", false, true},
+		{"happened", Milestone{Plans: []Plan{{Date: q4}}, Actual: &actual}, "2023-01-01", false, false},
+		{"latest plan counts", Milestone{Plans: []Plan{{Date: MustParseDate("2019")}, {Date: q4}}}, "2021-06-01", false, true},
+	}
+	for _, tt := range tests {
+		on := day(tt.on)
+		if got := tt.m.Overdue(on); got != tt.overdue {
+			t.Errorf("%s: Overdue(%s) = %v; want %v", tt.name, tt.on, got, tt.overdue)
+		}
+		if got := tt.m.DueWithin(on, on.AddDate(1, 0, 0)); got != tt.dueIn12Mths {
+			t.Errorf("%s: DueWithin(%s, +1 year) = %v; want %v", tt.name, tt.on, got, tt.dueIn12Mths)
+		}
+	}
+	m := Milestone{Plans: []Plan{{Date: MustParseDate("2019")}, {Date: q4}, {Date: MustParseDate("2023")}}}
+	if m.Slips() != 2 || (&Milestone{}).Slips() != 0 {
+		t.Errorf("Slips() = %d, %d for none; want 2, 0", m.Slips(), (&Milestone{}).Slips())
+	}
+}
+
+func TestDueAndOverdue(t *testing.T) {
+	on := day("2022-03-01")
+	cal := []Milestone{
+		{ID: 1, Plans: []Plan{{Date: MustParseDate("2022-12")}}},
+		{ID: 2, Plans: []Plan{{Date: MustParseDate("2021-Q4")}}},
+		{ID: 3, Plans: []Plan{{Date: MustParseDate("2022-06-15")}}},
+		{ID: 4, Plans: []Plan{{Date: MustParseDate("2020")}}},
+		{ID: 5, Plans: []Plan{{Date: MustParseDate("2024")}}},
+	}
+	due, overdue := DueAndOverdue(cal, on)
+	ids := func(ms []Milestone) (out []int64) {
+		for _, m := range ms {
+			out = append(out, m.ID)
+		}
+		return out
+	}
+	if got := ids(due); len(got) != 2 || got[0] != 3 || got[1] != 1 {
+		t.Errorf("due = %v; want [3 1], by planned date", got)
+	}
+	if got := ids(overdue); len(got) != 2 || got[0] != 4 || got[1] != 2 {
+		t.Errorf("overdue = %v; want [4 2], by planned date", got)
+	}
+}
+
+func TestSiteArea(t *testing.T) {
+	a, b := 1234.56, 10000.04
+	s := Site{Parts: []Part{{AreaM2: &a}, {AreaM2: nil}, {AreaM2: &b}}}
+	if got := s.AreaM2(); got != 11234.6 {
+		t.Errorf("AreaM2() = %v; want 11234.6 (unlocated parts add nothing)", got)
+	}
+	if got := Hectares(s.AreaM2()); got != 1.12 {
+		t.Errorf("Hectares(%v) = %v; want 1.12", s.AreaM2(), got)
+	}
+}
