@@ -39,9 +39,8 @@ LEFT JOIN LATERAL (
 ) pl ON true
 WHERE s.deleted_at IS NULL AND ($2::text = '' OR m.site_id = $2::text)
   AND EXISTS (
-    SELECT 1 FROM site_parts sp
-    JOIN part_status_history h ON h.part_id = sp.id AND h.valid @> $1::date
-    WHERE sp.site_id = m.site_id AND (m.part_id IS NULL OR sp.id = m.part_id))
+    SELECT 1 FROM part_states_on($1::date) h
+    WHERE h.site_id = m.site_id AND (m.part_id IS NULL OR h.part_id = m.part_id))
 ORDER BY s.name, s.id, pl.latest NULLS LAST, m.actual_date NULLS LAST, m.id`
 
 // ListCalendar returns the disposal calendar as it stood on q.AsOf, ordered by site then

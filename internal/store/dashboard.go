@@ -16,10 +16,9 @@ const partsAsOf = `
 WITH cur AS (
     SELECT p.id, p.site_id, s.department, h.status, h.valid, p.geom IS NOT NULL AS located,
            coalesce(p.area_m2, 0) AS area
-    FROM site_parts p
+    FROM part_states_on($1::date) h
+    JOIN site_parts p ON p.id = h.part_id
     JOIN sites s ON s.id = p.site_id
-    JOIN part_status_history h ON h.part_id = p.id AND h.valid @> $1::date
-    WHERE s.deleted_at IS NULL
 )`
 
 // m2 rounds a sum of square metres to 0.1 m².

@@ -69,7 +69,7 @@ func queryParts(ctx context.Context, tx pgx.Tx, siteID string, asOf time.Time) (
 		       ST_AsGeoJSON(ST_ForcePolygonCCW(ST_Transform(p.geom, 4326)), 7),
 		       hist.statuses, hist.froms, hist.precisions, hist.untils, hist.reasons
 		FROM site_parts p
-		JOIN part_status_history h ON h.part_id = p.id AND h.valid @> $2::date
+		JOIN part_states_on($2::date) h ON h.part_id = p.id
 		CROSS JOIN LATERAL (
 		    SELECT array_agg(ph.status::text ORDER BY lower(ph.valid)) AS statuses,
 		           array_agg(lower(ph.valid) ORDER BY lower(ph.valid)) AS froms,
@@ -126,7 +126,7 @@ func queryParcelRefs(ctx context.Context, tx pgx.Tx, siteID string, asOf time.Ti
 		SELECT pa.id, pa.section, pa.number, pa.contenance_m2, pa.part_id
 		FROM parcels pa
 		JOIN site_parts p ON p.id = pa.part_id
-		JOIN part_status_history h ON h.part_id = p.id AND h.valid @> $2::date
+		JOIN part_states_on($2::date) h ON h.part_id = p.id
 		WHERE p.site_id = $1
 		ORDER BY pa.id`, siteID, asOf.Format(time.DateOnly))
 	if err != nil {

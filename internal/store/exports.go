@@ -41,8 +41,7 @@ func (s *Store) EachBrownfieldPart(ctx context.Context, asOf time.Time, fn func(
 		       ST_AsText(ST_Transform(p.geom, 4326), 7)
 		FROM site_parts p
 		JOIN sites s ON s.id = p.site_id
-		JOIN part_status_history h ON h.part_id = p.id AND h.valid @> $1::date
-		WHERE s.deleted_at IS NULL
+		JOIN part_states_on($1::date) h ON h.part_id = p.id
 		ORDER BY p.id`, dayOf(asOf).Format(time.DateOnly))
 	if err != nil {
 		return fmt.Errorf("store: brownfield parts: %w", err)

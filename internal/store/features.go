@@ -188,14 +188,8 @@ var collections = map[string]*collection{
 		// status that day. A part with no status in the period did not exist then.
 		from: func(a *sqlArgs, p Period) string {
 			return `site_parts p
-JOIN sites s ON s.id = p.site_id AND s.deleted_at IS NULL
-JOIN LATERAL (
-    SELECT h.status, h.valid, h.since_precision
-    FROM part_status_history h
-    WHERE h.part_id = p.id AND h.valid && ` + p.daterange(a) + `
-    ORDER BY lower(h.valid) DESC
-    LIMIT 1
-) h ON true`
+JOIN part_states(` + p.daterange(a) + `) h ON h.part_id = p.id
+JOIN sites s ON s.id = p.site_id`
 		},
 		// The calendar columns: the latest plan and the actual date of the part's (or its
 		// whole site's) release and disposal milestones.
