@@ -21,6 +21,11 @@ import (
 // by serveIndex, which the OGC landing page calls for browsers.
 func (s *Server) mountPage(r chi.Router) {
 	r.Get("/static/*", s.serveFiles(web.Static(), "/static/"))
+	// A plain `go build` makes a binary without the libraries: it still serves the API,
+	// and says once, at startup, why the map page will not draw.
+	for _, name := range web.MissingLibraries() {
+		s.logger.Warn("front-end library not embedded: /vendor/"+name+"/ answers 404; build with `make build`", "library", name)
+	}
 	for name, fsys := range web.Libraries() {
 		r.Get("/vendor/"+name+"/*", s.serveFiles(fsys, "/vendor/"+name+"/"))
 	}
