@@ -71,12 +71,36 @@ $(CHROMIUM):
 go-toolchain:
 	@command -v $(GO) >/dev/null || { echo "Go $$(sed -n 's/^go //p' go.mod) is needed (https://go.dev/dl), then re-run make"; exit 1; }
 
-## web-deps: the page's libraries, from npm at the exact versions of web/package-lock.json
-web-deps: web/node_modules/.package-lock.json
+## web-deps: the page's libraries, from npm at the exact versions of web/package-lock.json,
+## copied into web/vendor/ (embedded by web/web.go) with their licences
+web-deps: web/vendor/.copied
 
 web/node_modules/.package-lock.json: web/package.json web/package-lock.json
 	@command -v npm >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm; }
 	cd web && npm ci --no-audit --no-fund
+	@touch $@
+
+# Only the files the page loads are copied, each library with its LICENSE (the MIT and BSD
+# licences ask for their notice to travel with the code, served as /vendor/<name>/LICENSE):
+# - leaflet: its whole dist/ (scripts, stylesheet, images the stylesheet refers to);
+# - leaflet-geoman: the minified script (no eval, no inline style, so it runs under the
+#   CSP) and its stylesheet;
+# - protomaps-leaflet: its self-contained classic script and source map, because its ES
+#   module imports packages by bare name, which a browser resolves only through an inline
+#   import map, refused by the CSP.
+# The stamp starts with a dot, so go:embed leaves it out.
+NPM    := web/node_modules
+VENDOR := web/vendor
+web/vendor/.copied: web/node_modules/.package-lock.json Makefile
+	rm -rf $(VENDOR)/leaflet $(VENDOR)/leaflet-geoman $(VENDOR)/protomaps-leaflet
+	mkdir -p $(VENDOR)/leaflet $(VENDOR)/leaflet-geoman $(VENDOR)/protomaps-leaflet
+	cp -R $(NPM)/leaflet/dist/. $(NPM)/leaflet/LICENSE $(VENDOR)/leaflet/
+	cp $(NPM)/@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.min.js \
+	   $(NPM)/@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.css \
+	   $(NPM)/@geoman-io/leaflet-geoman-free/LICENSE $(VENDOR)/leaflet-geoman/
+	cp $(NPM)/protomaps-leaflet/dist/protomaps-leaflet.js \
+	   $(NPM)/protomaps-leaflet/dist/protomaps-leaflet.js.map \
+	   $(NPM)/protomaps-leaflet/LICENSE $(VENDOR)/protomaps-leaflet/
 	@touch $@
 
 fmt:

@@ -1,10 +1,11 @@
-// Package web embeds the map page (static/) and the front-end libraries it uses.
+// Package web embeds the map page (static/) and the front-end libraries it uses (vendor/).
 //
-// The libraries are npm packages at the exact versions of package-lock.json, installed
-// into node_modules/ by `make web-deps` (npm ci), which every make target that compiles
-// runs first. They are embedded from there at build time, so the binary serves them
-// itself and needs no file beside it; a build without them fails at the go:embed line,
-// naming the missing folder.
+// The libraries are npm packages at the exact versions of package-lock.json. `make
+// web-deps` (npm ci), which every make target that compiles runs first, copies the files
+// the page loads, with each library's LICENSE, from node_modules/ into vendor/<name>/; the
+// Makefile holds that list of files. Only vendor/README.md is committed, so a plain `go
+// build` or `go vet` on a fresh clone works with Go alone: the binary then lacks the
+// libraries, MissingLibraries names them and their URLs answer 404.
 package web
 
 import (
@@ -15,70 +16,57 @@ import (
 //go:embed static
 var static embed.FS
 
-//go:embed node_modules/leaflet/dist
-var leaflet embed.FS
+//go:embed vendor
+var vendor embed.FS
 
-// Leaflet-Geoman draws and edits outlines for editors. Only the two files the page loads
-// are embedded: the minified script (no eval, no inline style, so it runs under the CSP)
-// and its stylesheet.
-//
-//go:embed node_modules/@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.min.js
-//go:embed node_modules/@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.css
-var geoman embed.FS
-
-// protomaps-leaflet draws the cadastral parcels from the service's vector tiles. Its ES
-// module build imports other packages by bare name, which a browser resolves only through
-// an inline import map, refused by the CSP: the page loads its self-contained classic
-// script instead (no eval, no inline style), and its source map.
-//
-//go:embed node_modules/protomaps-leaflet/dist/protomaps-leaflet.js
-//go:embed node_modules/protomaps-leaflet/dist/protomaps-leaflet.js.map
-var protomaps embed.FS
-
-// Each library's licence is served beside its files, as /vendor/<name>/LICENSE: the MIT
-// and BSD licences ask for their notice to travel with the code.
-//
-//go:embed node_modules/leaflet/LICENSE
-//go:embed node_modules/@geoman-io/leaflet-geoman-free/LICENSE
-//go:embed node_modules/protomaps-leaflet/LICENSE
-var licenses embed.FS
+// libraryNames are the libraries the page loads, each from /vendor/<name>/:
+// Leaflet draws the map, Leaflet-Geoman draws and edits outlines for editors,
+// protomaps-leaflet draws the cadastral parcels from the service's vector tiles.
+var libraryNames = []string{"leaflet", "leaflet-geoman", "protomaps-leaflet"}
 
 // Static returns the page's own files: index.html, css/, js/.
 func Static() fs.FS {
 	return sub(static, "static")
 }
 
-// Libraries returns each library's distributed files by the name it is served under
-// (/vendor/<name>/…).
+// Libraries returns each library's files, LICENSE included, by the name it is served
+// under (/vendor/<name>/…). A library the build lacks is listed all the same, with no
+// files, so that its URLs answer 404 rather than fall through to another route.
 func Libraries() map[string]fs.FS {
-	return map[string]fs.FS{
-		"leaflet":           withLicense(sub(leaflet, "node_modules/leaflet/dist"), "node_modules/leaflet"),
-		"leaflet-geoman":    withLicense(sub(geoman, "node_modules/@geoman-io/leaflet-geoman-free/dist"), "node_modules/@geoman-io/leaflet-geoman-free"),
-		"protomaps-leaflet": withLicense(sub(protomaps, "node_modules/protomaps-leaflet/dist"), "node_modules/protomaps-leaflet"),
-	}
+	return libraries(vendor)
 }
 
-// sub cannot fail for a folder named in a go:embed directive above.
+// MissingLibraries names the libraries this binary was built without, because `make
+// web-deps` had not run; nil in a binary built by `make build`.
+func MissingLibraries() []string {
+	return missingLibraries(vendor)
+}
+
+func libraries(fsys fs.FS) map[string]fs.FS {
+	libs := make(map[string]fs.FS, len(libraryNames))
+	for _, name := range libraryNames {
+		libs[name] = sub(fsys, "vendor/"+name)
+	}
+	return libs
+}
+
+func missingLibraries(fsys fs.FS) []string {
+	var missing []string
+	for _, name := range libraryNames {
+		// LICENSE is copied with the library's files: without it the folder is not one
+		// `make web-deps` filled.
+		if _, err := fs.Stat(fsys, "vendor/"+name+"/LICENSE"); err != nil {
+			missing = append(missing, name)
+		}
+	}
+	return missing
+}
+
+// sub cannot fail for a valid path; a folder that does not exist gives an empty FS.
 func sub(fsys fs.FS, dir string) fs.FS {
 	f, err := fs.Sub(fsys, dir)
 	if err != nil {
 		panic(err)
 	}
 	return f
-}
-
-// licensed adds a package's LICENSE file to the root of its distributed files.
-type licensed struct {
-	fs.FS
-	pkg string
-}
-
-func withLicense(dist fs.FS, pkg string) fs.FS { return licensed{dist, pkg} }
-
-// Open implements fs.FS.
-func (l licensed) Open(name string) (fs.File, error) {
-	if name == "LICENSE" {
-		return licenses.Open(l.pkg + "/LICENSE")
-	}
-	return l.FS.Open(name)
 }

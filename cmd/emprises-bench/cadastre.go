@@ -25,7 +25,7 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/maptile"
 
-	"github.com/emprises/emprises/internal/cadastre"
+	"github.com/emprises/emprises/internal/cadastre/synth"
 	"github.com/emprises/emprises/internal/httpapi"
 	"github.com/emprises/emprises/internal/pgcluster"
 	"github.com/emprises/emprises/internal/store"
@@ -45,7 +45,7 @@ type cadastreBench struct {
 	conn    string
 	parcels int
 	seed    int64
-	extent  cadastre.Extent
+	extent  synth.Extent
 	out     io.Writer
 	rows    [][]string // the table printed at the end
 	notes   []string
@@ -69,7 +69,7 @@ func runCadastreBench(ctx context.Context, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	extent, err := cadastre.ParseExtent(*extentName)
+	extent, err := synth.ParseExtent(*extentName)
 	if err != nil {
 		return err
 	}
@@ -109,7 +109,7 @@ func runCadastreBench(ctx context.Context, args []string) error {
 
 	// Etalab names a department's file cadastre-94-parcelles, a commune's cadastre-94041-parcelles.
 	code := "94"
-	if extent == cadastre.ExtentIvry {
+	if extent == synth.ExtentIvry {
 		code = "94041"
 	}
 	v1 := filepath.Join(dir, "cadastre-"+code+"-parcelles.json.gz")
@@ -160,7 +160,7 @@ func (b *cadastreBench) row(cells ...string) { b.rows = append(b.rows, cells) }
 func (b *cadastreBench) generate(path string) error {
 	start := time.Now()
 	err := cadastreWriteGzip(path, func(w io.Writer) error {
-		return cadastre.Generate(w, cadastre.GenOptions{Parcels: b.parcels, Seed: b.seed, Extent: b.extent})
+		return synth.Generate(w, synth.GenOptions{Parcels: b.parcels, Seed: b.seed, Extent: b.extent})
 	})
 	if err != nil {
 		return err
@@ -178,11 +178,11 @@ func (b *cadastreBench) generate(path string) error {
 // modify writes the next vintage of the file, 1% of the parcels changed.
 func (b *cadastreBench) modify(from, to string) error {
 	start := time.Now()
-	var ch *cadastre.Changes
+	var ch *synth.Changes
 	err := cadastreWriteGzip(to, func(w io.Writer) error {
 		var err error
-		ch, err = cadastre.Modify(w, func() (io.ReadCloser, error) { return os.Open(from) },
-			cadastre.ModifyOptions{Seed: b.seed + 1, ChangeRate: 0.01})
+		ch, err = synth.Modify(w, func() (io.ReadCloser, error) { return os.Open(from) },
+			synth.ModifyOptions{Seed: b.seed + 1, ChangeRate: 0.01})
 		return err
 	})
 	if err != nil {
@@ -444,7 +444,7 @@ func cadastreFetch(ctx context.Context, client *http.Client, url string, header 
 
 func (b *cadastreBench) print() {
 	land := "Val-de-Marne, as the department's file"
-	if b.extent == cadastre.ExtentIvry {
+	if b.extent == synth.ExtentIvry {
 		land = "Ivry-sur-Seine alone, far denser than the real commune"
 	}
 	fmt.Fprintf(b.out, "\nCadastre: %d synthetic parcels over %s (seed %d, --extent %s), PostgreSQL %s\n\n",

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/emprises/emprises/internal/cadastre"
+	"github.com/emprises/emprises/internal/cadastre/synth"
 	"github.com/emprises/emprises/internal/site"
 	"github.com/emprises/emprises/internal/store"
 )
@@ -382,7 +383,7 @@ func runGenCadastre(_ context.Context, e *env, args []string) error {
 		}
 		day = t
 	}
-	extent, err := cadastre.ParseExtent(*extentName)
+	extent, err := synth.ParseExtent(*extentName)
 	if err != nil {
 		return usageError{fmt.Sprintf("gen cadastre: --extent %q must be ivry or department", *extentName)}
 	}
@@ -400,10 +401,10 @@ func runGenCadastre(_ context.Context, e *env, args []string) error {
 	}
 	return writeOutput(e, *out, func(w io.Writer) error {
 		if *from == "" {
-			return cadastre.Generate(w, cadastre.GenOptions{Parcels: *n, Seed: *seed, Vintage: day, Extent: extent})
+			return synth.Generate(w, synth.GenOptions{Parcels: *n, Seed: *seed, Vintage: day, Extent: extent})
 		}
-		ch, err := cadastre.Modify(w, func() (io.ReadCloser, error) { return os.Open(*from) },
-			cadastre.ModifyOptions{Seed: *seed, ChangeRate: *rate, Vintage: day})
+		ch, err := synth.Modify(w, func() (io.ReadCloser, error) { return os.Open(*from) },
+			synth.ModifyOptions{Seed: *seed, ChangeRate: *rate, Vintage: day})
 		if err != nil {
 			return fmt.Errorf("gen cadastre: %s: %w", *from, err)
 		}

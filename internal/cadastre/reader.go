@@ -1,12 +1,12 @@
-// Package cadastre reads and writes Etalab cadastre parcel files, as planners download them
-// from cadastre.data.gouv.fr (cadastre-94041-parcelles.json.gz): one GeoJSON
-// FeatureCollection in WGS84, gzipped or not, one feature per parcel with the properties
-// id, commune, prefixe, section, numero, contenance, arpente, created and updated.
+// Package cadastre reads Etalab cadastre parcel files, as planners download them from
+// cadastre.data.gouv.fr (cadastre-94041-parcelles.json.gz): one GeoJSON FeatureCollection
+// in WGS84, gzipped or not, one feature per parcel with the properties id, commune,
+// prefixe, section, numero, contenance, arpente, created and updated.
 //
 // The Reader streams such a file one feature at a time, so that a department of hundreds
-// of thousands of parcels never sits in memory; Generate and Modify write synthetic files
-// of the same format for tests and benchmarks. The package does no I/O of its own beyond
-// the readers and writers it is given, and no SQL.
+// of thousands of parcels never sits in memory; package synth writes synthetic files of
+// the same format for tests and benchmarks. The package does no I/O of its own beyond the
+// readers it is given, and no SQL.
 package cadastre
 
 import (
@@ -283,19 +283,6 @@ func (r *Reader) wrapTop(err error, empty string) error {
 		return r.topError(fmt.Errorf("not a GeoJSON file: %v", se))
 	}
 	return r.topError(err)
-}
-
-// properties are an Etalab parcel's attributes.
-type properties struct {
-	ID         string `json:"id"`
-	Commune    string `json:"commune"`
-	Prefixe    string `json:"prefixe"`
-	Section    string `json:"section"`
-	Numero     string `json:"numero"`
-	Contenance *int64 `json:"contenance,omitempty"`
-	Arpente    bool   `json:"arpente"`
-	Created    string `json:"created,omitempty"`
-	Updated    string `json:"updated,omitempty"`
 }
 
 // checkGeometry accepts a Polygon or MultiPolygon of closed rings of finite longitudes and

@@ -16,6 +16,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/emprises/emprises/internal/cadastre"
+	"github.com/emprises/emprises/internal/cadastre/synth"
 	"github.com/emprises/emprises/internal/site"
 	"github.com/emprises/emprises/internal/store"
 )
@@ -28,8 +29,8 @@ const parcelPart = "cpcu-ivry-chaufferie"
 func (s *service) importParcels(t *testing.T, n int, seed int64) {
 	t.Helper()
 	var file bytes.Buffer
-	if err := cadastre.Generate(&file, cadastre.GenOptions{Parcels: n, Seed: seed}); err != nil {
-		t.Fatalf("cadastre.Generate: %v", err)
+	if err := synth.Generate(&file, synth.GenOptions{Parcels: n, Seed: seed}); err != nil {
+		t.Fatalf("synth.Generate: %v", err)
 	}
 	sum := sha256.Sum256(file.Bytes())
 	r, err := cadastre.NewReader(&file)

@@ -9,7 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
+
+	ics "github.com/arran4/golang-ical"
 
 	"github.com/emprises/emprises/internal/site"
 	"github.com/emprises/emprises/internal/store"
@@ -142,24 +143,24 @@ func (s *Server) handleCalendarICS(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/calendar; charset=utf-8")
 	attachment(w, "emprises-calendrier.ics")
 	bw := bufio.NewWriter(w)
-	writeICS(bw, items, asOf, time.Now())
-	if err := bw.Flush(); err != nil {
+	err = writeICS(bw, items, asOf, time.Now())
+	if err == nil {
+		err = bw.Flush()
+	}
+	if err != nil {
 		s.logger.Warn("calendar.ics: write", "err", err)
 	}
 }
 
-// writeICS writes the calendar as one VCALENDAR. stamp is the DTSTAMP of every event: with
+// writeICS writes the calendar as one VCALENDAR with golang-ical, which escapes TEXT
+// values and folds lines at 75 octets. stamp is the DTSTAMP of every event: with
 // METHOD:PUBLISH it is when the feed was produced.
-func writeICS(w io.Writer, items []site.Milestone, asOf, stamp time.Time) {
-	ic := &icsWriter{w: w}
-	dtstamp := stamp.UTC().Format("20060102T150405Z")
-	ic.prop("BEGIN", "VCALENDAR")
-	ic.prop("VERSION", "2.0")
-	ic.prop("PRODID", "-//Emprises//Calendrier des libérations et cessions//FR")
-	ic.prop("CALSCALE", "GREGORIAN")
-	ic.prop("METHOD", "PUBLISH")
-	ic.prop("NAME", icsText("Emprises – libérations et cessions à Ivry-sur-Seine"))
-	ic.prop("X-WR-CALNAME", icsText("Emprises – libérations et cessions à Ivry-sur-Seine"))
+func writeICS(w io.Writer, items []site.Milestone, asOf, stamp time.Time) error {
+	cal := ics.NewCalendar()
+	cal.SetProductId("-//Emprises//Calendrier des libérations et cessions//FR")
+	cal.SetCalscale("GREGORIAN")
+	cal.SetMethod(ics.MethodPublish)
+	cal.SetName("Emprises – libérations et cessions à Ivry-sur-Seine") // NAME and X-WR-CALNAME
 	for i := range items {
 		c := &items[i]
 		where := c.SiteName
@@ -188,83 +189,56 @@ func writeICS(w io.Writer, items []site.Milestone, asOf, stamp time.Time) {
 			if c.Actual != nil {
 				desc = append(desc, "Réalisée : "+c.Actual.French())
 			}
-			ic.event(icsEvent{
-				uid: fmt.Sprintf("milestone-%d-planned@emprises", c.ID), stamp: dtstamp,
+			addICSEvent(cal, icsEvent{
+				uid: fmt.Sprintf("milestone-%d-planned@emprises", c.ID), stamp: stamp,
 				sequence: c.Slips(), start: planned.Start, end: planned.End(),
 				summary: what + " (prévue) – " + where, description: strings.Join(desc, "\n"),
-				categories: categories, status: "TENTATIVE",
+				categories: categories, status: ics.ObjectStatusTentative,
 			})
 		}
 		if c.Actual != nil {
-			ic.event(icsEvent{
-				uid: fmt.Sprintf("milestone-%d-actual@emprises", c.ID), stamp: dtstamp,
+			addICSEvent(cal, icsEvent{
+				uid: fmt.Sprintf("milestone-%d-actual@emprises", c.ID), stamp: stamp,
 				start: c.Actual.Start, end: c.Actual.End(),
 				summary: what + " (réalisée) – " + where, description: "Réalisée : " + c.Actual.French(),
-				categories: []string{c.Kind.Label()}, status: "CONFIRMED",
+				categories: []string{c.Kind.Label()}, status: ics.ObjectStatusConfirmed,
 			})
 		}
 	}
-	ic.prop("END", "VCALENDAR")
+	// The library's default line end is the platform's; RFC 5545 asks for CRLF.
+	return cal.SerializeTo(w, ics.WithNewLineWindows)
 }
 
 // icsEvent is one all-day VEVENT.
 type icsEvent struct {
-	uid, stamp           string
+	uid                  string
+	stamp                time.Time
 	sequence             int
 	start, end           time.Time // end is exclusive, as DTEND is
 	summary, description string
 	categories           []string
-	status               string
+	status               ics.ObjectStatus
 }
 
-// icsWriter writes iCalendar content lines: CRLF ends, folded at 75 octets without
-// splitting a UTF-8 character (RFC 5545 §3.1).
-type icsWriter struct {
-	w io.Writer
-}
-
-func (ic *icsWriter) event(e icsEvent) {
-	ic.prop("BEGIN", "VEVENT")
-	ic.prop("UID", e.uid)
-	ic.prop("DTSTAMP", e.stamp)
-	ic.prop("SEQUENCE", strconv.Itoa(e.sequence))
-	ic.prop("DTSTART;VALUE=DATE", e.start.Format("20060102"))
-	ic.prop("DTEND;VALUE=DATE", e.end.Format("20060102"))
-	ic.prop("SUMMARY", icsText(e.summary))
-	ic.prop("DESCRIPTION", icsText(e.description))
-	cats := make([]string, len(e.categories))
-	for i, c := range e.categories {
-		cats[i] = icsText(c)
+func addICSEvent(cal *ics.Calendar, e icsEvent) {
+	ev := cal.AddEvent(e.uid)
+	ev.SetDtStampTime(e.stamp)
+	ev.SetSequence(e.sequence)
+	ev.SetAllDayStartAt(e.start)
+	ev.SetAllDayEndAt(e.end)
+	ev.SetSummary(icsLines(e.summary))
+	ev.SetDescription(icsLines(e.description))
+	// One CATEGORIES property per category: the library escapes the commas of a value,
+	// and RFC 5545 lets the property repeat.
+	for _, c := range e.categories {
+		ev.AddCategory(icsLines(c))
 	}
-	ic.prop("CATEGORIES", strings.Join(cats, ","))
-	ic.prop("STATUS", e.status)
-	ic.prop("TRANSP", "TRANSPARENT") // a milestone does not make anyone busy
-	ic.prop("END", "VEVENT")
+	ev.SetStatus(e.status)
+	ev.SetTimeTransparency(ics.TransparencyTransparent) // a milestone does not make anyone busy
 }
 
-// icsMaxLine is the longest content line RFC 5545 allows, in octets, without the CRLF.
-const icsMaxLine = 75
+// icsLineBreaks turns every line break into LF, the only one the library escapes (as \n):
+// a CR left in a TEXT value would end the content line.
+var icsLineBreaks = strings.NewReplacer("\r\n", "\n", "\r", "\n")
 
-func (ic *icsWriter) prop(name, value string) {
-	line := name + ":" + value
-	limit := icsMaxLine
-	var b strings.Builder
-	for len(line) > limit {
-		cut := limit
-		for cut > 0 && !utf8.RuneStart(line[cut]) {
-			cut--
-		}
-		b.WriteString(line[:cut])
-		b.WriteString("\r\n ")
-		line = line[cut:]
-		limit = icsMaxLine - 1 // the leading space of a continuation line counts
-	}
-	b.WriteString(line)
-	b.WriteString("\r\n")
-	io.WriteString(ic.w, b.String()) //nolint:errcheck // the caller's buffered writer reports it
-}
-
-// icsTextEscaper escapes a TEXT value (RFC 5545 §3.3.11).
-var icsTextEscaper = strings.NewReplacer(`\`, `\\`, ";", `\;`, ",", `\,`, "\r\n", `\n`, "\n", `\n`, "\r", `\n`)
-
-func icsText(s string) string { return icsTextEscaper.Replace(s) }
+func icsLines(s string) string { return icsLineBreaks.Replace(s) }

@@ -15,6 +15,7 @@ import (
 
 	ics "github.com/arran4/golang-ical"
 
+	"github.com/emprises/emprises/internal/site"
 	"github.com/emprises/emprises/internal/store"
 )
 
@@ -354,22 +355,47 @@ func wantContentLines(t *testing.T, body []byte) {
 	}
 }
 
-func TestICSFolding(t *testing.T) {
-	for _, value := range []string{
-		"",
-		strings.Repeat("a", 66),
-		strings.Repeat("a", 67),
-		strings.Repeat("a", 300),
-		strings.Repeat("é", 100),
-		strings.Repeat("a€", 80),
-	} {
-		var buf bytes.Buffer
-		ic := &icsWriter{w: &buf}
-		ic.prop("SUMMARY", value)
-		wantContentLines(t, buf.Bytes())
-		unfolded := strings.ReplaceAll(buf.String(), "\r\n ", "")
-		if unfolded != "SUMMARY:"+value+"\r\n" {
-			t.Errorf("prop(SUMMARY, %q) unfolds to %q", value, unfolded)
-		}
+// TestICSText writes one event per value and reads it back with the library: content
+// lines stay within RFC 5545 §3.1 (folded at 75 octets, never inside a UTF-8 character,
+// no bare CR or LF), and the SUMMARY comes back as written, any line break as LF.
+func TestICSText(t *testing.T) {
+	tests := []struct {
+		name, label, want string
+	}{
+		{"empty", "", ""},
+		{"just under a fold", strings.Repeat("a", 44), strings.Repeat("a", 44)},
+		{"long", strings.Repeat("a", 300), strings.Repeat("a", 300)},
+		{"long with spaces", strings.Repeat("abc ", 80), strings.Repeat("abc ", 80)},
+		{"two-octet characters", strings.Repeat("é", 100), strings.Repeat("é", 100)},
+		{"three-octet characters", strings.Repeat("a€", 80), strings.Repeat("a€", 80)},
+		{"escaped characters", `a;b,c\d`, `a;b,c\d`},
+		{"line breaks", "CRLF\r\nCR\rLF\nend", "CRLF\nCR\nLF\nend"},
+	}
+	asOf := time.Date(2024, 6, 30, 0, 0, 0, 0, time.UTC)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			planned := site.MustParseDate("2026-Q3")
+			items := []site.Milestone{{ID: 7, SiteName: "Site", Kind: site.MilestoneDeadline, Label: tt.label, Plans: []site.Plan{{Date: planned}}}}
+			var buf bytes.Buffer
+			if err := writeICS(&buf, items, asOf, asOf); err != nil {
+				t.Fatal(err)
+			}
+			wantContentLines(t, buf.Bytes())
+			cal, err := ics.ParseCalendar(&buf)
+			if err != nil {
+				t.Fatalf("writeICS(%q) does not parse: %v", tt.label, err)
+			}
+			events := cal.Events()
+			if len(events) != 1 {
+				t.Fatalf("writeICS(%q): %d events; want 1", tt.label, len(events))
+			}
+			want := "Échéance (prévue) – Site"
+			if tt.want != "" {
+				want = "Échéance : " + tt.want + " (prévue) – Site"
+			}
+			if got := ics.FromText(events[0].GetProperty(ics.ComponentPropertySummary).Value); got != want {
+				t.Errorf("writeICS(%q): SUMMARY %q; want %q", tt.label, got, want)
+			}
+		})
 	}
 }

@@ -33,8 +33,18 @@ func TestPageAtRoot(t *testing.T) {
 	}
 }
 
+// requireLibraries stops a page test at once, with the fix, when the test binary was built
+// without the front-end libraries (a plain `go test` before `make web-deps`).
+func requireLibraries(t *testing.T) {
+	t.Helper()
+	if missing := web.MissingLibraries(); len(missing) > 0 {
+		t.Fatalf("libraries %q are not embedded: run `make web-deps` first", missing)
+	}
+}
+
 func TestPageFiles(t *testing.T) {
 	t.Parallel()
+	requireLibraries(t)
 	srv, _ := newTestServer(t)
 	tests := []struct {
 		path   string
@@ -47,6 +57,10 @@ func TestPageFiles(t *testing.T) {
 		{"/vendor/leaflet/leaflet-src.esm.js", 200, "text/javascript; charset=utf-8"},
 		{"/vendor/leaflet/leaflet.css", 200, "text/css; charset=utf-8"},
 		{"/vendor/leaflet/images/layers.png", 200, "image/png"},
+		{"/vendor/leaflet/LICENSE", 200, "text/plain; charset=utf-8"},
+		{"/vendor/leaflet-geoman/leaflet-geoman.min.js", 200, "text/javascript; charset=utf-8"},
+		{"/vendor/protomaps-leaflet/protomaps-leaflet.js.map", 200, "application/json"},
+		{"/vendor/README.md", 404, "application/problem+json"},
 		{"/static/", 404, "application/problem+json"},
 		{"/static/js", 404, "application/problem+json"},
 		{"/static/js/", 404, "application/problem+json"},
@@ -89,6 +103,7 @@ var pageImportRE = regexp.MustCompile(`(?:from\s+|import\s*\(\s*|src=|href=)["']
 // file the service serves, so that a typo in a path fails here rather than in a browser.
 func TestPageReferencesResolve(t *testing.T) {
 	t.Parallel()
+	requireLibraries(t)
 	srv, _ := newTestServer(t)
 	seen := map[string]bool{}
 	var visit func(path string)

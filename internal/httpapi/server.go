@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	"github.com/emprises/emprises/internal/store"
+	"github.com/emprises/emprises/web"
 )
 
 // Base map defaults: Plan IGN, the French national base map, served by the Géoplateforme.
@@ -34,5 +35,10 @@ type Server struct {
 // NewServer returns the service's whole HTTP handler.
 func NewServer(s *store.Store, cfg Config, logger *slog.Logger) http.Handler {
 	srv := &Server{store: s, cfg: cfg, logger: logger}
+	// A plain `go build` makes a binary without the page's libraries: it still serves the
+	// API, and says once, at startup, why the map page will not draw.
+	for _, name := range web.MissingLibraries() {
+		logger.Warn("front-end library not embedded: /vendor/"+name+"/ answers 404; build with `make build`", "library", name)
+	}
 	return srv.routes()
 }

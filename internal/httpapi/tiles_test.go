@@ -14,6 +14,7 @@ import (
 	"github.com/paulmach/orb/maptile"
 
 	"github.com/emprises/emprises/internal/cadastre"
+	"github.com/emprises/emprises/internal/cadastre/synth"
 	"github.com/emprises/emprises/internal/site"
 	"github.com/emprises/emprises/internal/store"
 )
@@ -23,7 +24,7 @@ func importSynthetic(t *testing.T, st *store.Store, n int) {
 	t.Helper()
 	var buf bytes.Buffer
 	zw := gzip.NewWriter(&buf)
-	if err := cadastre.Generate(zw, cadastre.GenOptions{Parcels: n, Seed: 11}); err != nil {
+	if err := synth.Generate(zw, synth.GenOptions{Parcels: n, Seed: 11}); err != nil {
 		t.Fatal(err)
 	}
 	zw.Close()

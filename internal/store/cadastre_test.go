@@ -14,6 +14,7 @@ import (
 
 	"github.com/emprises/emprises/geodata"
 	"github.com/emprises/emprises/internal/cadastre"
+	"github.com/emprises/emprises/internal/cadastre/synth"
 	"github.com/emprises/emprises/internal/pgtest"
 	"github.com/emprises/emprises/internal/site"
 )
@@ -37,7 +38,7 @@ func genCadastre(t *testing.T, n int, seed int64) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	zw := gzip.NewWriter(&buf)
-	if err := cadastre.Generate(zw, cadastre.GenOptions{Parcels: n, Seed: seed}); err != nil {
+	if err := synth.Generate(zw, synth.GenOptions{Parcels: n, Seed: seed}); err != nil {
 		t.Fatalf("Generate: %v", err)
 	}
 	if err := zw.Close(); err != nil {
@@ -83,7 +84,7 @@ func TestImportCadastreThenModifiedVintage(t *testing.T) {
 	if !r.First || r.Parcels != n || r.Added != n || r.Removed != 0 || r.Modified != 0 || len(r.Changes) != 0 {
 		t.Errorf("first import = %+v; want %d added and nothing else", *r, n)
 	}
-	if want := cadastre.DefaultVintage; !r.Vintage.Equal(want) {
+	if want := synth.DefaultVintage; !r.Vintage.Equal(want) {
 		t.Errorf("vintage = %v; want %v (the latest updated date)", r.Vintage, want)
 	}
 	if got := countRows(t, s, "parcels"); got != n {
@@ -102,9 +103,9 @@ func TestImportCadastreThenModifiedVintage(t *testing.T) {
 	// The next vintage, with some parcels linked to a part beforehand.
 	var next bytes.Buffer
 	zw := gzip.NewWriter(&next)
-	changes, err := cadastre.Modify(zw, func() (io.ReadCloser, error) {
+	changes, err := synth.Modify(zw, func() (io.ReadCloser, error) {
 		return io.NopCloser(bytes.NewReader(first)), nil
-	}, cadastre.ModifyOptions{Seed: 3, ChangeRate: 0.05})
+	}, synth.ModifyOptions{Seed: 3, ChangeRate: 0.05})
 	if err != nil {
 		t.Fatalf("Modify: %v", err)
 	}
@@ -355,7 +356,7 @@ func TestImportCadastreAbsorbedParcel(t *testing.T) {
 	ctx := t.Context()
 	s := cadastreStore(t)
 	var plain bytes.Buffer
-	if err := cadastre.Generate(&plain, cadastre.GenOptions{Parcels: 200, Seed: 5}); err != nil {
+	if err := synth.Generate(&plain, synth.GenOptions{Parcels: 200, Seed: 5}); err != nil {
 		t.Fatal(err)
 	}
 	first := plain.Bytes()

@@ -1,4 +1,4 @@
-package cadastre
+package synth
 
 import (
 	"errors"
@@ -10,6 +10,8 @@ import (
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geo"
+
+	"github.com/emprises/emprises/internal/cadastre"
 )
 
 // ModifyOptions describe how a later vintage differs from an earlier file.
@@ -52,7 +54,7 @@ func Modify(w io.Writer, open func() (io.ReadCloser, error), opt ModifyOptions) 
 		ch:   &Changes{Split: map[string][]string{}, Merged: map[string][]string{}},
 	}
 	var latest time.Time
-	err := eachParcel(open, func(p *Parcel) error {
+	err := eachParcel(open, func(p *cadastre.Parcel) error {
 		key := p.ID[:10]
 		var n int
 		fmt.Sscanf(p.ID[10:], "%d", &n)
@@ -87,13 +89,13 @@ func Modify(w io.Writer, open func() (io.ReadCloser, error), opt ModifyOptions) 
 }
 
 // eachParcel reads the whole file opened by open.
-func eachParcel(open func() (io.ReadCloser, error), fn func(*Parcel) error) error {
+func eachParcel(open func() (io.ReadCloser, error), fn func(*cadastre.Parcel) error) error {
 	f, err := open()
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	r, err := NewReader(f)
+	r, err := cadastre.NewReader(f)
 	if err != nil {
 		return err
 	}
@@ -129,7 +131,7 @@ type modifier struct {
 	rate    float64
 	vintage time.Time
 	ch      *Changes
-	pending *Parcel // picked for a merge, waiting for the next parcel
+	pending *cadastre.Parcel // picked for a merge, waiting for the next parcel
 }
 
 // pick draws the change of one parcel.
@@ -150,7 +152,7 @@ func (m *modifier) pick() change {
 	return outline
 }
 
-func (m *modifier) parcel(p *Parcel) error {
+func (m *modifier) parcel(p *cadastre.Parcel) error {
 	if m.pending != nil {
 		a := m.pending
 		m.pending = nil
@@ -204,7 +206,7 @@ func (m *modifier) newID(like string) (string, error) {
 }
 
 // born makes a new parcel of the new vintage.
-func (m *modifier) born(like string, ring orb.Ring, c *int32) (*Parcel, error) {
+func (m *modifier) born(like string, ring orb.Ring, c *int32) (*cadastre.Parcel, error) {
 	id, err := m.newID(like)
 	if err != nil {
 		return nil, err
@@ -213,12 +215,12 @@ func (m *modifier) born(like string, ring orb.Ring, c *int32) (*Parcel, error) {
 		v := int32(math.Round(geo.Area(ring)))
 		c = &v
 	}
-	return &Parcel{ID: id, Contenance: c, Created: m.vintage, Updated: m.vintage,
+	return &cadastre.Parcel{ID: id, Contenance: c, Created: m.vintage, Updated: m.vintage,
 		Geometry: orb.MultiPolygon{{ring}}}, nil
 }
 
 // split cuts a quadrilateral in two through the middles of two opposite sides.
-func (m *modifier) split(p *Parcel, q orb.Ring) error {
+func (m *modifier) split(p *cadastre.Parcel, q orb.Ring) error {
 	a, b, c, d := q[0], q[1], q[2], q[3]
 	m1, m2 := middle(a, b), middle(d, c)
 	var ids []string
@@ -236,7 +238,7 @@ func (m *modifier) split(p *Parcel, q orb.Ring) error {
 	return nil
 }
 
-func (m *modifier) merge(a, b *Parcel, ring orb.Ring) error {
+func (m *modifier) merge(a, b *cadastre.Parcel, ring orb.Ring) error {
 	var c *int32
 	if a.Contenance != nil && b.Contenance != nil {
 		sum := *a.Contenance + *b.Contenance
@@ -250,7 +252,7 @@ func (m *modifier) merge(a, b *Parcel, ring orb.Ring) error {
 	return m.fw.write(p)
 }
 
-func (m *modifier) changeContenance(p *Parcel) error {
+func (m *modifier) changeContenance(p *cadastre.Parcel) error {
 	var c int32
 	if p.Contenance == nil {
 		c = int32(math.Round(geo.Area(p.Geometry)))
@@ -271,7 +273,7 @@ func (m *modifier) changeContenance(p *Parcel) error {
 
 // moveCorner moves the third corner a fifth of the way towards the centre: the parcel
 // shrinks, stays valid, and leaves a sliver to its neighbours, as a new survey may.
-func (m *modifier) moveCorner(p *Parcel, q orb.Ring) error {
+func (m *modifier) moveCorner(p *cadastre.Parcel, q orb.Ring) error {
 	centre := orb.Point{(q[0][0] + q[1][0] + q[2][0] + q[3][0]) / 4, (q[0][1] + q[1][1] + q[2][1] + q[3][1]) / 4}
 	ring := append(orb.Ring(nil), q...)
 	ring[2] = orb.Point{round7(q[2][0] + (centre[0]-q[2][0])/5), round7(q[2][1] + (centre[1]-q[2][1])/5)}
@@ -283,7 +285,7 @@ func (m *modifier) moveCorner(p *Parcel, q orb.Ring) error {
 }
 
 // quad is the ring of a parcel drawn as one quadrilateral without holes, or nil.
-func quad(p *Parcel) orb.Ring {
+func quad(p *cadastre.Parcel) orb.Ring {
 	if len(p.Geometry) != 1 || len(p.Geometry[0]) != 1 || len(p.Geometry[0][0]) != 5 {
 		return nil
 	}

@@ -1,4 +1,10 @@
-package cadastre
+// Package synth writes synthetic Etalab cadastre parcel files, for tests, `emprises gen
+// cadastre` and emprises-bench: Generate tiles Ivry or the whole Val-de-Marne with a
+// deterministic grid of parcels, and Modify turns a file into a later vintage (parcels
+// split, merged, removed, re-measured or moved) and says what it changed. Each file reads
+// back with cadastre.Reader, as a real one does. It is kept apart from package cadastre
+// so that the production import carries no test-data code.
+package synth
 
 import (
 	"encoding/json"
@@ -18,6 +24,7 @@ import (
 	"github.com/paulmach/orb/planar"
 
 	"github.com/emprises/emprises/geodata"
+	"github.com/emprises/emprises/internal/cadastre"
 	"github.com/emprises/emprises/internal/site"
 )
 
@@ -120,7 +127,7 @@ func Generate(w io.Writer, opt GenOptions) error {
 		number++
 		id := fmt.Sprintf("%s000%s%04d", codes[c.commune], sections[last], number)
 		ring := g.cell(opt.Seed, i, j)
-		p := &Parcel{ID: id, Geometry: orb.MultiPolygon{{ring}}}
+		p := &cadastre.Parcel{ID: id, Geometry: orb.MultiPolygon{{ring}}}
 		// Legal areas are rounded and drift a little from the drawn outline; a few
 		// parcels have none, as in real files.
 		if rng.IntN(500) != 0 {
@@ -561,10 +568,23 @@ func newFeatureWriter(w io.Writer) *featureWriter {
 	return fw
 }
 
+// properties are an Etalab parcel's attributes.
+type properties struct {
+	ID         string `json:"id"`
+	Commune    string `json:"commune"`
+	Prefixe    string `json:"prefixe"`
+	Section    string `json:"section"`
+	Numero     string `json:"numero"`
+	Contenance *int64 `json:"contenance,omitempty"`
+	Arpente    bool   `json:"arpente"`
+	Created    string `json:"created,omitempty"`
+	Updated    string `json:"updated,omitempty"`
+}
+
 // etalabFeature is one parcel as Etalab writes it.
 type etalabFeature = geojson.FeatureOf[properties]
 
-func (fw *featureWriter) write(p *Parcel) error {
+func (fw *featureWriter) write(p *cadastre.Parcel) error {
 	if fw.err != nil {
 		return fw.err
 	}
