@@ -101,9 +101,14 @@ func (s *Server) handleExportFriches(w http.ResponseWriter, r *http.Request) {
 // the connection is cut, so that the client sees a failed download, never a file that
 // merely looks complete.
 func (s *Server) streamDownload(w http.ResponseWriter, r *http.Request, contentType, filename string, write func(io.Writer) error) {
+	release, ok := s.beginLongStream(w, r)
+	if !ok {
+		return
+	}
+	defer release()
 	w.Header().Set("Content-Type", contentType)
 	attachment(w, filename)
-	sent := &sentCounter{w: w}
+	sent := &sentCounter{w: newDeadlineWriter(w)}
 	bw := bufio.NewWriterSize(sent, 64<<10)
 	err := write(bw)
 	if err == nil {

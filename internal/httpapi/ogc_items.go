@@ -41,9 +41,16 @@ func (s *Server) handleOGCItems(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	if p.query.Limit > longPageFeatures {
+		release, ok := s.beginLongStream(w, r)
+		if !ok {
+			return
+		}
+		defer release()
+	}
 	// The head is written with the first feature, so that an error before it (a refused
 	// filter value, the database down) is still a proper problem response.
-	bw := bufio.NewWriterSize(w, ogcBufferBytes)
+	bw := bufio.NewWriterSize(newDeadlineWriter(w), ogcBufferBytes)
 	rc := http.NewResponseController(w)
 	started := false
 	rows, lastFlush := 0, time.Now()

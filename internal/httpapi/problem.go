@@ -86,6 +86,8 @@ func statusFor(err error) int {
 		return http.StatusPreconditionRequired
 	case errors.As(err, &throttled):
 		return http.StatusTooManyRequests
+	case errors.Is(err, errTooManyStreams), store.Unavailable(err):
+		return http.StatusServiceUnavailable
 	case errors.As(err, &inv):
 		return http.StatusBadRequest
 	case errors.Is(err, site.ErrNotFound):
@@ -112,6 +114,20 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	status := statusFor(err)
 	p := Problem{Status: status}
+	if status == http.StatusServiceUnavailable {
+		// Not a fault: the database restarts, or the server is busy. Clients and proxies
+		// retry a 503; they report a 500 as a bug.
+		w.Header().Set("Retry-After", streamRetryAfter)
+		p.Detail = "the service is briefly unavailable; try again in a few seconds"
+		if errors.Is(err, errTooManyStreams) {
+			p.Detail = err.Error()
+		} else if errors.Is(err, store.ErrOutcomeUnknown) {
+			p.Detail = "the database became unavailable while the change was being committed: it may or may not have been saved; read it again before retrying"
+		}
+		s.logger.Warn("request answered 503", "method", r.Method, "path", r.URL.Path, "err", err)
+		writeProblem(w, p)
+		return
+	}
 	if status >= 500 {
 		s.logger.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 		p.Detail = "the server could not complete the request; it has been logged"

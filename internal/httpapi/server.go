@@ -27,14 +27,15 @@ type Config struct {
 
 // Server holds the dependencies of every handler.
 type Server struct {
-	store  *store.Store
-	cfg    Config
-	logger *slog.Logger
+	store   *store.Store
+	cfg     Config
+	logger  *slog.Logger
+	streams chan struct{} // the long-stream slots: see beginLongStream
 }
 
 // NewServer returns the service's whole HTTP handler.
 func NewServer(s *store.Store, cfg Config, logger *slog.Logger) http.Handler {
-	srv := &Server{store: s, cfg: cfg, logger: logger}
+	srv := &Server{store: s, cfg: cfg, logger: logger, streams: make(chan struct{}, maxLongStreams)}
 	// A plain `go build` makes a binary without the page's libraries: it still serves the
 	// API, and says once, at startup, why the map page will not draw.
 	for _, name := range web.MissingLibraries() {

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"time"
 
@@ -35,6 +36,12 @@ func Open(ctx context.Context, connString string) (*Store, error) {
 		cfg.ConnConfig.RuntimeParams["statement_timeout"] = fmt.Sprint(StatementTimeout.Milliseconds())
 	}
 	cfg.ConnConfig.RuntimeParams["application_name"] = "emprises"
+	if !strings.Contains(connString, "pool_max_conns") {
+		// pgx's default (4 on 2 cores) let four slow downloads take every connection.
+		// The HTTP layer runs at most a few long streams at once; the rest of the pool
+		// stays for health checks, sign-ins and small reads. PostgreSQL allows 100.
+		cfg.MaxConns = int32(max(16, 4*runtime.NumCPU()))
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("store: open: %w", err)
@@ -78,7 +85,13 @@ func (s *Store) inTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
 	if err := fn(tx); err != nil {
 		return err
 	}
-	return tx.Commit(ctx)
+	if err := tx.Commit(ctx); err != nil {
+		if Unavailable(err) {
+			return fmt.Errorf("%w: %w", ErrOutcomeUnknown, err)
+		}
+		return err
+	}
+	return nil
 }
 
 // constraintFields names the input field behind each database rule, so that a refusal by
