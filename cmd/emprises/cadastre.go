@@ -61,9 +61,9 @@ func runImportCadastre(ctx context.Context, e *env, args []string) error {
 	}
 	imp := store.CadastreImport{FileName: filepath.Base(file), Force: *force}
 	if *vintage != "" {
-		t, err := time.Parse(time.DateOnly, *vintage)
+		t, err := dayFlag(fs, "vintage", *vintage)
 		if err != nil {
-			return usageError{fmt.Sprintf("import cadastre: --vintage %q is not a day YYYY-MM-DD", *vintage)}
+			return err
 		}
 		imp.Vintage = t
 	}
@@ -377,9 +377,9 @@ func runGenCadastre(_ context.Context, e *env, args []string) error {
 	}
 	var day time.Time
 	if *vintage != "" {
-		t, err := time.Parse(time.DateOnly, *vintage)
+		t, err := dayFlag(fs, "vintage", *vintage)
 		if err != nil {
-			return usageError{fmt.Sprintf("gen cadastre: --vintage %q is not a day YYYY-MM-DD", *vintage)}
+			return err
 		}
 		day = t
 	}

@@ -60,8 +60,8 @@ func runExport(ctx context.Context, e *env, args []string) error {
 	}
 	asOf := time.Now()
 	if *date != "" {
-		if asOf, err = time.Parse(time.DateOnly, *date); err != nil {
-			return usageError{fmt.Sprintf("export: --date %q is not a day YYYY-MM-DD", *date)}
+		if asOf, err = dayFlag(fs, "date", *date); err != nil {
+			return err
 		}
 	}
 	var write func(ctx context.Context, w io.Writer, s *store.Store) error

@@ -14,6 +14,9 @@ import (
 	"os/signal"
 	"sort"
 	"syscall"
+	"time"
+
+	"github.com/emprises/emprises/internal/site"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -129,6 +132,20 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 		return usageError{fmt.Sprintf("%s: unexpected argument %q", fs.Name(), fs.Arg(0))}
 	}
 	return nil
+}
+
+// dayFlag reads a day flag (--date, --vintage) with the domain's one day parser, so the
+// command line accepts the days, and only the days, that the HTTP API does.
+func dayFlag(fs *flag.FlagSet, name, value string) (time.Time, error) {
+	t, err := site.ParseDay(value)
+	if err != nil {
+		var inv *site.InvalidError
+		if errors.As(err, &inv) {
+			return time.Time{}, usageError{fmt.Sprintf("%s: --%s %q: %s", fs.Name(), name, value, inv.Reason)}
+		}
+		return time.Time{}, err
+	}
+	return t, nil
 }
 
 func runVersion(_ context.Context, e *env, args []string) error {

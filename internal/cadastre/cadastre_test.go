@@ -105,6 +105,8 @@ func TestReaderRefusesBadFiles(t *testing.T) {
 		{"Lambert-93 metres", []byte(bad(`[[[2.39,48.80],[2.391,48.80],[2.391,48.801],[2.39,48.801],[2.39,48.80]]]`, `[[[654000,6857000],[655000,6857000],[655000,6858000],[654000,6857000]]]`)), 1, "94041000AZ0056", "longitude and latitude"},
 		{"contenance as text", []byte(bad(`"contenance":9100`, `"contenance":"9100"`)), 1, "94041000AZ0056", "contenance"},
 		{"bad date", []byte(bad(`"updated":"2019-04-09"`, `"updated":"09/04/2019"`)), 1, "94041000AZ0056", "updated"},
+		{"year 0", []byte(bad(`"created":"2003-01-31"`, `"created":"0000-01-01"`)), 1, "94041000AZ0056", "created: year 0 is out of range 1800–2200"},
+		{"year past 2200", []byte(bad(`"updated":"2019-04-09"`, `"updated":"2219-04-09"`)), 1, "94041000AZ0056", "updated: year 2219 is out of range"},
 		{"broken JSON in a feature", []byte(bad(`"arpente":true}`, `"arpente":tru}`)), 2, "", "not valid JSON"},
 	}
 	for _, tt := range tests {

@@ -404,31 +404,21 @@ func padded(got []byte, want string) bool {
 	return true
 }
 
-// parseDay reads a YYYY-MM-DD day.
+// parseDay reads a created or updated day with the domain's one day parser: a file can
+// carry no day the rest of the service would refuse; an empty one is unknown.
 func parseDay(name string, b []byte) (time.Time, error) {
 	if len(b) == 0 {
 		return time.Time{}, nil
 	}
-	num := func(s []byte) int {
-		n := 0
-		for _, ch := range s {
-			if ch < '0' || ch > '9' {
-				return -1
-			}
-			n = n*10 + int(ch-'0')
+	t, err := site.ParseDay(string(b))
+	if err != nil {
+		var inv *site.InvalidError
+		if errors.As(err, &inv) {
+			return time.Time{}, fmt.Errorf("%s: %s", name, inv.Reason)
 		}
-		return n
+		return time.Time{}, fmt.Errorf("%s: %w", name, err)
 	}
-	if len(b) == 10 && b[4] == '-' && b[7] == '-' {
-		y, m, d := num(b[:4]), num(b[5:7]), num(b[8:])
-		if y >= 0 && m >= 1 && m <= 12 && d >= 1 && d <= 31 {
-			t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
-			if t.Day() == d { // not 31 April
-				return t, nil
-			}
-		}
-	}
-	return time.Time{}, fmt.Errorf("%s %q is not a day YYYY-MM-DD", name, b)
+	return t, nil
 }
 
 // parseGeometry reads a GeoJSON geometry as one of orb's types: a Polygon or a

@@ -124,12 +124,9 @@ func asOfParam(q url.Values) (time.Time, error) {
 		}
 		return serviceToday(), nil
 	}
-	t, err := time.Parse(time.DateOnly, v)
+	t, err := site.ParseDay(v)
 	if err != nil {
-		return time.Time{}, &errParam{param: "date", err: site.Invalid("date", "%q is not a day YYYY-MM-DD", v)}
-	}
-	if t.Year() < 1800 || t.Year() > 2200 {
-		return time.Time{}, &errParam{param: "date", err: site.Invalid("date", "year %d is out of range 1800–2200", t.Year())}
+		return time.Time{}, &errParam{param: "date", err: err}
 	}
 	return t, nil
 }

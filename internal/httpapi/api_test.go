@@ -309,6 +309,7 @@ func TestBadParameters(t *testing.T) {
 		{"/api/sites/usine-des-eaux?date=2021-13-01", http.StatusBadRequest, "date"},
 		{"/api/sites/usine-des-eaux?date=2021-02-30", http.StatusBadRequest, "date"},
 		{"/api/sites/usine-des-eaux?date=0001-01-01", http.StatusBadRequest, "date"},
+		{"/api/sites/usine-des-eaux?date=2201-01-01", http.StatusBadRequest, "date"},
 		{"/api/sites/usine-des-eaux?date=", http.StatusBadRequest, "date"},
 		{"/api/sites/usine-des-eaux?date=2021-01-01&date=2022-01-01", http.StatusBadRequest, "date"},
 		{"/api/sites/usine-des-eaux?dat=2021-01-01", http.StatusBadRequest, "dat"},

@@ -79,7 +79,7 @@ func badCases(milestone int64) []badCase {
 		{name: "JSON array instead of an object", method: "PATCH", path: site, body: `[{"name":"x"}]`, status: 400},
 		{name: "trailing garbage after the JSON", method: "PATCH", path: site, body: `{"name":"x"} garbage`, status: 400},
 		{name: "two JSON objects", method: "PATCH", path: site, body: `{"name":"x"}{"name":"y"}`, status: 400},
-		{name: "invalid UTF-8", method: "PATCH", path: site, body: "{\"name\":\"\xff\xfe\"}", status: 400, tableBody: `{"name":"\xff\xfe"}`},
+		{name: "invalid UTF-8", method: "PATCH", path: site, body: "{\"name\":\"\xff\xfe\"}", status: 400, field: "name", tableBody: `{"name":"\xff\xfe"}`},
 		{name: "nesting too deep", method: "PATCH", path: site, body: `{"name":` + strings.Repeat("[", 40) + strings.Repeat("]", 40) + `}`, status: 400, tableBody: `{"name":[[[[…40 levels…]]]]}`},
 		{name: "wrong content type", method: "PATCH", path: site, body: `{"name":"x"}`, header: []string{"Content-Type", "text/plain"}, status: 415},
 		{name: "form-encoded body", method: "PATCH", path: site, body: `name=x`, header: []string{"Content-Type", "application/x-www-form-urlencoded"}, status: 415},
@@ -135,6 +135,12 @@ func badCases(milestone int64) []badCase {
 		{name: "sign-in with an unknown field", method: "POST", path: "/api/session", body: `{"name":"alice","password":"x","remember":true}`, header: []string{"Authorization", ""}, status: 400, field: "remember"},
 		{name: "sign-in with a NUL in the name", method: "POST", path: "/api/session", body: `{"name":"alice\u0000","password":"x"}`, header: []string{"Authorization", ""}, status: 401},
 		{name: "sign-in without a password", method: "POST", path: "/api/session", body: `{"name":"alice"}`, header: []string{"Authorization", ""}, status: 400, field: "password"},
+		{name: "field name in another case", method: "PATCH", path: site, body: `{"NOTES":"x"}`, status: 400, field: "NOTES"},
+		{name: "field given twice in two cases", method: "PATCH", path: site, body: `{"notes":"a","Notes":"b"}`, status: 400, field: "Notes"},
+		{name: "unknown field in a nested object", method: "POST", path: "/api/sites", body: `{"id":"nouveau","name":"n","part":{"status":"in_use","status_since":"2020","colour":"red"}}`, status: 400, field: "part.colour"},
+		{name: "misspelt field in a nested object", method: "POST", path: "/api/sites", body: `{"id":"nouveau","name":"n","part":{"status":"in_use","status_since":"2020","declared_area":500}}`, status: 400, field: "part.declared_area"},
+		{name: "lone surrogate in a text", method: "PATCH", path: site, body: `{"notes":"\ud800"}`, status: 400, field: "notes"},
+		{name: "decision day in year 0", method: "POST", path: plans, body: `{"date":"2031-Q2","reason":"r","decided_on":"0000-01-01"}`, status: 400, field: "decided_on"},
 	}
 }
 

@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -10,15 +9,26 @@ import (
 	"net/http"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
+
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/emprises/emprises/internal/site"
 )
 
 // maxJSONDepth bounds the nesting of a request body: a MultiPolygon needs 5 levels inside
-// its object; anything much deeper is an attack on the decoder.
+// its object; anything much deeper is an attack on the decoder (json's own limit is 10000).
 const maxJSONDepth = 16
+
+// strictJSON is how every request body is read. JSON v2 already refuses, by default, a
+// name given twice, a name in another case than the field's ("NOTES" for notes) and
+// invalid UTF-8, lone surrogates escaped as \ud800 included; unknown members are refused
+// too, at every depth, so that a typo such as "declared_area" cannot silently drop a value.
+var strictJSON = json.RejectUnknownMembers(true)
 
 // mediaTypeError is a body sent with a Content-Type other than JSON: 415.
 type mediaTypeError struct{ got string }
@@ -31,9 +41,9 @@ func (e *mediaTypeError) Error() string {
 }
 
 // decodeBody reads r's body as one JSON object into v, strictly: Content-Type JSON, valid
-// UTF-8, no unknown field, no field given twice, no value of the wrong type, nothing after
-// the object. Each refusal is an *site.InvalidError naming the field when there is one, a
-// *mediaTypeError (415) or an *http.MaxBytesError (413).
+// UTF-8, no unknown field at any depth, no field given twice, no value of the wrong type,
+// nothing after the object. Each refusal is an *site.InvalidError naming the field when
+// there is one, a *mediaTypeError (415) or an *http.MaxBytesError (413).
 func decodeBody(r *http.Request, v any) error {
 	cts := r.Header.Values("Content-Type")
 	if len(cts) != 1 {
@@ -65,133 +75,91 @@ func decodeJSON(body []byte, v any) error {
 	if len(trimmed) == 0 {
 		return site.Invalid("", "the request body is empty; send a JSON object")
 	}
-	if !utf8.Valid(body) {
-		return site.Invalid("", "the request body is not valid UTF-8")
-	}
 	if trimmed[0] != '{' {
 		return site.Invalid("", "the request body must be a JSON object {…}")
 	}
-	if err := checkJSONShape(body); err != nil {
+	if err := checkDepth(body); err != nil {
 		return err
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return jsonError(err, v)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return site.Invalid("", "unexpected data after the JSON object (byte %d)", dec.InputOffset())
+	if err := json.Unmarshal(body, v, strictJSON); err != nil {
+		return jsonError(err)
 	}
 	return nil
 }
 
-// checkJSONShape walks the tokens of body once: it refuses a syntax error, a key given
-// twice in one object (encoding/json would silently keep the last), and excessive nesting.
-func checkJSONShape(body []byte) error {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	type frame struct {
-		object bool
-		keys   map[string]bool
-		path   string
-	}
-	var stack []frame
-	expectKey := false
-	var key string
+// checkDepth reads the tokens of the first JSON value in body and refuses it nested more
+// than maxJSONDepth levels, before json.Unmarshal builds anything from it. What follows
+// that value is left to json.Unmarshal, which refuses it.
+func checkDepth(body []byte) error {
+	dec := jsontext.NewDecoder(bytes.NewReader(body))
 	for {
-		tok, err := dec.Token()
-		if err == io.EOF {
+		if _, err := dec.ReadToken(); err != nil {
+			return jsonError(err)
+		}
+		switch depth := dec.StackDepth(); {
+		case depth > maxJSONDepth:
+			return site.Invalid("", "the JSON is nested more than %d levels deep", maxJSONDepth)
+		case depth == 0:
 			return nil
 		}
-		if err != nil {
-			return jsonError(err, nil)
+	}
+}
+
+// jsonError turns the errors of JSON v2 into *site.InvalidError naming the field by its
+// path ("part.colour"); the messages of the library name Go types, which mean nothing to
+// a client.
+func jsonError(err error) error {
+	var syn *jsontext.SyntacticError
+	var sem *json.SemanticError
+	switch {
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return site.Invalid("", "the JSON ends too early")
+	case errors.As(err, &syn) && errors.Is(syn.Err, jsontext.ErrDuplicateName):
+		return site.Invalid(fieldPath(syn.JSONPointer, true), "is given twice")
+	case errors.As(err, &syn):
+		if field := fieldPath(syn.JSONPointer, false); field != "" {
+			// Inside a value: invalid UTF-8, a lone surrogate, a bad literal.
+			return site.Invalid(field, "is not valid JSON at byte %d: %v", syn.ByteOffset, syn.Err)
 		}
-		if len(stack) == 0 && tok != json.Delim('{') && tok != json.Delim('[') {
-			return nil // a scalar after the object: left to decodeJSON's trailing check
+		return site.Invalid("", "malformed JSON at byte %d: %v", syn.ByteOffset, syn.Err)
+	case errors.As(err, &sem) && errors.Is(sem.Err, json.ErrUnknownName):
+		accepted := jsonFieldsOf(sem.GoType)
+		name := sem.JSONPointer.LastToken()
+		for _, a := range accepted {
+			if strings.EqualFold(a, name) {
+				return site.Invalid(fieldPath(sem.JSONPointer, true), "unknown field; names are case-sensitive: %s", a)
+			}
 		}
-		top := func() *frame { return &stack[len(stack)-1] }
-		if len(stack) > 0 && top().object && expectKey {
-			if d, ok := tok.(json.Delim); ok && d == '}' {
-				stack = stack[:len(stack)-1]
-				expectKey = len(stack) > 0 && top().object
-				continue
-			}
-			key = tok.(string)
-			if top().keys[key] {
-				return site.Invalid(joinPath(top().path, key), "is given twice")
-			}
-			top().keys[key] = true
-			expectKey = false
+		return site.Invalid(fieldPath(sem.JSONPointer, true), "unknown field; accepted: %s", strings.Join(accepted, ", "))
+	case errors.As(err, &sem) && sem.Err != nil:
+		// A number past float64 ("1e400"), or an integer too large.
+		return site.Invalid(fieldPath(sem.JSONPointer, false), "must be %s; %s is refused: %v",
+			jsonTypeName(sem.GoType), sem.JSONValue, sem.Err)
+	case errors.As(err, &sem):
+		return site.Invalid(fieldPath(sem.JSONPointer, false), "must be %s, not %s",
+			jsonTypeName(sem.GoType), jsonKindName(sem.JSONKind))
+	}
+	return site.Invalid("", "%v", err)
+}
+
+// fieldPath turns a JSON Pointer into the dotted field name a problem carries:
+// "/part/colour" is "part.colour". Array indices are left out ("/ids/0" is "ids"), as the
+// page finds a form control by the list's name; no field of a request is named by digits,
+// except an unknown member, which keepLast keeps.
+func fieldPath(p jsontext.Pointer, keepLast bool) string {
+	var names []string
+	for tok := range p.Tokens() {
+		names = append(names, tok)
+	}
+	kept := names[:0]
+	for i, name := range names {
+		if _, err := strconv.ParseUint(name, 10, 64); err == nil && !(keepLast && i == len(names)-1) {
 			continue
 		}
-		switch tok {
-		case json.Delim('{'), json.Delim('['):
-			if len(stack) >= maxJSONDepth {
-				return site.Invalid("", "the JSON is nested more than %d levels deep", maxJSONDepth)
-			}
-			path := ""
-			if len(stack) > 0 {
-				path = top().path
-				if top().object {
-					path = joinPath(path, key)
-				}
-			}
-			stack = append(stack, frame{object: tok == json.Delim('{'), keys: map[string]bool{}, path: path})
-			expectKey = tok == json.Delim('{')
-		case json.Delim('}'), json.Delim(']'):
-			stack = stack[:len(stack)-1]
-			expectKey = len(stack) > 0 && top().object
-		default:
-			expectKey = len(stack) > 0 && top().object
-		}
-		if len(stack) == 0 {
-			// The first value is complete; what follows is decodeJSON's trailing check.
-			return nil
-		}
+		kept = append(kept, name)
 	}
-}
-
-func joinPath(path, key string) string {
-	if path == "" {
-		return key
-	}
-	return path + "." + key
-}
-
-// jsonError turns encoding/json's errors into *site.InvalidError naming the field.
-func jsonError(err error, v any) error {
-	var syn *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	var inv *site.InvalidError
-	var mbe *http.MaxBytesError
-	switch {
-	case errors.As(err, &mbe), errors.As(err, &inv):
-		return err
-	case errors.As(err, &syn):
-		return site.Invalid("", "malformed JSON at byte %d: %s", syn.Offset, strings.TrimPrefix(syn.Error(), "json: "))
-	case errors.As(err, &typ):
-		return site.Invalid(jsonPath(typ.Field), "must be %s, not %s", jsonTypeName(typ.Type), typ.Value)
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		return site.Invalid("", "the JSON ends too early")
-	}
-	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-		name = strings.Trim(name, `"`)
-		return site.Invalid(name, "unknown field; accepted: %s", strings.Join(jsonFields(v), ", "))
-	}
-	return site.Invalid("", "%s", strings.TrimPrefix(err.Error(), "json: "))
-}
-
-// jsonPath drops from encoding/json's field path the Go names of embedded structs
-// ("siteFieldsJSON.name"): JSON names are snake_case, Go type names have capitals.
-func jsonPath(path string) string {
-	parts := strings.Split(path, ".")
-	kept := parts[:0]
-	for _, p := range parts {
-		if strings.ToLower(p) == p {
-			kept = append(kept, p)
-		}
-	}
-	return strings.Join(kept, ".")
+	// A name with invalid UTF-8 is itself the error; the problem body must still be text.
+	return strings.ToValidUTF8(strings.Join(kept, "."), "\uFFFD")
 }
 
 // jsonTypeName says in JSON's words what a Go type wants.
@@ -215,9 +183,31 @@ func jsonTypeName(t reflect.Type) string {
 	return "another type"
 }
 
+// jsonKindName names the kind of a JSON value as the client sent it.
+func jsonKindName(k jsontext.Kind) string {
+	switch k {
+	case 'n':
+		return "null"
+	case 't', 'f':
+		return "true or false"
+	case '"':
+		return "a string"
+	case '0':
+		return "a number"
+	case '{':
+		return "an object"
+	case '[':
+		return "an array"
+	}
+	return "another type"
+}
+
 // jsonFields lists the JSON names of v's fields, for the unknown-field message.
-func jsonFields(v any) []string {
-	t := reflect.TypeOf(v)
+func jsonFields(v any) []string { return jsonFieldsOf(reflect.TypeOf(v)) }
+
+// jsonFieldsOf lists the JSON names of a struct type's fields, those of embedded structs
+// included.
+func jsonFieldsOf(t reflect.Type) []string {
 	for t != nil && t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
@@ -228,7 +218,7 @@ func jsonFields(v any) []string {
 	for i := range t.NumField() {
 		f := t.Field(i)
 		if f.Anonymous && f.Type.Kind() == reflect.Struct {
-			names = append(names, jsonFields(reflect.New(f.Type).Interface())...)
+			names = append(names, jsonFieldsOf(f.Type)...)
 			continue
 		}
 		if name, _, _ := strings.Cut(f.Tag.Get("json"), ","); name != "" && name != "-" {
@@ -247,14 +237,17 @@ type optional[T any] struct {
 	v    T
 }
 
-// UnmarshalJSON implements json.Unmarshaler. encoding/json calls it for null too.
-func (o *optional[T]) UnmarshalJSON(b []byte) error {
+// UnmarshalJSONFrom implements json.UnmarshalerFrom; json calls it for null too. The value
+// is read from the same decoder, so the options of decodeJSON (unknown members refused)
+// hold inside nested objects as well.
+func (o *optional[T]) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
 	o.set = true
-	if string(b) == "null" {
+	if dec.PeekKind() == 'n' {
 		o.null = true
-		return nil
+		_, err := dec.ReadToken()
+		return err
 	}
-	return json.Unmarshal(b, &o.v)
+	return json.UnmarshalDecode(dec, &o.v)
 }
 
 // value returns a pointer to the value, nil when absent, and refuses null.
@@ -337,11 +330,24 @@ func reasonText(o optional[string]) (string, error) {
 // naming field in its errors.
 func dateField(field, s string) (site.Date, error) {
 	d, err := site.ParseDate(s)
+	return d, renameInvalid(field, err)
+}
+
+// dayField parses an exact day YYYY-MM-DD with the domain's one day parser, naming field
+// in its errors.
+func dayField(field, s string) (time.Time, error) {
+	t, err := site.ParseDay(s)
+	return t, renameInvalid(field, err)
+}
+
+// renameInvalid puts field on a domain parser's *site.InvalidError, which names the
+// domain's field ("date").
+func renameInvalid(field string, err error) error {
 	var inv *site.InvalidError
 	if errors.As(err, &inv) {
-		return site.Date{}, &site.InvalidError{Field: field, Reason: inv.Reason}
+		return &site.InvalidError{Field: field, Reason: inv.Reason}
 	}
-	return d, err
+	return err
 }
 
 // notFuture refuses a date whose period starts after today.

@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"net/http"
-	"time"
 
 	"github.com/emprises/emprises/internal/site"
 	"github.com/emprises/emprises/internal/store"
@@ -37,9 +36,9 @@ func (req *planRequest) validate() (store.Plan, error) {
 	if day, err := req.DecidedOn.value("decided_on"); err != nil {
 		return p, err
 	} else if day != nil {
-		t, err := time.Parse(time.DateOnly, *day)
+		t, err := dayField("decided_on", *day)
 		if err != nil {
-			return p, site.Invalid("decided_on", "%q is not a day YYYY-MM-DD", *day)
+			return p, err
 		}
 		if t.After(editToday()) {
 			return p, site.Invalid("decided_on", "%s is in the future", *day)

@@ -2,8 +2,8 @@ package httpapi
 
 import (
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
+	"github.com/go-json-experiment/json/jsontext"
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
@@ -74,11 +74,11 @@ func (s *Server) handleChangeStatus(w http.ResponseWriter, r *http.Request) {
 
 // geometryRequest is the body of PUT /api/parts/{id}/geometry.
 type geometryRequest struct {
-	Geometry optional[json.RawMessage] `json:"geometry"`
-	CRS      optional[string]          `json:"crs"`
-	Quality  optional[string]          `json:"quality"`
-	Source   optional[string]          `json:"source"`
-	Reason   optional[string]          `json:"reason"`
+	Geometry optional[jsontext.Value] `json:"geometry"`
+	CRS      optional[string]         `json:"crs"`
+	Quality  optional[string]         `json:"quality"`
+	Source   optional[string]         `json:"source"`
+	Reason   optional[string]         `json:"reason"`
 }
 
 // crsSRID reads the crs of a geometry: GeoJSON's own lon/lat by default.
@@ -100,7 +100,7 @@ func crsSRID(o optional[string]) (int, error) {
 }
 
 // geometryEWKB decodes and checks a GeoJSON geometry in its CRS, ready for PostGIS.
-func geometryEWKB(g optional[json.RawMessage], crs optional[string]) ([]byte, error) {
+func geometryEWKB(g optional[jsontext.Value], crs optional[string]) ([]byte, error) {
 	raw, err := g.required("geometry")
 	if err != nil {
 		return nil, err
@@ -109,7 +109,7 @@ func geometryEWKB(g optional[json.RawMessage], crs optional[string]) ([]byte, er
 	if err != nil {
 		return nil, err
 	}
-	mp, err := site.DecodeGeometry(raw, srid)
+	mp, err := site.DecodeGeometry([]byte(raw), srid)
 	if err != nil {
 		return nil, err
 	}
@@ -164,11 +164,11 @@ func (s *Server) handleSetGeometry(w http.ResponseWriter, r *http.Request) {
 // splitRequest is the body of POST /api/parts/{id}/split: the piece to cut out of the
 // part, which becomes a new part.
 type splitRequest struct {
-	Geometry optional[json.RawMessage] `json:"geometry"`
-	CRS      optional[string]          `json:"crs"`
-	Label    optional[string]          `json:"label"`
-	ID       optional[string]          `json:"id"`
-	Reason   optional[string]          `json:"reason"`
+	Geometry optional[jsontext.Value] `json:"geometry"`
+	CRS      optional[string]         `json:"crs"`
+	Label    optional[string]         `json:"label"`
+	ID       optional[string]         `json:"id"`
+	Reason   optional[string]         `json:"reason"`
 }
 
 func (req *splitRequest) validate() (store.Split, error) {

@@ -204,16 +204,18 @@ func ogcParseInstant(v string) (*time.Time, error) {
 	if v == "" || v == ".." {
 		return nil, nil
 	}
-	var day time.Time
-	if t, err := time.Parse(time.DateOnly, v); err == nil {
-		day = t
-	} else if t, err := time.Parse(time.RFC3339Nano, strings.ToUpper(v)); err == nil {
-		day, _ = time.Parse(time.DateOnly, t.Format(time.DateOnly))
-	} else {
-		return nil, ogcBadParam("datetime", "%q is not a date (YYYY-MM-DD), a date-time (RFC 3339) or \"..\"", v)
+	date := v
+	if len(v) > len(time.DateOnly) {
+		// A date-time counts for the day it names in its own offset: the full-date it
+		// starts with (RFC 3339, section 5.6).
+		if _, err := time.Parse(time.RFC3339Nano, strings.ToUpper(v)); err != nil {
+			return nil, ogcBadParam("datetime", "%q is not a date (YYYY-MM-DD), a date-time (RFC 3339) or \"..\"", v)
+		}
+		date = v[:len(time.DateOnly)]
 	}
-	if day.Year() < 1 {
-		return nil, ogcBadParam("datetime", "%q is before year 1", v)
+	day, err := site.ParseDay(date)
+	if err != nil {
+		return nil, &errParam{param: "datetime", err: renameInvalid("datetime", err)}
 	}
 	return &day, nil
 }

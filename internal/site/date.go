@@ -28,7 +28,20 @@ type Date struct {
 	Precision Precision
 }
 
-var datePattern = regexp.MustCompile(`^(\d{4})(?:-Q([1-4])|-(\d{2})(?:-(\d{2}))?)?$`)
+// MinYear and MaxYear bound every date the service accepts, whoever sends it: an edit, a
+// query's ?date=, an OGC datetime, a command-line flag, a cadastre file. The portfolio's
+// history starts in the 19th century and its plans end long before 2200; a year outside
+// is a typo ("0000-01-01", "20244") that PostgreSQL would store and serve back as
+// "0001-01-01 BC".
+const (
+	MinYear = 1800
+	MaxYear = 2200
+)
+
+var (
+	datePattern = regexp.MustCompile(`^(\d{4})(?:-Q([1-4])|-(\d{2})(?:-(\d{2}))?)?$`)
+	dayPattern  = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
+)
 
 // ParseDate parses the text form of a Date.
 func ParseDate(s string) (Date, error) {
@@ -37,17 +50,17 @@ func ParseDate(s string) (Date, error) {
 		return Date{}, Invalid("date", "%q is not YYYY, YYYY-Qn, YYYY-MM or YYYY-MM-DD", s)
 	}
 	year, _ := strconv.Atoi(m[1])
-	if year < 1800 || year > 2200 {
-		return Date{}, Invalid("date", "year %d is out of range 1800–2200", year)
+	if err := checkYear(year); err != nil {
+		return Date{}, err
 	}
 	switch {
 	case m[2] != "":
 		q, _ := strconv.Atoi(m[2])
 		return Date{time.Date(year, time.Month(3*q-2), 1, 0, 0, 0, 0, time.UTC), Quarter}, nil
 	case m[4] != "":
-		t, err := time.Parse(time.DateOnly, s)
+		t, err := ParseDay(s)
 		if err != nil {
-			return Date{}, Invalid("date", "%q is not a real day", s)
+			return Date{}, err
 		}
 		return Date{t, Day}, nil
 	case m[3] != "":
@@ -58,6 +71,30 @@ func ParseDate(s string) (Date, error) {
 		return Date{time.Date(year, time.Month(month), 1, 0, 0, 0, 0, time.UTC), Month}, nil
 	}
 	return Date{time.Date(year, 1, 1, 0, 0, 0, 0, time.UTC), Year}, nil
+}
+
+// ParseDay parses a day YYYY-MM-DD of a year from MinYear to MaxYear, as a UTC midnight:
+// the one parser of exact days, for every entry point. Its errors are *InvalidError on
+// "date"; a caller with another field name puts its own on them.
+func ParseDay(s string) (time.Time, error) {
+	if !dayPattern.MatchString(s) {
+		return time.Time{}, Invalid("date", "%q is not a day YYYY-MM-DD", s)
+	}
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return time.Time{}, Invalid("date", "%q is not a real day", s)
+	}
+	if err := checkYear(t.Year()); err != nil {
+		return time.Time{}, err
+	}
+	return t, nil
+}
+
+func checkYear(year int) error {
+	if year < MinYear || year > MaxYear {
+		return Invalid("date", "year %d is out of range %d–%d", year, MinYear, MaxYear)
+	}
+	return nil
 }
 
 // MustParseDate is ParseDate for literals known to be right; it panics otherwise.

@@ -69,6 +69,9 @@ func TestParseDateInvalid(t *testing.T) {
 		"1799",
 		"2201",
 		"0000",
+		"0000-01-01",
+		"1799-12-31",
+		"2201-01-01",
 		" 2019",
 		"2019 ",
 		"2019\n",
@@ -87,6 +90,68 @@ func TestParseDateInvalid(t *testing.T) {
 			}
 			if !got.IsZero() {
 				t.Errorf("ParseDate(%q) = %v with an error; want the zero Date", in, got)
+			}
+		})
+	}
+}
+
+func TestParseDay(t *testing.T) {
+	tests := []struct {
+		in   string
+		want time.Time
+	}{
+		{"2017-01-19", utc(2017, 1, 19)},
+		{"2020-02-29", utc(2020, 2, 29)},
+		{"1800-01-01", utc(1800, 1, 1)},
+		{"2200-12-31", utc(2200, 12, 31)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := ParseDay(tt.in)
+			if err != nil || !got.Equal(tt.want) || got.Location() != time.UTC {
+				t.Errorf("ParseDay(%q) = %v, %v; want %v, nil", tt.in, got, err, tt.want)
+			}
+		})
+	}
+}
+
+// TestParseDayInvalid covers the bounds the three day parsers used to disagree on: the
+// ?date= reader stopped at 1800–2200, the OGC datetime at year 1, decided_on and the
+// command line nowhere.
+func TestParseDayInvalid(t *testing.T) {
+	for _, in := range []string{
+		"",
+		"0000-01-01",
+		"0001-01-01",
+		"1799-12-31",
+		"2201-01-01",
+		"9999-12-31",
+		"2019-02-29",
+		"2019-13-01",
+		"2019-00-10",
+		"2019-01-00",
+		"2019-1-1",
+		"2019-01",
+		"2019",
+		"2019-Q1",
+		"20190119",
+		"19/01/2019",
+		"2019-01-19T00:00:00Z",
+		" 2019-01-19",
+		"2019-01-19\n",
+		"+2019-01-19",
+		"２０１９-01-19",
+	} {
+		t.Run(in, func(t *testing.T) {
+			got, err := ParseDay(in)
+			if err == nil {
+				t.Fatalf("ParseDay(%q) = %v; want an error", in, got)
+			}
+			if field, ok := invalidField(err); !ok || field != "date" {
+				t.Errorf("ParseDay(%q) error = %v; want an *InvalidError on date", in, err)
+			}
+			if !got.IsZero() {
+				t.Errorf("ParseDay(%q) = %v with an error; want the zero time", in, got)
 			}
 		})
 	}
