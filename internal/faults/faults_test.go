@@ -306,4 +306,3 @@ func stalledRequest(t *testing.T, base, path string) net.Conn {
 	}
 	return conn
 }
-
