@@ -5,13 +5,13 @@ package friches
 
 import (
 	"context"
-	"encoding/csv"
 	"io"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/emprises/emprises/internal/site"
+	"github.com/emprises/emprises/internal/spreadsheet"
 	"github.com/emprises/emprises/internal/store"
 )
 
@@ -114,7 +114,7 @@ func row(b *store.BrownfieldPart) []string {
 // with the schema's own column names, ISO dates and WKT geometries in WGS84 lon/lat, as the
 // schema's example file has them, so that its validators read it.
 func Write(ctx context.Context, w io.Writer, s *store.Store, asOf time.Time) error {
-	cw := csv.NewWriter(w)
+	cw := spreadsheet.NewWriter(w)
 	cw.UseCRLF = true
 	if err := cw.Write(Fields); err != nil {
 		return err

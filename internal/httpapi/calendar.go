@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"bufio"
-	"encoding/csv"
 	"fmt"
 	"io"
 	"net/http"
@@ -13,6 +12,7 @@ import (
 	ics "github.com/arran4/golang-ical"
 
 	"github.com/emprises/emprises/internal/site"
+	"github.com/emprises/emprises/internal/spreadsheet"
 	"github.com/emprises/emprises/internal/store"
 )
 
@@ -63,7 +63,7 @@ func (s *Server) handleCalendarCSV(w http.ResponseWriter, r *http.Request) {
 	attachment(w, "emprises-calendrier-"+asOf.Format(time.DateOnly)+".csv")
 	bw := bufio.NewWriter(w)
 	bw.WriteString("\uFEFF") //nolint:errcheck // reported by Flush
-	cw := csv.NewWriter(bw)
+	cw := spreadsheet.NewWriter(bw)
 	cw.Comma = ';'
 	cw.UseCRLF = true
 	cw.Write(calendarCSVHeader) //nolint:errcheck // reported by Error

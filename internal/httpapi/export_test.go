@@ -218,3 +218,41 @@ func TestExportFriches(t *testing.T) {
 		t.Errorf("source_url %q; want a URL or nothing", got)
 	}
 }
+
+// TestCSVFormulasNeutralized names a site as a spreadsheet formula would be written: both
+// CSV files give it back as text (a leading apostrophe), so that a French spreadsheet
+// shows it and never runs it.
+func TestCSVFormulasNeutralized(t *testing.T) {
+	t.Parallel()
+	e := newEditEnv(t, Config{})
+	const evil = `=HYPERLINK("http://evil.invalid","x")`
+	e.edit(t, "PATCH", "/api/sites/cpcu-ivry", "cpcu-ivry", `{"name":"=HYPERLINK(\"http://evil.invalid\",\"x\")","occupant":"+cmd|' /C calc'!A0"}`)
+	for _, path := range []string{"/api/calendar.csv", "/export/sites.csv"} {
+		resp, body := e.call(t, "GET", path, nil)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET %s: %d %s", path, resp.StatusCode, body)
+		}
+		sep := ';'
+		if path == "/export/sites.csv" {
+			sep = ','
+		}
+		r := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(body, []byte("\uFEFF"))))
+		r.Comma, r.FieldsPerRecord = sep, -1
+		records, err := r.ReadAll()
+		if err != nil {
+			t.Fatalf("GET %s: %v", path, err)
+		}
+		found := false
+		for _, rec := range records {
+			for _, cell := range rec {
+				if cell != "" && strings.ContainsRune("=+@", rune(cell[0])) {
+					t.Errorf("GET %s: cell %q would run as a formula", path, cell)
+				}
+				found = found || strings.HasPrefix(cell, "'"+evil)
+			}
+		}
+		if !found {
+			t.Errorf("GET %s: the site's name is not there as text (%q)", path, "'"+evil)
+		}
+	}
+}
