@@ -185,6 +185,15 @@ func TestEveryWriteIsAudited(t *testing.T) {
 	}
 	cliWrite("rebuild", "--part", part)
 	log.expect("rebuild", cli+" part.geometry_from_parcels "+part)
+	// link --rebuild is one transaction: a rebuild refused (a parcel not imported yet)
+	// leaves the link unmade too.
+	if _, _, err := c.run("link", "--part", part, "--parcels", "ZZ1", "--rebuild"); err == nil || !strings.Contains(err.Error(), "not in the cadastre yet") {
+		t.Errorf("link --rebuild with a parcel not imported: %v; want the rebuild refused", err)
+	}
+	if n := c.count(`SELECT count(*) FROM parcels WHERE id = '94041000ZZ0001'`); n != 0 {
+		t.Errorf("link --rebuild refused, yet the parcel was linked")
+	}
+	log.expect("link --rebuild refused")
 	cliWrite("link", "--part", other, "--parcels", "A3", "--move")
 	log.expect("link --move (the part that loses the parcel, then the part that takes it)",
 		cli+" part.unlink_parcel "+part, cli+" part.parcels "+other)

@@ -13,8 +13,9 @@ import (
 	"github.com/emprises/emprises/internal/site"
 )
 
-// Edit is what a change made through the API returns: the site's new version (its new
-// ETag), the audit record that describes the change, and the changed entity as recorded.
+// Edit is what a change to a site returns, through the API or at the command line: the
+// site's new version (its new ETag), the audit record that describes the change, and the
+// changed entity as recorded.
 type Edit struct {
 	SiteID   string
 	Version  int64
@@ -24,10 +25,10 @@ type Edit struct {
 }
 
 // change is one audited change in the making: edit fills the site and version, the
-// function doing the change fills the rest.
+// function doing the change fills the rest; record writes it to audit_log.
 type change struct {
 	action     string
-	entityType string // site, part, event, milestone
+	entityType string // site, part, event, milestone; account, token (with no site)
 	entityID   string
 	siteID     string
 	version    int64
@@ -47,7 +48,7 @@ var AnyVersion = Versions{anyVersion}
 // anyVersion is no version of a site, which start at 1.
 const anyVersion = -1
 
-func (v Versions) any() bool { return len(v) == 1 && v[0] == anyVersion }
+func (v Versions) unconditional() bool { return len(v) == 1 && v[0] == anyVersion }
 
 // edit runs one change to a site as one transaction with one audit record: the one write
 // path of every change to a site, through the API or at the command line. It locks the
@@ -126,7 +127,7 @@ func bumpVersion(ctx context.Context, tx pgx.Tx, siteID string, ifMatch Versions
 	err := tx.QueryRow(ctx, `
 		UPDATE sites SET version = version + 1, updated_at = now()
 		 WHERE id = $1 AND ($4 OR version = ANY($2)) AND (deleted_at IS NOT NULL) = $3
-		RETURNING version`, siteID, []int64(ifMatch), deleted, ifMatch.any()).Scan(&v)
+		RETURNING version`, siteID, []int64(ifMatch), deleted, ifMatch.unconditional()).Scan(&v)
 	if err == nil {
 		return v, nil
 	}
