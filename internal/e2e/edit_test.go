@@ -433,7 +433,8 @@ func TestEditingSignedOut(t *testing.T) {
 	if n := svc.count(t, `SELECT count(*) FROM sites WHERE name = 'Piraté'`); n != 0 {
 		t.Error("an anonymous write renamed a site")
 	}
-	if n := svc.count(t, `SELECT count(*) FROM audit_log`); n != 0 {
+	// The setup's records (the seed, the accounts) are the command line's; none is the API's.
+	if n := svc.count(t, `SELECT count(*) FROM audit_log WHERE actor IS NULL`); n != 0 {
 		t.Errorf("anonymous writes left %d audit records; want none", n)
 	}
 	b.checkClean(false) // the refused write is logged by the browser itself
