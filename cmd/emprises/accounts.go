@@ -46,7 +46,7 @@ func runUsers(ctx context.Context, e *env, args []string) error {
 		}
 		defer db.close(ctx, false)
 		if action == "disable" {
-			if err := db.store.DisableUser(ctx, target); err != nil {
+			if err := db.store.DisableUser(ctx, cliActor(e), target); err != nil {
 				return accountError(err)
 			}
 			fmt.Fprintf(e.stderr, "users: %s is disabled; its sessions and tokens no longer work\n", target)
@@ -57,7 +57,7 @@ func runUsers(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return err
 		}
-		if err := db.store.SetPassword(ctx, target, hash); err != nil {
+		if err := db.store.SetPassword(ctx, cliActor(e), target, hash); err != nil {
 			return accountError(err)
 		}
 		fmt.Fprintf(e.stderr, "users: new password of %s (shown once; its sessions are closed):\n", target)
@@ -93,7 +93,7 @@ func usersAdd(ctx context.Context, e *env, d dbFlags, name, role string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := db.store.CreateUser(ctx, name, r, hash); err != nil {
+	if _, err := db.store.CreateUser(ctx, cliActor(e), name, r, hash); err != nil {
 		return accountError(err)
 	}
 	fmt.Fprintf(e.stderr, "users: %s (%s) created; password (shown once, keep it safe):\n", name, r)
@@ -146,7 +146,7 @@ func runTokens(ctx context.Context, e *env, args []string) error {
 		}
 		defer db.close(ctx, false)
 		token := auth.Secret(auth.TokenMarker)
-		t, err := db.store.CreateToken(ctx, auth.NormalizeName(*user), token)
+		t, err := db.store.CreateToken(ctx, cliActor(e), auth.NormalizeName(*user), token)
 		if err != nil {
 			return accountError(err)
 		}
@@ -188,7 +188,7 @@ func runTokens(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 		defer db.close(ctx, false)
-		t, err := db.store.RevokeToken(ctx, *id, prefix)
+		t, err := db.store.RevokeToken(ctx, cliActor(e), *id, prefix)
 		if err != nil {
 			return accountError(err)
 		}

@@ -107,7 +107,7 @@ func runImportCadastre(ctx context.Context, e *env, args []string) error {
 	p := startProgress(e.stderr, r, info.Size())
 	imp.Progress = p.phase
 	started := time.Now()
-	report, err := db.store.ImportCadastre(ctx, r, imp)
+	report, err := db.store.ImportCadastre(ctx, cliActor(e), r, imp)
 	p.stop(err == nil)
 	if err != nil {
 		var fe *cadastre.FeatureError
@@ -458,19 +458,22 @@ func writeOutput(e *env, out string, write func(io.Writer) error) error {
 	return os.Rename(f.Name(), out)
 }
 
-// runLink links parcels to a site part, or unlinks them.
+// runLink links parcels to a site part, or unlinks them, as one audited change (with
+// --rebuild too) by the command line's actor.
 func runLink(ctx context.Context, e *env, args []string) error {
 	var d dbFlags
-	fs := newFlagSet(e, "link", "link --part PART --parcels ID,ID… [--unlink] [--move] [--rebuild]\n\n"+
+	fs := newFlagSet(e, "link", "link --part PART --parcels ID,ID… [--unlink] [--move] [--rebuild] [--reason TEXT]\n\n"+
 		"Links cadastral parcels to a site part (a parcel serves one part at most). Ids are the\n"+
 		"14-character ids (94041000AZ0056) or, in Ivry, section and number (AZ56, AZ 0056).\n"+
-		"A parcel not imported yet is recorded by its id and gets its outline at the next import.")
+		"A parcel not imported yet is recorded by its id and gets its outline at the next import.\n"+
+		"The change shows in the site's history, by cli:<user>, with its reason.")
 	d.register(fs, e)
 	part := fs.String("part", "", "the site part's id")
 	list := fs.String("parcels", "", "comma-separated parcel ids")
 	unlink := fs.Bool("unlink", false, "unlink the parcels from the part instead")
 	move := fs.Bool("move", false, "take parcels linked to another part from it")
-	rebuild := fs.Bool("rebuild", false, "then rebuild the part's outline from its parcels")
+	rebuild := fs.Bool("rebuild", false, "then rebuild the part's outline from its parcels, in the same change")
+	reason := fs.String("reason", "", "why, as the site's history will show it")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -486,36 +489,36 @@ func runLink(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer db.close(ctx, false)
+	l, err := db.store.LinkParcels(ctx, cliActor(e), *part, store.AnyVersion, store.ParcelLink{
+		IDs: ids, Unlink: *unlink, Move: *move, Rebuild: *rebuild, Reason: *reason})
+	if err != nil {
+		return err
+	}
 	if *unlink {
-		if err := db.store.DetachParcels(ctx, *part, ids); err != nil {
-			return err
-		}
-		fmt.Fprintf(e.stdout, "part %s: %d parcel(s) unlinked\n", *part, len(ids))
+		fmt.Fprintf(e.stdout, "part %s (site %s): unlinked %s\n", *part, l.SiteID, strings.Join(l.Parcels, ", "))
 	} else {
-		l, err := db.store.AttachParcels(ctx, *part, ids, *move)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(e.stdout, "part %s (site %s): linked %s\n", *part, l.SiteID, strings.Join(l.Linked, ", "))
+		fmt.Fprintf(e.stdout, "part %s (site %s): linked %s\n", *part, l.SiteID, strings.Join(l.Parcels, ", "))
 		if len(l.Pending) > 0 {
 			fmt.Fprintf(e.stdout, "  not in the cadastre yet (no outline until the next import): %s\n", strings.Join(l.Pending, ", "))
 		}
 	}
-	if *rebuild {
-		return rebuildPart(ctx, e, db.store, *part)
+	if l.Rebuilt != nil {
+		printRebuild(e, *l.Rebuilt)
 	}
 	return nil
 }
 
-// runRebuild rebuilds a site part's outline from its parcels.
+// runRebuild rebuilds a site part's outline from its parcels, as one audited change by the
+// command line's actor.
 func runRebuild(ctx context.Context, e *env, args []string) error {
 	var d dbFlags
-	fs := newFlagSet(e, "rebuild", "rebuild --part PART\n\n"+
+	fs := newFlagSet(e, "rebuild", "rebuild --part PART [--reason TEXT]\n\n"+
 		"Replaces a site part's outline with the union of its parcels' (see emprises link); its\n"+
 		"geometry quality becomes cadastre and its geometry source names the parcels and the\n"+
-		"cadastre vintage.")
+		"cadastre vintage. The change shows in the site's history, by cli:<user>.")
 	d.register(fs, e)
 	part := fs.String("part", "", "the site part's id")
+	reason := fs.String("reason", "", "why, as the site's history will show it")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -527,17 +530,17 @@ func runRebuild(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer db.close(ctx, false)
-	return rebuildPart(ctx, e, db.store, *part)
-}
-
-func rebuildPart(ctx context.Context, e *env, s *store.Store, part string) error {
-	rb, err := s.RebuildPartGeometry(ctx, part)
+	rb, err := db.store.RebuildPart(ctx, cliActor(e), *part, store.AnyVersion, *reason)
 	if err != nil {
 		return err
 	}
+	printRebuild(e, rb)
+	return nil
+}
+
+func printRebuild(e *env, rb store.PartRebuild) {
 	fmt.Fprintf(e.stdout, "part %s (site %s): outline rebuilt from %d parcel(s), %.0f m², quality cadastre\n  %s\n",
 		rb.PartID, rb.SiteID, len(rb.Parcels), rb.AreaM2, rb.Source)
-	return nil
 }
 
 // shortParcel is a parcel of Ivry written by section and number: AZ56, AZ 56, AZ0056, A 12.

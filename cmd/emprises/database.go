@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os/user"
 	"path/filepath"
 	"strings"
 
@@ -95,13 +96,27 @@ func seedReference(ctx context.Context, e *env, s *store.Store) error {
 	if err != nil {
 		return err
 	}
-	r, err := s.Seed(ctx, ds)
+	r, err := s.Seed(ctx, cliActor(e), ds)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stderr, "seed: %d sites, %d parts, %d events, %d calendar entries added; %d sites already present\n",
 		r.Sites, r.Parts, r.Events, r.Milestones, r.Skipped)
 	return nil
+}
+
+// cliActor is who makes the changes of this command line, as the sites' history and the
+// audit log name them: "cli:" and the operating-system user, or $USER when the system does
+// not say (a container with no passwd entry).
+func cliActor(e *env) store.Actor {
+	name := ""
+	if u, err := user.Current(); err == nil {
+		name = u.Username
+	}
+	if name == "" {
+		name = e.getenv("USER")
+	}
+	return store.CommandLine(name)
 }
 
 func envOr(e *env, key, fallback string) string {

@@ -51,7 +51,7 @@ func startService(t *testing.T, tiles string, options ...func(*httpapi.Config)) 
 	if err != nil {
 		t.Fatalf("geodata.Load: %v", err)
 	}
-	if _, err := st.Seed(t.Context(), ds); err != nil {
+	if _, err := st.Seed(t.Context(), store.CommandLine("test"), ds); err != nil {
 		t.Fatalf("Seed: %v", err)
 	}
 	var api http.Handler

@@ -38,7 +38,7 @@ func (s *service) importParcels(t *testing.T, n int, seed int64) {
 		t.Fatal(err)
 	}
 	imp := store.CadastreImport{FileName: "cadastre-94041-parcelles.json", SHA256: hex.EncodeToString(sum[:])}
-	if _, err := store.New(s.Pool).ImportCadastre(t.Context(), r, imp); err != nil {
+	if _, err := store.New(s.Pool).ImportCadastre(t.Context(), store.CommandLine("test"), r, imp); err != nil {
 		t.Fatalf("ImportCadastre: %v", err)
 	}
 }
@@ -69,7 +69,7 @@ func (s *service) linkParcelsUnder(t *testing.T, partID string, k int) []string 
 	if len(ids) != k {
 		t.Fatalf("%d parcels under %s; want %d", len(ids), partID, k)
 	}
-	if _, err := store.New(s.Pool).AttachParcels(t.Context(), partID, parcels, false); err != nil {
+	if _, err := store.New(s.Pool).LinkParcels(t.Context(), store.CommandLine("test"), partID, store.AnyVersion, store.ParcelLink{IDs: parcels}); err != nil {
 		t.Fatalf("AttachParcels: %v", err)
 	}
 	return ids

@@ -36,11 +36,11 @@ func newEditEnv(t *testing.T, cfg Config) *editEnv {
 	e := &editEnv{st: st, tokens: map[auth.Role]string{}, names: map[auth.Role]string{
 		auth.Editor: "alice", auth.Viewer: "victor", auth.Admin: "ada"}}
 	for role, name := range e.names {
-		if _, err := st.CreateUser(ctx, name, role, hash); err != nil {
+		if _, err := st.CreateUser(ctx, store.CommandLine("test"), name, role, hash); err != nil {
 			t.Fatalf("CreateUser(%s): %v", name, err)
 		}
 		tok := auth.Secret(auth.TokenMarker)
-		if _, err := st.CreateToken(ctx, name, tok); err != nil {
+		if _, err := st.CreateToken(ctx, store.CommandLine("test"), name, tok); err != nil {
 			t.Fatalf("CreateToken(%s): %v", name, err)
 		}
 		e.tokens[role] = tok

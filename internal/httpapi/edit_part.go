@@ -219,6 +219,8 @@ type parcelsRequest struct {
 // maxParcelsPerLink bounds one request; a site has tens of parcels.
 const maxParcelsPerLink = 500
 
+// validate reads the ids; the rules of linking (parcels in Ivry, one part per parcel) are
+// store.LinkParcels', shared with the command line.
 func (req *parcelsRequest) validate() ([]site.ParcelID, string, error) {
 	raw, err := req.IDs.required("ids")
 	if err != nil {
@@ -227,32 +229,16 @@ func (req *parcelsRequest) validate() ([]site.ParcelID, string, error) {
 	if len(raw) == 0 || len(raw) > maxParcelsPerLink {
 		return nil, "", site.Invalid("ids", "give 1 to %d parcel ids, got %d", maxParcelsPerLink, len(raw))
 	}
-	seen := map[site.ParcelID]bool{}
 	ids := make([]site.ParcelID, 0, len(raw))
 	for i, s := range raw {
-		id, err := parcelID(s)
+		id, err := site.ParseParcelID(s)
 		if err != nil {
 			return nil, "", site.Invalid("ids", "item %d: %s", i+1, err.(*site.InvalidError).Reason)
 		}
-		if !seen[id] {
-			seen[id] = true
-			ids = append(ids, id)
-		}
+		ids = append(ids, id)
 	}
 	reason, err := reasonText(req.Reason)
 	return ids, reason, err
-}
-
-// parcelID parses a parcel id and requires it in Ivry-sur-Seine.
-func parcelID(s string) (site.ParcelID, error) {
-	id, err := site.ParseParcelID(s)
-	if err != nil {
-		return "", err
-	}
-	if id.Insee() != site.InseeIvry {
-		return "", site.Invalid("parcel_id", "%s is in commune %s, not Ivry-sur-Seine (%s)", id, id.Insee(), site.InseeIvry)
-	}
-	return id, nil
 }
 
 func (s *Server) handleLinkParcels(w http.ResponseWriter, r *http.Request) {
@@ -269,7 +255,8 @@ func (s *Server) handleLinkParcels(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return store.Edit{}, err
 		}
-		return s.store.LinkParcels(r.Context(), p.user, id, v, ids, reason)
+		l, err := s.store.LinkParcels(r.Context(), p.user.Actor(), id, v, store.ParcelLink{IDs: ids, Reason: reason})
+		return l.Edit, err
 	})
 }
 
@@ -279,7 +266,7 @@ func (s *Server) handleUnlinkParcel(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return store.Edit{}, err
 		}
-		parcel, err := parcelID(chi.URLParam(r, "parcel"))
+		parcel, err := site.ParseParcelID(chi.URLParam(r, "parcel"))
 		if err != nil {
 			return store.Edit{}, fmt.Errorf("no such parcel: %w", site.ErrNotFound)
 		}
@@ -287,6 +274,8 @@ func (s *Server) handleUnlinkParcel(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return store.Edit{}, err
 		}
-		return s.store.UnlinkParcel(r.Context(), p.user, id, v, parcel, reason)
+		l, err := s.store.LinkParcels(r.Context(), p.user.Actor(), id, v,
+			store.ParcelLink{IDs: []site.ParcelID{parcel}, Unlink: true, Reason: reason})
+		return l.Edit, err
 	})
 }

@@ -23,7 +23,7 @@ func seededStore(t testing.TB) *store.Store {
 	if err != nil {
 		t.Fatalf("geodata.Load: %v", err)
 	}
-	if _, err := st.Seed(context.Background(), ds); err != nil {
+	if _, err := st.Seed(context.Background(), store.CommandLine("test"), ds); err != nil {
 		t.Fatalf("Seed: %v", err)
 	}
 	return st

@@ -32,7 +32,7 @@ func importSynthetic(t *testing.T, st *store.Store, n int) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.ImportCadastre(t.Context(), r, store.CadastreImport{
+	if _, err := st.ImportCadastre(t.Context(), store.CommandLine("test"), r, store.CadastreImport{
 		FileName: "test.json.gz", SHA256: strings.Repeat("a", 64)}); err != nil {
 		t.Fatalf("ImportCadastre: %v", err)
 	}
@@ -107,7 +107,7 @@ func TestParcelTiles(t *testing.T) {
 	if err := st.Pool().QueryRow(t.Context(), `SELECT id FROM site_parts ORDER BY id LIMIT 1`).Scan(&part); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.AttachParcels(t.Context(), part, []site.ParcelID{parcel}, false); err != nil {
+	if _, err := st.LinkParcels(t.Context(), store.CommandLine("test"), part, store.AnyVersion, store.ParcelLink{IDs: []site.ParcelID{parcel}}); err != nil {
 		t.Fatal(err)
 	}
 	resp, body = get(t, srv, path, "If-None-Match", etag)

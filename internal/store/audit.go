@@ -12,7 +12,26 @@ import (
 	"github.com/emprises/emprises/internal/site"
 )
 
-// AuditRecord is one change made through the API.
+// Actor is who makes a change: an account, through the API, or someone with no account,
+// such as "cli:alice" at the command line. Every change records its actor.
+type Actor struct {
+	UserID int64  // the account; 0 for someone with no account
+	Name   string // the account's name, or the actor's ("cli:alice")
+}
+
+// Actor is the account as the author of a change.
+func (u User) Actor() Actor { return Actor{UserID: u.ID, Name: u.Name} }
+
+// CommandLine is the actor of a change made at the command line by the operating-system
+// user osUser: "cli:" and its name. The caller says who it is; the store does not guess.
+func CommandLine(osUser string) Actor {
+	if osUser == "" {
+		osUser = "unknown"
+	}
+	return Actor{Name: "cli:" + osUser}
+}
+
+// AuditRecord is one change: made through the API, or at the command line.
 type AuditRecord struct {
 	ID          int64           `json:"id"`
 	At          time.Time       `json:"at"`
@@ -27,15 +46,15 @@ type AuditRecord struct {
 	After       json.RawMessage `json:"after"`
 }
 
-// History is the record of the changes made to a site through the API.
+// History is the record of the changes made to a site.
 type History struct {
 	Version int64 // the site's current version
 	Deleted bool
 	Records []AuditRecord // newest first
 }
 
-// SiteHistory returns the changes made to a site, its parts, events and calendar, newest
-// first. A deleted site keeps its history.
+// SiteHistory returns the changes made to a site, its parts, events, calendar and parcels,
+// through the API or at the command line, newest first. A deleted site keeps its history.
 func (s *Store) SiteHistory(ctx context.Context, siteID string) (History, error) {
 	var h History
 	err := s.readTx(ctx, func(tx pgx.Tx) error {
@@ -57,9 +76,9 @@ func (s *Store) SiteHistory(ctx context.Context, siteID string) (History, error)
 
 func siteHistory(ctx context.Context, tx pgx.Tx, siteID string) ([]AuditRecord, error) {
 	rows, err := tx.Query(ctx, `
-		SELECT a.id, a.at, u.name, a.action, a.entity_type, a.entity_id, a.site_id, a.site_version,
+		SELECT a.id, a.at, coalesce(u.name, a.actor), a.action, a.entity_type, a.entity_id, a.site_id, a.site_version,
 		       a.reason, coalesce(a.before, 'null'::jsonb), coalesce(a.after, 'null'::jsonb)
-		  FROM audit_log a JOIN users u ON u.id = a.user_id
+		  FROM audit_log a LEFT JOIN users u ON u.id = a.user_id
 		 WHERE a.site_id = $1
 		 ORDER BY a.id DESC`, siteID)
 	if err != nil {
@@ -128,6 +147,14 @@ const (
 		                  'recorded_at', mp.recorded_at) ORDER BY mp.id), '[]')
 		                FROM milestone_plans mp WHERE mp.milestone_id = m.id))
 		  FROM milestones m WHERE m.id::text = $1`
+
+	// Accounts and tokens without their secrets' hashes.
+	accountSnapshotSQL = `
+		SELECT jsonb_build_object('name', u.name, 'role', u.role, 'disabled', u.disabled_at IS NOT NULL)
+		  FROM users u WHERE u.name = $1`
+	tokenSnapshotSQL = `
+		SELECT jsonb_build_object('id', t.id, 'user', u.name, 'prefix', t.prefix, 'revoked', t.revoked_at IS NOT NULL)
+		  FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.id::text = $1`
 )
 
 var snapshotSQL = map[string]string{
@@ -135,6 +162,8 @@ var snapshotSQL = map[string]string{
 	"part":      partSnapshotSQL,
 	"event":     eventSnapshotSQL,
 	"milestone": milestoneSnapshotSQL,
+	"account":   accountSnapshotSQL,
+	"token":     tokenSnapshotSQL,
 }
 
 // snapshot returns an entity as the audit log records it, or nil if it does not exist.
@@ -148,4 +177,58 @@ func snapshot(ctx context.Context, tx pgx.Tx, entityType, id string) (json.RawMe
 		return nil, fmt.Errorf("snapshot %s %s: %w", entityType, id, err)
 	}
 	return b, nil
+}
+
+// record writes the audit record of a change inside its transaction: the one place that
+// writes audit_log. A change to a site, or to what belongs to it, gives the site and its
+// version once changed; a change to an account or a token gives neither.
+func record(ctx context.Context, tx pgx.Tx, by Actor, c change) (int64, error) {
+	var userID *int64
+	var actor *string
+	if by.UserID != 0 {
+		userID = &by.UserID
+	} else {
+		actor = &by.Name
+	}
+	var siteID *string
+	var version *int64
+	if c.siteID != "" {
+		siteID, version = &c.siteID, &c.version
+	}
+	var id int64
+	err := tx.QueryRow(ctx, `
+		INSERT INTO audit_log (user_id, actor, action, entity_type, entity_id, site_id, site_version,
+		                       before, after, reason)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+		RETURNING id`,
+		userID, actor, c.action, c.entityType, c.entityID, siteID, version, nullJSON(c.before),
+		nullJSON(c.after), c.reason).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("audit %s %s: %w", c.action, c.entityID, err)
+	}
+	return id, nil
+}
+
+// audited runs a change that concerns no site (an account, a token) as one transaction
+// with one audit record: the snapshot of the entity before, fn, the snapshot after. fn
+// may set c.entityID (a creation) and c.after.
+func (s *Store) audited(ctx context.Context, by Actor, c change, fn func(tx pgx.Tx, c *change) error) error {
+	return s.inTx(ctx, func(tx pgx.Tx) error {
+		var err error
+		if c.entityID != "" {
+			if c.before, err = snapshot(ctx, tx, c.entityType, c.entityID); err != nil {
+				return err
+			}
+		}
+		if err := fn(tx, &c); err != nil {
+			return err
+		}
+		if c.after == nil {
+			if c.after, err = snapshot(ctx, tx, c.entityType, c.entityID); err != nil {
+				return err
+			}
+		}
+		_, err = record(ctx, tx, by, c)
+		return err
+	})
 }

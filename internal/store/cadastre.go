@@ -112,8 +112,10 @@ type CadastreImportInfo struct {
 // parcels whose contenance, outline, dates or arpente changed are updated, and parcels of
 // the file's communes that the file no longer has are removed. Links to site parts are
 // kept; a new parcel inherits the link of the parcels whose land it takes over when they
-// agree on one part. Every change is recorded in cadastre_changes and reported.
-func (s *Store) ImportCadastre(ctx context.Context, src ParcelReader, imp CadastreImport) (*CadastreReport, error) {
+// agree on one part. Every change is recorded in cadastre_changes and reported, and every
+// part whose parcels changed gets an audit record by the actor, shown in its site's history,
+// and its site a new version.
+func (s *Store) ImportCadastre(ctx context.Context, by Actor, src ParcelReader, imp CadastreImport) (*CadastreReport, error) {
 	started := time.Now()
 	progress := imp.Progress
 	if progress == nil {
@@ -131,7 +133,7 @@ func (s *Store) ImportCadastre(ctx context.Context, src ParcelReader, imp Cadast
 	var r *CadastreReport
 	err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
 		var err error
-		r, err = importCadastre(ctx, s, tx, src, imp, started, progress)
+		r, err = importCadastre(ctx, s, tx, by, src, imp, started, progress)
 		if err != nil {
 			return err
 		}
@@ -148,7 +150,7 @@ func (s *Store) ImportCadastre(ctx context.Context, src ParcelReader, imp Cadast
 	return r, nil
 }
 
-func importCadastre(ctx context.Context, s *Store, tx pgx.Tx, src ParcelReader, imp CadastreImport, started time.Time, progress func(string)) (*CadastreReport, error) {
+func importCadastre(ctx context.Context, s *Store, tx pgx.Tx, by Actor, src ParcelReader, imp CadastreImport, started time.Time, progress func(string)) (*CadastreReport, error) {
 	if _, err := tx.Exec(ctx, `
 		SET LOCAL statement_timeout = 0;
 		SET LOCAL work_mem = '256MB';
@@ -201,6 +203,9 @@ func importCadastre(ctx context.Context, s *Store, tx pgx.Tx, src ParcelReader, 
 		return nil, err
 	}
 
+	// The site parts whose parcels change, as they were before: none on the first import,
+	// when no parcel is linked yet.
+	var touched []change
 	if direct {
 		progress("indexing")
 		r.First, r.Added = true, r.Parcels
@@ -225,6 +230,9 @@ func importCadastre(ctx context.Context, s *Store, tx pgx.Tx, src ParcelReader, 
 		if err := diffParcels(ctx, tx, r); err != nil {
 			return nil, err
 		}
+		if touched, err = partsChanged(ctx, tx, r.ImportID); err != nil {
+			return nil, err
+		}
 		progress("writing parcels")
 		if err := applyParcels(ctx, tx, r, imp); err != nil {
 			return nil, err
@@ -241,11 +249,9 @@ func importCadastre(ctx context.Context, s *Store, tx pgx.Tx, src ParcelReader, 
 		r.Removed, r.Split, r.Merged, r.Renumbered, r.Reorganised); err != nil {
 		return nil, err
 	}
-	// The sites whose parcels changed have a new version (the API's ETag).
-	if _, err := tx.Exec(ctx, `
-		UPDATE sites SET version = version + 1, updated_at = now()
-		 WHERE id IN (SELECT sp.site_id FROM cadastre_changes c JOIN site_parts sp ON sp.id = c.part_id
-		               WHERE c.import_id = $1)`, r.ImportID); err != nil {
+	reason := fmt.Sprintf("Import du cadastre n° %d (%s, millésime du %s)", r.ImportID, imp.FileName,
+		r.Vintage.Format("02/01/2006"))
+	if err := recordPartsChanged(ctx, tx, by, touched, reason); err != nil {
 		return nil, err
 	}
 	changes, err := listChanges(ctx, tx, r.ImportID)
@@ -254,6 +260,59 @@ func importCadastre(ctx context.Context, s *Store, tx pgx.Tx, src ParcelReader, 
 	}
 	r.Changes = changes
 	return r, nil
+}
+
+// partsChanged returns the changes an import makes to site parts, one per part whose
+// parcels it changes (modified, gone, or new and inheriting the part), each with the part's
+// snapshot before, in the order of the parts' ids.
+func partsChanged(ctx context.Context, tx pgx.Tx, importID int64) ([]change, error) {
+	rows, err := tx.Query(ctx, `
+		SELECT DISTINCT c.part_id, sp.site_id
+		  FROM cadastre_changes c JOIN site_parts sp ON sp.id = c.part_id
+		 WHERE c.import_id = $1
+		 ORDER BY c.part_id`, importID)
+	if err != nil {
+		return nil, err
+	}
+	parts, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (change, error) {
+		c := change{action: "part.cadastre", entityType: "part"}
+		err := row.Scan(&c.entityID, &c.siteID)
+		return c, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	for i := range parts {
+		if parts[i].before, err = snapshot(ctx, tx, "part", parts[i].entityID); err != nil {
+			return nil, err
+		}
+	}
+	return parts, nil
+}
+
+// recordPartsChanged gives each site of the parts an import changed a new version (the
+// API's ETag), and each part an audit record, in the import's transaction.
+func recordPartsChanged(ctx context.Context, tx pgx.Tx, by Actor, parts []change, reason string) error {
+	versions := map[string]int64{}
+	for _, c := range parts {
+		v, ok := versions[c.siteID]
+		if !ok {
+			var err error
+			if v, err = bumpSite(ctx, tx, c.siteID); err != nil {
+				return err
+			}
+			versions[c.siteID] = v
+		}
+		c.version, c.reason = v, reason
+		var err error
+		if c.after, err = snapshot(ctx, tx, "part", c.entityID); err != nil {
+			return err
+		}
+		if _, err := record(ctx, tx, by, c); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // checkVintage refuses, unless forced, a file older than one already imported for the

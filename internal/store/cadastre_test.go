@@ -27,7 +27,7 @@ func cadastreStore(t *testing.T) *Store {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Seed(t.Context(), ds); err != nil {
+	if _, err := s.Seed(t.Context(), testActor, ds); err != nil {
 		t.Fatalf("Seed: %v", err)
 	}
 	return s
@@ -58,7 +58,7 @@ func importBytes(ctx context.Context, s *Store, file []byte, imp CadastreImport)
 	if imp.SHA256 == "" {
 		imp.SHA256 = strings.Repeat("0", 64)
 	}
-	return s.ImportCadastre(ctx, r, imp)
+	return s.ImportCadastre(ctx, testActor, r, imp)
 }
 
 func countRows(t *testing.T, s *Store, table string) int {
@@ -127,8 +127,8 @@ func TestImportCadastreThenModifiedVintage(t *testing.T) {
 	linked := []site.ParcelID{site.ParcelID(splitOld), site.ParcelID(changes.Merged[mergedNew][0]),
 		site.ParcelID(changes.Merged[mergedNew][1]), site.ParcelID(changes.Removed[0])}
 	partID := firstPart(t, s)
-	if _, err := s.AttachParcels(ctx, partID, linked, false); err != nil {
-		t.Fatalf("AttachParcels: %v", err)
+	if _, err := s.LinkParcels(ctx, testActor, partID, AnyVersion, ParcelLink{IDs: linked}); err != nil {
+		t.Fatalf("LinkParcels: %v", err)
 	}
 
 	r2, err := importBytes(ctx, s, next.Bytes(), CadastreImport{})
@@ -292,25 +292,25 @@ func TestLinkAndRebuildPart(t *testing.T) {
 	}
 	part := firstPart(t, s)
 
-	if _, err := s.RebuildPartGeometry(ctx, part); err == nil || !strings.Contains(err.Error(), "no parcel linked") {
+	if _, err := s.RebuildPart(ctx, testActor, part, AnyVersion, ""); err == nil || !strings.Contains(err.Error(), "no parcel linked") {
 		t.Errorf("rebuild without parcels: %v; want a refusal", err)
 	}
 	ids := []site.ParcelID{"940410000A0001", "940410000A0002", "940410000A0003"}
-	link, err := s.AttachParcels(ctx, part, ids, false)
-	if err != nil || len(link.Linked) != 3 || len(link.Pending) != 0 {
-		t.Fatalf("AttachParcels = %+v, %v; want 3 linked, none pending", link, err)
+	link, err := s.LinkParcels(ctx, testActor, part, AnyVersion, ParcelLink{IDs: ids})
+	if err != nil || len(link.Parcels) != 3 || len(link.Pending) != 0 {
+		t.Fatalf("LinkParcels = %+v, %v; want 3 linked, none pending", link, err)
 	}
 	// A parcel not imported yet can be linked, but the part cannot be rebuilt from it.
-	if link, err := s.AttachParcels(ctx, part, []site.ParcelID{"94041000ZZ0001"}, false); err != nil || len(link.Pending) != 1 {
-		t.Fatalf("AttachParcels(not imported) = %+v, %v; want it pending", link, err)
+	if link, err := s.LinkParcels(ctx, testActor, part, AnyVersion, ParcelLink{IDs: []site.ParcelID{"94041000ZZ0001"}}); err != nil || len(link.Pending) != 1 {
+		t.Fatalf("LinkParcels(not imported) = %+v, %v; want it pending", link, err)
 	}
-	if _, err := s.RebuildPartGeometry(ctx, part); err == nil || !strings.Contains(err.Error(), "not in the cadastre yet") {
+	if _, err := s.RebuildPart(ctx, testActor, part, AnyVersion, ""); err == nil || !strings.Contains(err.Error(), "not in the cadastre yet") {
 		t.Errorf("rebuild with a pending parcel: %v; want a refusal", err)
 	}
-	if err := s.DetachParcels(ctx, part, []site.ParcelID{"94041000ZZ0001"}); err != nil {
+	if _, err := s.LinkParcels(ctx, testActor, part, AnyVersion, ParcelLink{IDs: []site.ParcelID{"94041000ZZ0001"}, Unlink: true}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.DetachParcels(ctx, part, []site.ParcelID{"94041000ZZ0001"}); err == nil {
+	if _, err := s.LinkParcels(ctx, testActor, part, AnyVersion, ParcelLink{IDs: []site.ParcelID{"94041000ZZ0001"}, Unlink: true}); err == nil {
 		t.Error("detaching a parcel twice: no error")
 	}
 	// Another part cannot take them without moving them.
@@ -318,15 +318,15 @@ func TestLinkAndRebuildPart(t *testing.T) {
 	if err := s.pool.QueryRow(ctx, `SELECT id FROM site_parts WHERE id <> $1 ORDER BY id LIMIT 1`, part).Scan(&other); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.AttachParcels(ctx, other, ids[:1], false); err == nil {
+	if _, err := s.LinkParcels(ctx, testActor, other, AnyVersion, ParcelLink{IDs: ids[:1]}); err == nil {
 		t.Error("linking a parcel of another part: no error")
 	}
 
 	var version0 int64
 	s.pool.QueryRow(ctx, `SELECT version FROM sites WHERE id = (SELECT site_id FROM site_parts WHERE id = $1)`, part).Scan(&version0)
-	rb, err := s.RebuildPartGeometry(ctx, part)
+	rb, err := s.RebuildPart(ctx, testActor, part, AnyVersion, "")
 	if err != nil {
-		t.Fatalf("RebuildPartGeometry: %v", err)
+		t.Fatalf("RebuildPart: %v", err)
 	}
 	var quality, source string
 	var area, sum float64
@@ -383,7 +383,7 @@ func TestImportCadastreAbsorbedParcel(t *testing.T) {
 		t.Fatal(err)
 	}
 	part := firstPart(t, s)
-	if _, err := s.AttachParcels(ctx, part, []site.ParcelID{site.ParcelID(b.ID)}, false); err != nil {
+	if _, err := s.LinkParcels(ctx, testActor, part, AnyVersion, ParcelLink{IDs: []site.ParcelID{site.ParcelID(b.ID)}}); err != nil {
 		t.Fatal(err)
 	}
 	r, err := importBytes(ctx, s, []byte(next), CadastreImport{})

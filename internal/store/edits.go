@@ -13,8 +13,9 @@ import (
 	"github.com/emprises/emprises/internal/site"
 )
 
-// Edit is what a change made through the API returns: the site's new version (its new
-// ETag), the audit record that describes the change, and the changed entity as recorded.
+// Edit is what a change to a site returns, through the API or at the command line: the
+// site's new version (its new ETag), the audit record that describes the change, and the
+// changed entity as recorded.
 type Edit struct {
 	SiteID   string
 	Version  int64
@@ -24,10 +25,10 @@ type Edit struct {
 }
 
 // change is one audited change in the making: edit fills the site and version, the
-// function doing the change fills the rest.
+// function doing the change fills the rest; record writes it to audit_log.
 type change struct {
 	action     string
-	entityType string // site, part, event, milestone
+	entityType string // site, part, event, milestone; account, token (with no site)
 	entityID   string
 	siteID     string
 	version    int64
@@ -40,12 +41,23 @@ type change struct {
 // one of these versions.
 type Versions []int64
 
-// edit runs one change to a site as one transaction with one audit record. It locks the
+// AnyVersion makes a change whatever the site's version: the command line reads no ETag,
+// and its change is made at once (it still queues on the site's row).
+var AnyVersion = Versions{anyVersion}
+
+// anyVersion is no version of a site, which start at 1.
+const anyVersion = -1
+
+func (v Versions) unconditional() bool { return len(v) == 1 && v[0] == anyVersion }
+
+// edit runs one change to a site as one transaction with one audit record: the one write
+// path of every change to a site, through the API or at the command line. It locks the
 // site and increments its version if that version is one of ifMatch (site.ErrConflict
 // otherwise), takes the entity's snapshot before, runs fn, takes the snapshot after, and
 // writes the audit record. Concurrent edits of one site queue on the site's row, and the
-// second finds the version moved on.
-func (s *Store) edit(ctx context.Context, by User, c change, ifMatch Versions,
+// second finds the version moved on. fn may record more changes (a parcel taken from a
+// part of another site) with record, in the same transaction.
+func (s *Store) edit(ctx context.Context, by Actor, c change, ifMatch Versions,
 	fn func(tx pgx.Tx, c *change) error) (Edit, error) {
 	var out Edit
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
@@ -75,13 +87,8 @@ func (s *Store) edit(ctx context.Context, by User, c change, ifMatch Versions,
 			}
 		}
 		out = Edit{SiteID: c.siteID, Version: v, EntityID: c.entityID, After: c.after}
-		return tx.QueryRow(ctx, `
-			INSERT INTO audit_log (user_id, action, entity_type, entity_id, site_id, site_version,
-			                       before, after, reason)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-			RETURNING id`,
-			by.ID, c.action, c.entityType, c.entityID, c.siteID, v, nullJSON(c.before), nullJSON(c.after),
-			c.reason).Scan(&out.AuditID)
+		out.AuditID, err = record(ctx, tx, by, c)
+		return err
 	})
 	if err != nil {
 		return Edit{}, fmt.Errorf("store: %s %s: %w", c.action, c.entityID, domainError(err))
@@ -112,14 +119,15 @@ func siteOf(ctx context.Context, tx pgx.Tx, entityType, id string) (string, erro
 	return siteID, err
 }
 
-// bumpVersion locks a site and moves it to its next version if it is at one of ifMatch.
+// bumpVersion locks a site and moves it to its next version if it is at one of ifMatch
+// (at any version with AnyVersion).
 // A deleted site is not found, except by restore, which wants exactly a deleted one.
 func bumpVersion(ctx context.Context, tx pgx.Tx, siteID string, ifMatch Versions, deleted bool) (int64, error) {
 	var v int64
 	err := tx.QueryRow(ctx, `
 		UPDATE sites SET version = version + 1, updated_at = now()
-		 WHERE id = $1 AND version = ANY($2) AND (deleted_at IS NOT NULL) = $3
-		RETURNING version`, siteID, []int64(ifMatch), deleted).Scan(&v)
+		 WHERE id = $1 AND ($4 OR version = ANY($2)) AND (deleted_at IS NOT NULL) = $3
+		RETURNING version`, siteID, []int64(ifMatch), deleted, ifMatch.unconditional()).Scan(&v)
 	if err == nil {
 		return v, nil
 	}
@@ -168,7 +176,7 @@ type SiteFields struct {
 // UpdateSite changes a site's attributes.
 func (s *Store) UpdateSite(ctx context.Context, by User, id string, ifMatch Versions, f SiteFields, reason string) (Edit, error) {
 	c := change{action: "site.update", entityType: "site", entityID: id, reason: reason}
-	return s.edit(ctx, by, c, ifMatch, func(tx pgx.Tx, c *change) error {
+	return s.edit(ctx, by.Actor(), c, ifMatch, func(tx pgx.Tx, c *change) error {
 		_, err := tx.Exec(ctx, `
 			UPDATE sites SET
 			    name = coalesce($2, name), address = coalesce($3, address),
@@ -251,10 +259,9 @@ func (s *Store) CreateSite(ctx context.Context, by User, n NewSite, reason strin
 			return err
 		}
 		out = Edit{SiteID: n.ID, Version: 1, EntityID: n.ID, After: siteSnap}
-		return tx.QueryRow(ctx, `
-			INSERT INTO audit_log (user_id, action, entity_type, entity_id, site_id, site_version, after, reason)
-			VALUES ($1, 'site.create', 'site', $2, $2, 1, $3, $4)
-			RETURNING id`, by.ID, n.ID, after, reason).Scan(&out.AuditID)
+		out.AuditID, err = record(ctx, tx, by.Actor(), change{action: "site.create", entityType: "site",
+			entityID: n.ID, siteID: n.ID, version: 1, after: after, reason: reason})
+		return err
 	})
 	if err != nil {
 		return Edit{}, fmt.Errorf("store: create site %q: %w", n.ID, domainError(err))
@@ -277,7 +284,7 @@ func partIDFree(ctx context.Context, tx pgx.Tx, id string) error {
 // removed: an admin can restore it.
 func (s *Store) DeleteSite(ctx context.Context, by User, id string, ifMatch Versions, reason string) (Edit, error) {
 	c := change{action: "site.delete", entityType: "site", entityID: id, siteID: id, reason: reason}
-	return s.edit(ctx, by, c, ifMatch, func(tx pgx.Tx, c *change) error {
+	return s.edit(ctx, by.Actor(), c, ifMatch, func(tx pgx.Tx, c *change) error {
 		_, err := tx.Exec(ctx, `UPDATE sites SET deleted_at = now(), deleted_by = $2 WHERE id = $1`, id, by.ID)
 		return err
 	})
@@ -286,7 +293,7 @@ func (s *Store) DeleteSite(ctx context.Context, by User, id string, ifMatch Vers
 // RestoreSite brings back a deleted site.
 func (s *Store) RestoreSite(ctx context.Context, by User, id string, ifMatch Versions, reason string) (Edit, error) {
 	c := change{action: "site.restore", entityType: "site", entityID: id, siteID: id, reason: reason}
-	return s.edit(ctx, by, c, ifMatch, func(tx pgx.Tx, c *change) error {
+	return s.edit(ctx, by.Actor(), c, ifMatch, func(tx pgx.Tx, c *change) error {
 		_, err := tx.Exec(ctx, `UPDATE sites SET deleted_at = NULL, deleted_by = NULL WHERE id = $1`, id)
 		return err
 	})
@@ -308,7 +315,7 @@ func (s *Store) ChangeStatus(ctx context.Context, by User, partID string, ifMatc
 		action = "part.status_correction"
 	}
 	c := change{action: action, entityType: "part", entityID: partID, reason: sc.Reason}
-	return s.edit(ctx, by, c, ifMatch, func(tx pgx.Tx, c *change) error {
+	return s.edit(ctx, by.Actor(), c, ifMatch, func(tx pgx.Tx, c *change) error {
 		var from string
 		var since time.Time
 		var precision string
@@ -348,7 +355,7 @@ type EventFields struct {
 // CreateEvent adds an event to a site's timeline.
 func (s *Store) CreateEvent(ctx context.Context, by User, siteID string, ifMatch Versions, f EventFields, reason string) (Edit, error) {
 	c := change{action: "event.create", entityType: "event", siteID: siteID, reason: reason}
-	return s.edit(ctx, by, c, ifMatch, func(tx pgx.Tx, c *change) error {
+	return s.edit(ctx, by.Actor(), c, ifMatch, func(tx pgx.Tx, c *change) error {
 		if err := partOfSite(ctx, tx, f.PartID, siteID); err != nil {
 			return err
 		}
@@ -368,7 +375,7 @@ func (s *Store) CreateEvent(ctx context.Context, by User, siteID string, ifMatch
 // UpdateEvent changes an event that is not deleted.
 func (s *Store) UpdateEvent(ctx context.Context, by User, eventID int64, ifMatch Versions, f EventFields, reason string) (Edit, error) {
 	c := change{action: "event.update", entityType: "event", entityID: fmt.Sprint(eventID), reason: reason}
-	return s.edit(ctx, by, c, ifMatch, func(tx pgx.Tx, c *change) error {
+	return s.edit(ctx, by.Actor(), c, ifMatch, func(tx pgx.Tx, c *change) error {
 		if err := liveEvent(ctx, tx, eventID); err != nil {
 			return err
 		}
@@ -401,7 +408,7 @@ func (s *Store) UpdateEvent(ctx context.Context, by User, eventID int64, ifMatch
 // CancelEvent marks an event cancelled: it stays on the timeline, struck out.
 func (s *Store) CancelEvent(ctx context.Context, by User, eventID int64, ifMatch Versions, reason string) (Edit, error) {
 	c := change{action: "event.cancel", entityType: "event", entityID: fmt.Sprint(eventID), reason: reason}
-	return s.edit(ctx, by, c, ifMatch, func(tx pgx.Tx, c *change) error {
+	return s.edit(ctx, by.Actor(), c, ifMatch, func(tx pgx.Tx, c *change) error {
 		if err := liveEvent(ctx, tx, eventID); err != nil {
 			return err
 		}
@@ -416,7 +423,7 @@ func (s *Store) CancelEvent(ctx context.Context, by User, eventID int64, ifMatch
 // DeleteEvent hides an event entered by mistake; an admin can restore it.
 func (s *Store) DeleteEvent(ctx context.Context, by User, eventID int64, ifMatch Versions, reason string) (Edit, error) {
 	c := change{action: "event.delete", entityType: "event", entityID: fmt.Sprint(eventID), reason: reason}
-	return s.edit(ctx, by, c, ifMatch, func(tx pgx.Tx, c *change) error {
+	return s.edit(ctx, by.Actor(), c, ifMatch, func(tx pgx.Tx, c *change) error {
 		if err := liveEvent(ctx, tx, eventID); err != nil {
 			return err
 		}
@@ -428,7 +435,7 @@ func (s *Store) DeleteEvent(ctx context.Context, by User, eventID int64, ifMatch
 // RestoreEvent brings back a deleted event.
 func (s *Store) RestoreEvent(ctx context.Context, by User, eventID int64, ifMatch Versions, reason string) (Edit, error) {
 	c := change{action: "event.restore", entityType: "event", entityID: fmt.Sprint(eventID), reason: reason}
-	return s.edit(ctx, by, c, ifMatch, func(tx pgx.Tx, c *change) error {
+	return s.edit(ctx, by.Actor(), c, ifMatch, func(tx pgx.Tx, c *change) error {
 		tag, err := tx.Exec(ctx, `
 			UPDATE events SET deleted_at = NULL, deleted_by = NULL WHERE id = $1 AND deleted_at IS NOT NULL`, eventID)
 		if err == nil && tag.RowsAffected() == 0 {
@@ -487,7 +494,7 @@ type NewMilestone struct {
 // CreateMilestone adds a release, disposal or deadline to a site's calendar.
 func (s *Store) CreateMilestone(ctx context.Context, by User, siteID string, ifMatch Versions, m NewMilestone) (Edit, error) {
 	c := change{action: "milestone.create", entityType: "milestone", siteID: siteID, reason: m.Plan.Reason}
-	return s.edit(ctx, by, c, ifMatch, func(tx pgx.Tx, c *change) error {
+	return s.edit(ctx, by.Actor(), c, ifMatch, func(tx pgx.Tx, c *change) error {
 		if err := partOfSite(ctx, tx, m.PartID, siteID); err != nil {
 			return err
 		}
@@ -511,7 +518,7 @@ func (s *Store) CreateMilestone(ctx context.Context, by User, siteID string, ifM
 // stays visible; moving a date already planned must say why.
 func (s *Store) AddPlan(ctx context.Context, by User, milestoneID int64, ifMatch Versions, p Plan) (Edit, error) {
 	c := change{action: "milestone.plan", entityType: "milestone", entityID: fmt.Sprint(milestoneID), reason: p.Reason}
-	return s.edit(ctx, by, c, ifMatch, func(tx pgx.Tx, c *change) error {
+	return s.edit(ctx, by.Actor(), c, ifMatch, func(tx pgx.Tx, c *change) error {
 		var last *string
 		err := tx.QueryRow(ctx, `
 			SELECT (SELECT date_text(planned_date, planned_precision) FROM milestone_plans
@@ -544,7 +551,7 @@ func insertPlan(ctx context.Context, tx pgx.Tx, milestoneID int64, p Plan) error
 // reason).
 func (s *Store) SetActual(ctx context.Context, by User, milestoneID int64, ifMatch Versions, date *site.Date, reason string) (Edit, error) {
 	c := change{action: "milestone.actual", entityType: "milestone", entityID: fmt.Sprint(milestoneID), reason: reason}
-	return s.edit(ctx, by, c, ifMatch, func(tx pgx.Tx, c *change) error {
+	return s.edit(ctx, by.Actor(), c, ifMatch, func(tx pgx.Tx, c *change) error {
 		var start *time.Time
 		var precision *string
 		if date != nil {
@@ -569,7 +576,7 @@ type GeometryChange struct {
 // Ivry) whatever the path; its refusals come back as *site.InvalidError on "geometry".
 func (s *Store) SetGeometry(ctx context.Context, by User, partID string, ifMatch Versions, g GeometryChange) (Edit, error) {
 	c := change{action: "part.geometry", entityType: "part", entityID: partID, reason: g.Reason}
-	return s.edit(ctx, by, c, ifMatch, func(tx pgx.Tx, c *change) error {
+	return s.edit(ctx, by.Actor(), c, ifMatch, func(tx pgx.Tx, c *change) error {
 		_, err := tx.Exec(ctx, `
 			UPDATE site_parts
 			   SET geom = ST_Multi(ST_Transform(ST_GeomFromEWKB($2), 2154)),
@@ -596,7 +603,7 @@ const SplitTolerance = 1.0
 // new part has the same status, quality, source and status history.
 func (s *Store) SplitPart(ctx context.Context, by User, partID string, ifMatch Versions, sp Split) (Edit, error) {
 	c := change{action: "part.split", entityType: "part", entityID: partID, reason: sp.Reason}
-	return s.edit(ctx, by, c, ifMatch, func(tx pgx.Tx, c *change) error {
+	return s.edit(ctx, by.Actor(), c, ifMatch, func(tx pgx.Tx, c *change) error {
 		var located, valid, inside bool
 		var reason string
 		var outside, ceded, retained float64
@@ -689,43 +696,4 @@ func freePartID(ctx context.Context, tx pgx.Tx, id string) (string, error) {
 		}
 	}
 	return "", site.Invalid("id", "no free id derived from %q; give one", id)
-}
-
-// LinkParcels attaches cadastral parcels to a part. A parcel not yet imported from the
-// cadastre is recorded by its id alone; one already attached to another part is refused.
-func (s *Store) LinkParcels(ctx context.Context, by User, partID string, ifMatch Versions, ids []site.ParcelID, reason string) (Edit, error) {
-	c := change{action: "part.parcels", entityType: "part", entityID: partID, reason: reason}
-	return s.edit(ctx, by, c, ifMatch, func(tx pgx.Tx, c *change) error {
-		for _, id := range ids {
-			var owner *string
-			err := tx.QueryRow(ctx, `SELECT part_id FROM parcels WHERE id = $1 FOR UPDATE`, string(id)).Scan(&owner)
-			switch {
-			case errors.Is(err, pgx.ErrNoRows):
-				_, err = tx.Exec(ctx, `INSERT INTO parcels (id, part_id, source) VALUES ($1, $2, $3)`,
-					string(id), partID, "linked by "+by.Name)
-			case err != nil:
-			case owner != nil && *owner != partID:
-				return site.Invalid("ids", "parcel %s belongs to part %q already; unlink it there first", id, *owner)
-			default:
-				_, err = tx.Exec(ctx, `UPDATE parcels SET part_id = $2, updated_at = now() WHERE id = $1`, string(id), partID)
-			}
-			if err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-}
-
-// UnlinkParcel detaches a parcel from a part.
-func (s *Store) UnlinkParcel(ctx context.Context, by User, partID string, ifMatch Versions, id site.ParcelID, reason string) (Edit, error) {
-	c := change{action: "part.unlink_parcel", entityType: "part", entityID: partID, reason: reason}
-	return s.edit(ctx, by, c, ifMatch, func(tx pgx.Tx, c *change) error {
-		tag, err := tx.Exec(ctx, `UPDATE parcels SET part_id = NULL, updated_at = now() WHERE id = $1 AND part_id = $2`,
-			string(id), partID)
-		if err == nil && tag.RowsAffected() == 0 {
-			return fmt.Errorf("parcel %s is not linked to part %q: %w", id, partID, site.ErrNotFound)
-		}
-		return err
-	})
 }

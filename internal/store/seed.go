@@ -17,22 +17,38 @@ type SeedReport struct {
 	Skipped                          int // sites already in the database, left as they are
 }
 
+// SeedReason is the reason recorded in the history of each site Seed adds.
+const SeedReason = "Sites de référence (emprises seed)"
+
 // Seed loads the reference data set in one transaction. It is idempotent: a site already in
 // the database is left untouched, so seeding twice changes nothing and never overwrites what
-// planners have edited since.
-func (s *Store) Seed(ctx context.Context, ds *geodata.Dataset) (SeedReport, error) {
+// planners have edited since. Each site added gets an audit record (site.create) by the
+// actor, the first of its history.
+func (s *Store) Seed(ctx context.Context, by Actor, ds *geodata.Dataset) (SeedReport, error) {
 	var r SeedReport
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		if err := seedBoundary(ctx, tx, ds.Commune); err != nil {
 			return err
 		}
 		for i := range ds.Sites {
+			id := ds.Sites[i].ID
 			added, err := seedSite(ctx, tx, &ds.Sites[i], &r)
 			if err != nil {
-				return fmt.Errorf("site %q: %w", ds.Sites[i].ID, err)
+				return fmt.Errorf("site %q: %w", id, err)
 			}
 			if !added {
 				r.Skipped++
+				continue
+			}
+			after, err := snapshot(ctx, tx, "site", id)
+			if err != nil {
+				return err
+			}
+			// A new site is at version 1.
+			c := change{action: "site.create", entityType: "site", entityID: id, siteID: id, version: 1,
+				after: after, reason: SeedReason}
+			if _, err := record(ctx, tx, by, c); err != nil {
+				return err
 			}
 		}
 		return nil

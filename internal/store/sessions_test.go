@@ -97,26 +97,26 @@ func TestTokensAndSessions(t *testing.T) {
 	s := New(pgtest.NewDB(t))
 	ctx := context.Background()
 	hash, _ := auth.HashPassword("pw")
-	u, err := s.CreateUser(ctx, "alice", auth.Editor, hash)
+	u, err := s.CreateUser(ctx, testActor, "alice", auth.Editor, hash)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.CreateUser(ctx, "alice", auth.Admin, hash); err == nil {
+	if _, err := s.CreateUser(ctx, testActor, "alice", auth.Admin, hash); err == nil {
 		t.Errorf("CreateUser of an existing name = nil; want an error")
 	}
 	a, b := auth.Secret(auth.TokenMarker), auth.Secret(auth.TokenMarker)
 	for _, tok := range []string{a, b} {
-		if _, err := s.CreateToken(ctx, "alice", tok); err != nil {
+		if _, err := s.CreateToken(ctx, testActor, "alice", tok); err != nil {
 			t.Fatal(err)
 		}
 	}
 	if got, err := s.UserByToken(ctx, a); err != nil || got.Name != "alice" || got.Role != auth.Editor {
 		t.Errorf("UserByToken = %+v, %v; want alice the editor", got, err)
 	}
-	if _, err := s.RevokeToken(ctx, 0, "emp_"); err == nil {
+	if _, err := s.RevokeToken(ctx, testActor, 0, "emp_"); err == nil {
 		t.Errorf("RevokeToken(\"emp_\") = nil; want refused as too short")
 	}
-	if _, err := s.RevokeToken(ctx, 0, a); err != nil {
+	if _, err := s.RevokeToken(ctx, testActor, 0, a); err != nil {
 		t.Fatalf("RevokeToken(whole token): %v", err)
 	}
 	if _, err := s.UserByToken(ctx, a); !errors.Is(err, site.ErrUnauthenticated) {
@@ -138,7 +138,7 @@ func TestTokensAndSessions(t *testing.T) {
 	if _, err := s.FindSession(ctx, "old"); !errors.Is(err, site.ErrUnauthenticated) {
 		t.Errorf("FindSession(expired) = %v; want ErrUnauthenticated", err)
 	}
-	if err := s.DisableUser(ctx, "alice"); err != nil {
+	if err := s.DisableUser(ctx, testActor, "alice"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.FindSession(ctx, "sess"); !errors.Is(err, site.ErrUnauthenticated) {

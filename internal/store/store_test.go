@@ -18,6 +18,9 @@ import (
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 
+// testActor makes the changes of the store's tests, as someone at the command line would.
+var testActor = CommandLine("test")
+
 // newSeeded returns a store on a fresh database loaded with the reference sites.
 func newSeeded(t *testing.T) *Store {
 	t.Helper()
@@ -26,7 +29,7 @@ func newSeeded(t *testing.T) *Store {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Seed(context.Background(), ds); err != nil {
+	if _, err := s.Seed(context.Background(), testActor, ds); err != nil {
 		t.Fatalf("Seed: %v", err)
 	}
 	return s
@@ -55,7 +58,7 @@ func TestSeedIsIdempotent(t *testing.T) {
 		t.Fatalf("seeded %d sites; want at least 12", before["sites"])
 	}
 	ds, _ := geodata.Load()
-	r, err := s.Seed(context.Background(), ds)
+	r, err := s.Seed(context.Background(), testActor, ds)
 	if err != nil {
 		t.Fatalf("second Seed: %v", err)
 	}
@@ -94,7 +97,7 @@ func TestSeedRefusesBadGeometry(t *testing.T) {
 			}
 		}
 	}
-	_, err = s.Seed(context.Background(), ds)
+	_, err = s.Seed(context.Background(), testActor, ds)
 	var inv *site.InvalidError
 	if !errors.As(err, &inv) || inv.Field != "geometry" || !strings.Contains(err.Error(), moved) ||
 		!strings.Contains(err.Error(), "outside Ivry-sur-Seine") {

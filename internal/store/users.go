@@ -22,15 +22,18 @@ type User struct {
 	CreatedAt time.Time
 }
 
-// CreateUser adds an account with the given password hash.
-func (s *Store) CreateUser(ctx context.Context, name string, role auth.Role, passwordHash string) (User, error) {
+// CreateUser adds an account with the given password hash; the actor is who adds it.
+func (s *Store) CreateUser(ctx context.Context, by Actor, name string, role auth.Role, passwordHash string) (User, error) {
 	if err := auth.ValidateName(name); err != nil {
 		return User{}, err
 	}
 	u := User{Name: name, Role: role}
-	err := s.pool.QueryRow(ctx, `
-		INSERT INTO users (name, role, password_hash) VALUES ($1, $2, $3)
-		RETURNING id, created_at`, name, string(role), passwordHash).Scan(&u.ID, &u.CreatedAt)
+	c := change{action: "account.create", entityType: "account", entityID: name}
+	err := s.audited(ctx, by, c, func(tx pgx.Tx, c *change) error {
+		return tx.QueryRow(ctx, `
+			INSERT INTO users (name, role, password_hash) VALUES ($1, $2, $3)
+			RETURNING id, created_at`, name, string(role), passwordHash).Scan(&u.ID, &u.CreatedAt)
+	})
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
 		return User{}, site.Invalid("name", "an account named %q already exists", name)
@@ -61,8 +64,8 @@ func (s *Store) ListUsers(ctx context.Context) ([]User, error) {
 
 // DisableUser stops an account from signing in and from using its tokens, and ends its
 // sessions. Its name stays on the changes it made.
-func (s *Store) DisableUser(ctx context.Context, name string) error {
-	err := s.updateUserSignOut(ctx, name, `
+func (s *Store) DisableUser(ctx context.Context, by Actor, name string) error {
+	err := s.updateUserSignOut(ctx, by, "account.disable", name, `
 		UPDATE users SET disabled_at = coalesce(disabled_at, now()) WHERE name = $1
 		RETURNING id`, name)
 	if err != nil {
@@ -98,15 +101,20 @@ type Token struct {
 }
 
 // CreateToken records an API token of an enabled account, by the token's hash.
-func (s *Store) CreateToken(ctx context.Context, userName string, token string) (Token, error) {
+func (s *Store) CreateToken(ctx context.Context, by Actor, userName string, token string) (Token, error) {
 	t := Token{User: userName, Prefix: auth.TokenPrefix(token)}
-	err := s.pool.QueryRow(ctx, `
-		INSERT INTO api_tokens (user_id, token_hash, prefix)
-		SELECT id, $2, $3 FROM users WHERE name = $1 AND disabled_at IS NULL
-		RETURNING id, created_at`, userName, auth.HashSecret(token), t.Prefix).Scan(&t.ID, &t.CreatedAt)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return Token{}, fmt.Errorf("store: create token: no enabled account named %q: %w", userName, site.ErrNotFound)
-	}
+	c := change{action: "token.create", entityType: "token"}
+	err := s.audited(ctx, by, c, func(tx pgx.Tx, c *change) error {
+		err := tx.QueryRow(ctx, `
+			INSERT INTO api_tokens (user_id, token_hash, prefix)
+			SELECT id, $2, $3 FROM users WHERE name = $1 AND disabled_at IS NULL
+			RETURNING id, created_at`, userName, auth.HashSecret(token), t.Prefix).Scan(&t.ID, &t.CreatedAt)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("no enabled account named %q: %w", userName, site.ErrNotFound)
+		}
+		c.entityID = fmt.Sprint(t.ID)
+		return err
+	})
 	if err != nil {
 		return Token{}, fmt.Errorf("store: create token: %w", err)
 	}
@@ -136,12 +144,12 @@ func (s *Store) ListTokens(ctx context.Context) ([]Token, error) {
 // RevokeToken revokes the token with that id (id > 0), or the one whose listed prefix
 // starts with prefix, or the whole token given as prefix. A prefix matching several tokens
 // revokes none.
-func (s *Store) RevokeToken(ctx context.Context, id int64, prefix string) (Token, error) {
+func (s *Store) RevokeToken(ctx context.Context, by Actor, id int64, prefix string) (Token, error) {
 	if id <= 0 && len(prefix) < len(auth.TokenMarker)+4 {
 		return Token{}, site.Invalid("prefix", "give a token id, or %q and at least 4 more characters", auth.TokenMarker)
 	}
 	var t Token
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
+	err := s.audited(ctx, by, change{action: "token.revoke", entityType: "token"}, func(tx pgx.Tx, c *change) error {
 		rows, err := tx.Query(ctx, `
 			SELECT t.id, u.name, t.prefix, t.created_at, t.last_used_at, t.revoked_at
 			  FROM api_tokens t JOIN users u ON u.id = t.user_id
@@ -167,6 +175,10 @@ func (s *Store) RevokeToken(ctx context.Context, id int64, prefix string) (Token
 			return site.Invalid("prefix", "%q matches %d tokens; give the token id", prefix, len(found))
 		}
 		t = found[0]
+		c.entityID = fmt.Sprint(t.ID)
+		if c.before, err = snapshot(ctx, tx, "token", c.entityID); err != nil {
+			return err
+		}
 		return tx.QueryRow(ctx, `
 			UPDATE api_tokens SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1
 			RETURNING revoked_at`, t.ID).Scan(&t.Revoked)
@@ -202,8 +214,8 @@ func (s *Store) UserByToken(ctx context.Context, token string) (User, error) {
 
 // SetPassword replaces an account's password hash and ends its sessions, so that a
 // password reset also signs out whoever knew the old one.
-func (s *Store) SetPassword(ctx context.Context, name, passwordHash string) error {
-	err := s.updateUserSignOut(ctx, name,
+func (s *Store) SetPassword(ctx context.Context, by Actor, name, passwordHash string) error {
+	err := s.updateUserSignOut(ctx, by, "account.password", name,
 		`UPDATE users SET password_hash = $2 WHERE name = $1 RETURNING id`, name, passwordHash)
 	if err != nil {
 		return fmt.Errorf("store: set password: %w", err)
@@ -212,10 +224,11 @@ func (s *Store) SetPassword(ctx context.Context, name, passwordHash string) erro
 }
 
 // updateUserSignOut runs update (which returns the account's id) on the account called name
-// and ends its sessions, in one transaction: a disabled account or a changed password
-// must not leave a session open.
-func (s *Store) updateUserSignOut(ctx context.Context, name, update string, args ...any) error {
-	return s.inTx(ctx, func(tx pgx.Tx) error {
+// and ends its sessions, as one audited change (action): a disabled account or a changed
+// password must not leave a session open.
+func (s *Store) updateUserSignOut(ctx context.Context, by Actor, action, name, update string, args ...any) error {
+	c := change{action: action, entityType: "account", entityID: name}
+	return s.audited(ctx, by, c, func(tx pgx.Tx, c *change) error {
 		var id int64
 		err := tx.QueryRow(ctx, update, args...).Scan(&id)
 		if errors.Is(err, pgx.ErrNoRows) {
