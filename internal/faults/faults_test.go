@@ -47,18 +47,18 @@ func newService(t *testing.T) *service {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.Seed(ctx, ds); err != nil {
+	if _, err := st.Seed(ctx, store.CommandLine("faults-test"), ds); err != nil {
 		t.Fatal(err)
 	}
 	hash, err := auth.HashPassword("correct horse battery staple")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.CreateUser(ctx, "alice", auth.Editor, hash); err != nil {
+	if _, err := st.CreateUser(ctx, store.CommandLine("faults-test"), "alice", auth.Editor, hash); err != nil {
 		t.Fatal(err)
 	}
 	token := auth.Secret(auth.TokenMarker)
-	if _, err := st.CreateToken(ctx, "alice", token); err != nil {
+	if _, err := st.CreateToken(ctx, store.CommandLine("faults-test"), "alice", token); err != nil {
 		t.Fatal(err)
 	}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
