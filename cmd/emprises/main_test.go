@@ -265,7 +265,7 @@ func TestCommandLine(t *testing.T) {
 		{args: []string{"version"}, wantOut: "emprises "},
 		{args: []string{"bogus"}, wantErr: `unknown subcommand "bogus"`, wantCode: 2},
 		{args: []string{}, wantErr: "no subcommand", wantCode: 2},
-		{args: []string{"export", "--crs", "EPSG:3857"}, wantErr: `--crs "EPSG:3857"`, wantCode: 2},
+		{args: []string{"export", "--crs", "EPSG:3857"}, wantErr: `invalid --crs: unsupported CRS "EPSG:3857"`, wantCode: 2},
 		{args: []string{"export", "--date", "2019-02-30"}, wantErr: `--date "2019-02-30"`, wantCode: 2},
 		{args: []string{"export", "stray"}, wantErr: `unexpected argument "stray"`, wantCode: 2},
 		{args: []string{"migrate"}},

@@ -22,7 +22,7 @@ type calendarResponse struct {
 
 // calendarAsOf reads ?date= and lists the calendar as it stood on that day.
 func (s *Server) calendarAsOf(r *http.Request) (time.Time, []store.CalendarItem, error) {
-	asOf, err := asOfQuery(r)
+	asOf, err := s.asOfQuery(r)
 	if err != nil {
 		return time.Time{}, nil, err
 	}
@@ -141,7 +141,7 @@ func (s *Server) handleCalendarICS(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/calendar; charset=utf-8")
 	attachment(w, "emprises-calendrier.ics")
 	bw := bufio.NewWriter(w)
-	writeICS(bw, items, asOf, time.Now())
+	writeICS(bw, items, asOf, s.now())
 	if err := bw.Flush(); err != nil {
 		s.logger.Warn("calendar.ics: write", "err", err)
 	}

@@ -28,7 +28,7 @@ var editBodies = []func(body []byte) error{
 		if err := decodeJSON(b, &r); err != nil {
 			return err
 		}
-		_, _, err := r.validate()
+		_, _, err := r.validate(site.Today())
 		return err
 	},
 	func(b []byte) error {
@@ -36,7 +36,7 @@ var editBodies = []func(body []byte) error{
 		if err := decodeJSON(b, &r); err != nil {
 			return err
 		}
-		_, err := r.validate()
+		_, err := r.validate(site.Today())
 		return err
 	},
 	func(b []byte) error {
@@ -44,7 +44,7 @@ var editBodies = []func(body []byte) error{
 		if err := decodeJSON(b, &r); err != nil {
 			return err
 		}
-		_, _, err := r.validate(true)
+		_, _, err := r.validate(true, site.Today())
 		return err
 	},
 	func(b []byte) error {
@@ -52,7 +52,7 @@ var editBodies = []func(body []byte) error{
 		if err := decodeJSON(b, &r); err != nil {
 			return err
 		}
-		_, _, err := r.validate(false)
+		_, _, err := r.validate(false, site.Today())
 		return err
 	},
 	func(b []byte) error {
@@ -60,7 +60,7 @@ var editBodies = []func(body []byte) error{
 		if err := decodeJSON(b, &r); err != nil {
 			return err
 		}
-		_, err := r.validate()
+		_, err := r.validate(site.Today())
 		return err
 	},
 	func(b []byte) error {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/emprises/emprises/internal/friches"
+	"github.com/emprises/emprises/internal/site"
 	"github.com/emprises/emprises/internal/store"
 )
 
@@ -49,7 +50,7 @@ func TestExportSites(t *testing.T) {
 	t.Parallel()
 	srv, _ := newTestServer(t)
 	fetch := func(path string) (*http.Response, []byte) { return get(t, srv, path) }
-	today := serviceToday().Format(time.DateOnly)
+	today := site.Today().Format(time.DateOnly)
 	tests := []struct {
 		path, file string
 		lambert    bool
@@ -127,7 +128,7 @@ func TestExportParcels(t *testing.T) {
 	srv, st := newTestServer(t)
 	linkParcels(t, st)
 	fetch := func(path string) (*http.Response, []byte) { return get(t, srv, path) }
-	today := serviceToday().Format(time.DateOnly)
+	today := site.Today().Format(time.DateOnly)
 	body := download(t, "/export/parcels.geojson?crs=EPSG:2154", "emprises-parcels-lambert93-"+today+".geojson", fetch)
 	var fc featureCollection
 	if err := json.Unmarshal(body, &fc); err != nil {

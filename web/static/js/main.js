@@ -22,7 +22,9 @@ const $ = (id) => document.getElementById(id);
 
 const app = {
   state: readState(window.location.hash),
-  today: new Date().toISOString().slice(0, 10),
+  // today is the service's, from /api/config: the day in Paris, which the browser's UTC
+  // or local day is not between midnight and 1 or 2 a.m.; empty until the settings load.
+  today: '',
   features: [],
   sites: [],
   calendar: [],
@@ -340,7 +342,7 @@ function syncDateControls() {
 
 // EXPORTS are the downloads the API offers; they follow the date shown.
 const EXPORTS = [
-  ['export-geojson-wgs84', '/export/sites.geojson', {crs: 'EPSG:4326'}],
+  ['export-geojson-wgs84', '/export/sites.geojson', {crs: 'CRS84'}],
   ['export-geojson-l93', '/export/sites.geojson', {crs: 'EPSG:2154'}],
   ['export-csv', '/export/sites.csv', {}],
   ['export-ics', '/api/calendar.ics', {}],
@@ -642,7 +644,7 @@ function loadSetup() {
     let config = {tile_url: '', tile_attribution: ''};
     try {
       config = await fetchConfig();
-      if (config.today) app.today = config.today;
+      app.today = config.today || '';
       notify('config', '');
     } catch (err) {
       notify('config', `Configuration indisponible (${err.message}) : carte sans fond de plan.`);
