@@ -36,7 +36,7 @@ func (s *Server) mountAPI(r chi.Router) {
 type apiConfig struct {
 	TileURL         string       `json:"tile_url"`
 	TileAttribution string       `json:"tile_attribution"`
-	Today           string       `json:"today"` // the service's today, the default of every ?date=
+	Today           string       `json:"today"` // the day in Paris (site.TodayAt), the default of every ?date=
 	Statuses        []statusTerm `json:"statuses"`
 	Modalities      []vocabTerm  `json:"modalities"`
 }
