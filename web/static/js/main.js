@@ -138,9 +138,13 @@ function refresh() {
   const date = asOf();
   app.map.setParts(filtered.parts, st.site);
   renderSiteList($('site-list'), filtered.sites, st.site, onSelect);
-  renderCalendar($('calendar'), filtered.sites, app.calendar, {asOf: date, today: app.today, onSelect});
-  renderDashboard($('dashboard'), filtered.sites, filtered.parts, app.calendar,
-    {asOf: date, today: app.today, filtered: hasFilters(st), onSelect});
+  // Both are drawn about a day: none is known before the service's settings give today
+  // (a private service before sign-in), and there is no data to draw then either.
+  if (date) {
+    renderCalendar($('calendar'), filtered.sites, app.calendar, {asOf: date, today: app.today, onSelect});
+    renderDashboard($('dashboard'), filtered.sites, filtered.parts, app.calendar,
+      {asOf: date, today: app.today, filtered: hasFilters(st), onSelect});
+  }
   renderTable($('site-table'), filtered.parts, {
     sort: st.sort, onSelect,
     onSort: (sort) => {
