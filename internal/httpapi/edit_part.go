@@ -87,8 +87,11 @@ type geometryRequest struct {
 // latitude first).
 func geometryCRS(o optional[string]) (site.CRS, error) {
 	c, err := o.value("crs")
-	if err != nil || c == nil {
-		return site.CRS84, err
+	if err != nil {
+		return site.CRS{}, err
+	}
+	if c == nil {
+		return site.CRS84, nil
 	}
 	return site.ParseCRS(*c)
 }
