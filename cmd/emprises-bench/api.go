@@ -299,7 +299,7 @@ func apiScenarios(ctx context.Context, pool *pgxpool.Pool, cfg apiBenchConfig) (
 		}, nil
 	}
 	var scenarios []apiScenario
-	first, err := fixed("limit=1000", "limit=1000", store.FeatureQuery{SRID: site.SRIDWGS84, Limit: 1000})
+	first, err := fixed("limit=1000", "limit=1000", store.FeatureQuery{CRS: site.CRS84, Limit: 1000})
 	if err != nil {
 		return nil, err
 	}
@@ -338,7 +338,7 @@ func apiScenarios(ctx context.Context, pool *pgxpool.Pool, cfg apiBenchConfig) (
 	bboxQueries := make([]benchQuery, len(boxes))
 	bboxPaths := make([]string, len(boxes))
 	for i, b := range boxes {
-		sql, args, err := store.FeatureSQL(store.CollectionParcels, store.FeatureQuery{SRID: site.SRIDWGS84, Limit: 1000, BBox: &b})
+		sql, args, err := store.FeatureSQL(store.CollectionParcels, store.FeatureQuery{CRS: site.CRS84, Limit: 1000, BBox: &b})
 		if err != nil {
 			return nil, err
 		}
@@ -358,14 +358,14 @@ func apiScenarios(ctx context.Context, pool *pgxpool.Pool, cfg apiBenchConfig) (
 		return nil, fmt.Errorf("deep page cursor: %w", err)
 	}
 	deep, err := fixed(fmt.Sprintf("page %d (after=)", page), "limit=1000&after="+url.QueryEscape(after),
-		store.FeatureQuery{SRID: site.SRIDWGS84, Limit: 1000, After: after})
+		store.FeatureQuery{CRS: site.CRS84, Limit: 1000, After: after})
 	if err != nil {
 		return nil, err
 	}
 	scenarios = append(scenarios, deep)
 
 	l93, err := fixed("crs=EPSG:2154", "limit=1000&crs="+url.QueryEscape("http://www.opengis.net/def/crs/EPSG/0/2154"),
-		store.FeatureQuery{SRID: site.SRIDLambert93, Limit: 1000})
+		store.FeatureQuery{CRS: site.Lambert93, Limit: 1000})
 	if err != nil {
 		return nil, err
 	}
@@ -702,10 +702,10 @@ func parallelWorkers(ctx context.Context, out io.Writer, connString string, cfg 
 		q    store.FeatureQuery
 		runs int
 	}{
-		{"limit=1000, CRS84", store.FeatureQuery{SRID: site.SRIDWGS84, Limit: 1000}, 20},
-		{"limit=10000, CRS84", store.FeatureQuery{SRID: site.SRIDWGS84, Limit: 10000}, 10},
-		{"whole collection, CRS84 (export)", store.FeatureQuery{SRID: site.SRIDWGS84}, 5},
-		{"whole collection, Lambert-93 (export)", store.FeatureQuery{SRID: site.SRIDLambert93}, 5},
+		{"limit=1000, CRS84", store.FeatureQuery{CRS: site.CRS84, Limit: 1000}, 20},
+		{"limit=10000, CRS84", store.FeatureQuery{CRS: site.CRS84, Limit: 10000}, 10},
+		{"whole collection, CRS84 (export)", store.FeatureQuery{CRS: site.CRS84}, 5},
+		{"whole collection, Lambert-93 (export)", store.FeatureQuery{CRS: site.Lambert93}, 5},
 	} {
 		sql, args, err := store.FeatureSQL(store.CollectionParcels, tc.q)
 		if err != nil {

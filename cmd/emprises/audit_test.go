@@ -275,7 +275,7 @@ func TestEveryWriteIsAudited(t *testing.T) {
 		{route: "PATCH /api/sites/{id}", token: editor, path: "/api/sites/" + s, body: `{"notes":"vu","reason":"visite"}`,
 			site: s, want: func() string { return "site.update " + s }},
 		{route: "PUT /api/parts/{id}/geometry", token: editor, path: "/api/parts/" + s + "/geometry",
-			body: `{"geometry":` + inside + `,"crs":"EPSG:4326","quality":"approximate","source":"dessin"}`,
+			body: `{"geometry":` + inside + `,"crs":"CRS84","quality":"approximate","source":"dessin"}`,
 			site: s, want: func() string { return "part.geometry " + s }},
 		{route: "POST /api/parts/{id}/split", token: editor, path: "/api/parts/" + s + "/split",
 			body: `{"geometry":` + piece + `,"label":"Moitié ouest","id":"` + s + `-ouest"}`,

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"time"
 
 	"github.com/emprises/emprises/internal/friches"
 	"github.com/emprises/emprises/internal/geojson"
@@ -44,21 +43,21 @@ func withDatabase(ctx context.Context, e *env, args []string, name string, fn fu
 
 func runExport(ctx context.Context, e *env, args []string) error {
 	var d dbFlags
-	fs := newFlagSet(e, "export", "export [--layer sites|parcels] [--format geojson|friches] [--crs EPSG:4326|EPSG:2154] [--date YYYY-MM-DD] [--out FILE]")
+	fs := newFlagSet(e, "export", "export [--layer sites|parcels] [--format geojson|friches] [--crs CRS84|EPSG:4326|EPSG:2154] [--date YYYY-MM-DD] [--out FILE]")
 	d.register(fs, e)
 	layer := fs.String("layer", "sites", "what to export: sites (one feature per site part) or parcels (the cadastre)")
 	format := fs.String("format", "geojson", `geojson, or friches: the CNIG "Friches" CSV profile of the sites`)
-	crs := fs.String("crs", "EPSG:4326", "GeoJSON CRS: EPSG:4326 (RFC 7946, lon/lat) or EPSG:2154 (Lambert-93, metres)")
+	crsName := fs.String("crs", "CRS84", "GeoJSON CRS: CRS84 (RFC 7946, lon/lat), EPSG:4326 (lat/lon, as EPSG defines it) or EPSG:2154 (Lambert-93, metres); OGC URIs too")
 	out := fs.String("out", "", "file to write, gzipped if it ends in .gz (default: standard output)")
-	date := fs.String("date", "", "the state of the portfolio on that day (YYYY-MM-DD; default today)")
+	date := fs.String("date", "", "the state of the portfolio on that day (YYYY-MM-DD; default today in Paris)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	srid, err := parseCRSFlag(*crs)
+	crs, err := site.ParseCRSField("--crs", *crsName)
 	if err != nil {
-		return err
+		return usageError{"export: " + err.Error()}
 	}
-	asOf := time.Now()
+	asOf := site.TodayAt(e.now())
 	if *date != "" {
 		if asOf, err = dayFlag(fs, "date", *date); err != nil {
 			return err
@@ -67,16 +66,16 @@ func runExport(ctx context.Context, e *env, args []string) error {
 	var write func(ctx context.Context, w io.Writer, s *store.Store) error
 	switch {
 	case *format == "geojson" && *layer == "sites":
-		q := store.FeatureQuery{SRID: srid, AsOf: &asOf}
+		q := store.FeatureQuery{CRS: crs, AsOf: &asOf}
 		write = func(ctx context.Context, w io.Writer, s *store.Store) error {
-			return geojson.WriteFeatureCollection(w, geojson.CRSName(srid), func(yield func([]byte) error) error {
+			return geojson.WriteFeatureCollection(w, crs, func(yield func([]byte) error) error {
 				return s.EachPartFeature(ctx, q, yield)
 			})
 		}
 	case *format == "geojson" && *layer == "parcels":
-		q := store.FeatureQuery{SRID: srid}
+		q := store.FeatureQuery{CRS: crs}
 		write = func(ctx context.Context, w io.Writer, s *store.Store) error {
-			return geojson.WriteFeatureCollection(w, geojson.CRSName(srid), func(yield func([]byte) error) error {
+			return geojson.WriteFeatureCollection(w, crs, func(yield func([]byte) error) error {
 				_, err := s.Features(ctx, store.CollectionParcels, q, func(_, feature []byte) error { return yield(feature) })
 				return err
 			})
@@ -98,14 +97,4 @@ func runExport(ctx context.Context, e *env, args []string) error {
 	}
 	defer db.close(ctx, false)
 	return writeOutput(e, *out, func(w io.Writer) error { return write(ctx, w, db.store) })
-}
-
-func parseCRSFlag(s string) (int, error) {
-	switch s {
-	case "EPSG:4326", "CRS84", "OGC:CRS84", "4326":
-		return site.SRIDWGS84, nil
-	case "EPSG:2154", "2154":
-		return site.SRIDLambert93, nil
-	}
-	return 0, usageError{fmt.Sprintf("--crs %q: use EPSG:4326 (GeoJSON, lon/lat) or EPSG:2154 (Lambert-93)", s)}
 }

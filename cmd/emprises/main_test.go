@@ -265,7 +265,7 @@ func TestCommandLine(t *testing.T) {
 		{args: []string{"version"}, wantOut: "emprises "},
 		{args: []string{"bogus"}, wantErr: `unknown subcommand "bogus"`, wantCode: 2},
 		{args: []string{}, wantErr: "no subcommand", wantCode: 2},
-		{args: []string{"export", "--crs", "EPSG:3857"}, wantErr: `--crs "EPSG:3857"`, wantCode: 2},
+		{args: []string{"export", "--crs", "EPSG:3857"}, wantErr: `invalid --crs: unsupported CRS "EPSG:3857"`, wantCode: 2},
 		{args: []string{"export", "--date", "2019-02-30"}, wantErr: `--date "2019-02-30"`, wantCode: 2},
 		{args: []string{"export", "--date", "0000-01-01"}, wantErr: `--date "0000-01-01": year 0 is out of range 1800–2200`, wantCode: 2},
 		{args: []string{"import", "cadastre", "--vintage", "2201-01-01", "x.json"}, wantErr: `--vintage "2201-01-01": year 2201 is out of range`, wantCode: 2},

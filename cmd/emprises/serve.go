@@ -17,7 +17,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "serve", "serve [flags]")
 	d.register(fs, e)
 	addr := fs.String("addr", envOr(e, "EMPRISES_ADDR", "127.0.0.1:8080"), "listen address ($EMPRISES_ADDR)")
-	var cfg httpapi.Config
+	cfg := httpapi.Config{Now: e.now}
 	fs.StringVar(&cfg.BaseURL, "base-url", e.getenv("EMPRISES_BASE_URL"),
 		"public URL of the service, for links in API responses ($EMPRISES_BASE_URL; default: from each request)")
 	fs.StringVar(&cfg.TileURL, "tile-url", envOr(e, "EMPRISES_TILE_URL", httpapi.DefaultTileURL),

@@ -256,8 +256,8 @@ func TestEditing(t *testing.T) {
 		b.click("choose the file", `form[data-form="geometry"] input[type="radio"][value="file"]`)
 		b.do("upload", chromedp.SetUploadFiles(chromedp.CSS(`form[data-form="geometry"] input[type="file"]`), []string{file}))
 		b.waitFor("the file read", `document.querySelector('form[data-form="geometry"] .geom-status').textContent.includes('1 polygone')`)
-		if got := eval[string](b, `document.querySelector('form[data-form="geometry"] [name="crs"]').value`); got != "EPSG:4326" {
-			t.Errorf("the CRS guessed from a WGS84 file is %s; want EPSG:4326", got)
+		if got := eval[string](b, `document.querySelector('form[data-form="geometry"] [name="crs"]').value`); got != "CRS84" {
+			t.Errorf("the CRS guessed from a WGS84 file is %s; want CRS84 (longitude first)", got)
 		}
 		b.fill(`form[data-form="geometry"] [name="source"]`, "Plan de récolement, test")
 		b.screenshot("edit-geometry-upload", false)

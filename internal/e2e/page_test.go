@@ -23,7 +23,7 @@ const (
 // locatedParts counts the parts with a geometry that exist on the service's today.
 const locatedPartsSQL = `
 	SELECT count(*) FROM site_parts p
-	JOIN part_status_history h ON h.part_id = p.id AND h.valid @> current_date
+	JOIN part_status_history h ON h.part_id = p.id AND h.valid @> (now() AT TIME ZONE 'Europe/Paris')::date
 	WHERE p.geom IS NOT NULL AND ($1 = '' OR h.status = $1)`
 
 // TestMapPage walks through the page as a planner would: the map, a click on a site,

@@ -9,22 +9,16 @@ import (
 	"github.com/emprises/emprises/internal/site"
 )
 
-// CRSName is the value of the pre-RFC 7946 "crs" member that names a CRS other than WGS84
-// for GDAL and QGIS; empty for WGS84, which RFC 7946 output must not name.
-func CRSName(srid int) string {
-	if srid == site.SRIDLambert93 {
-		return "urn:ogc:def:crs:EPSG::2154"
-	}
-	return ""
-}
-
-// WriteFeatureCollection writes one FeatureCollection to w. crsName, if not empty, is
-// written as its "crs" member (see CRSName). each produces the features: it calls its
-// argument once per feature, with the feature's GeoJSON, and returns the first error.
-func WriteFeatureCollection(w io.Writer, crsName string, each func(yield func(feature []byte) error) error) error {
+// WriteFeatureCollection writes one FeatureCollection whose coordinates are in crs to w.
+// A CRS other than CRS84 is named by its URN in the pre-RFC 7946 "crs" member, which GDAL
+// and QGIS read; CRS84 is not named, as RFC 7946 output must not be. each produces the
+// features: it calls its argument once per feature, with the feature's GeoJSON, and
+// returns the first error.
+func WriteFeatureCollection(w io.Writer, crs site.CRS, each func(yield func(feature []byte) error) error) error {
 	head := `{"type":"FeatureCollection",`
-	if crsName != "" {
-		head += `"crs":{"type":"name","properties":{"name":"` + crsName + `"}},`
+	if crs != site.CRS84 {
+		// A URN is ASCII letters, digits and colons: nothing to escape.
+		head += `"crs":{"type":"name","properties":{"name":"` + crs.URN() + `"}},`
 	}
 	if _, err := io.WriteString(w, head+`"features":[`); err != nil {
 		return err

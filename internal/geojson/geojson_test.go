@@ -15,17 +15,18 @@ func TestWriteFeatureCollection(t *testing.T) {
 		`{"type":"Feature","id":"b","geometry":null,"properties":{}}`,
 	}
 	tests := []struct {
-		srid    int
+		crs     site.CRS
 		n       int
 		wantCRS string
 	}{
-		{site.SRIDWGS84, 0, ""},
-		{site.SRIDWGS84, 2, ""},
-		{site.SRIDLambert93, 1, "urn:ogc:def:crs:EPSG::2154"},
+		{site.CRS84, 0, ""},
+		{site.CRS84, 2, ""},
+		{site.EPSG4326, 1, "urn:ogc:def:crs:EPSG::4326"},
+		{site.Lambert93, 1, "urn:ogc:def:crs:EPSG::2154"},
 	}
 	for _, tt := range tests {
 		var buf bytes.Buffer
-		err := WriteFeatureCollection(&buf, CRSName(tt.srid), func(yield func([]byte) error) error {
+		err := WriteFeatureCollection(&buf, tt.crs, func(yield func([]byte) error) error {
 			for _, f := range features[:tt.n] {
 				if err := yield([]byte(f)); err != nil {
 					return err
@@ -34,7 +35,7 @@ func TestWriteFeatureCollection(t *testing.T) {
 			return nil
 		})
 		if err != nil {
-			t.Fatalf("WriteFeatureCollection(%d, %d features): %v", tt.srid, tt.n, err)
+			t.Fatalf("WriteFeatureCollection(%v, %d features): %v", tt.crs, tt.n, err)
 		}
 		var fc struct {
 			Type string `json:"type"`
@@ -44,17 +45,17 @@ func TestWriteFeatureCollection(t *testing.T) {
 			Features []json.RawMessage `json:"features"`
 		}
 		if err := json.Unmarshal(buf.Bytes(), &fc); err != nil {
-			t.Fatalf("WriteFeatureCollection(%d, %d features) wrote invalid JSON %q: %v", tt.srid, tt.n, buf.String(), err)
+			t.Fatalf("WriteFeatureCollection(%v, %d features) wrote invalid JSON %q: %v", tt.crs, tt.n, buf.String(), err)
 		}
 		if fc.Type != "FeatureCollection" || len(fc.Features) != tt.n {
-			t.Errorf("WriteFeatureCollection(%d, %d features) = %s", tt.srid, tt.n, buf.String())
+			t.Errorf("WriteFeatureCollection(%v, %d features) = %s", tt.crs, tt.n, buf.String())
 		}
 		gotCRS := ""
 		if fc.CRS != nil {
 			gotCRS = fc.CRS.Properties.Name
 		}
 		if gotCRS != tt.wantCRS {
-			t.Errorf("WriteFeatureCollection(%d): crs %q; want %q", tt.srid, gotCRS, tt.wantCRS)
+			t.Errorf("WriteFeatureCollection(%v): crs %q; want %q", tt.crs, gotCRS, tt.wantCRS)
 		}
 	}
 }
@@ -62,7 +63,7 @@ func TestWriteFeatureCollection(t *testing.T) {
 func TestWriteFeatureCollectionStopsOnError(t *testing.T) {
 	boom := errors.New("boom")
 	var buf bytes.Buffer
-	err := WriteFeatureCollection(&buf, "", func(yield func([]byte) error) error { return boom })
+	err := WriteFeatureCollection(&buf, site.CRS84, func(yield func([]byte) error) error { return boom })
 	if !errors.Is(err, boom) {
 		t.Errorf("WriteFeatureCollection error = %v; want %v", err, boom)
 	}

@@ -19,7 +19,7 @@ import (
 type apiConfig struct {
 	TileURL         string       `json:"tile_url"`
 	TileAttribution string       `json:"tile_attribution"`
-	Today           string       `json:"today"` // the service's today, the default of every ?date=
+	Today           string       `json:"today"` // the day in Paris (site.TodayAt), the default of every ?date=
 	Statuses        []statusTerm `json:"statuses"`
 	Modalities      []vocabTerm  `json:"modalities"`
 }
@@ -56,17 +56,10 @@ func (s *Server) handleConfig(w http.ResponseWriter, r *http.Request) {
 	s.writeJSON(w, r, http.StatusOK, apiConfig{
 		TileURL:         s.cfg.TileURL,
 		TileAttribution: s.cfg.TileAttribution,
-		Today:           serviceToday().Format(time.DateOnly),
+		Today:           s.today().Format(time.DateOnly),
 		Statuses:        statuses,
 		Modalities:      modalities,
 	})
-}
-
-// serviceToday is the current day where the service runs, as a UTC midnight like the
-// days the store works with.
-func serviceToday() time.Time {
-	y, m, d := time.Now().Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 
 // checkParams refuses a query with a parameter not in allowed, or one given twice: a
@@ -107,22 +100,23 @@ func storable(s string) bool {
 
 // asOfQuery checks the query of a resource that takes ?date= and nothing else, and returns
 // that day.
-func asOfQuery(r *http.Request) (time.Time, error) {
+func (s *Server) asOfQuery(r *http.Request) (time.Time, error) {
 	q, err := checkParams(r, "date")
 	if err != nil {
 		return time.Time{}, err
 	}
-	return asOfParam(q)
+	return s.asOfParam(q)
 }
 
-// asOfParam reads ?date=YYYY-MM-DD, the day the portfolio is seen from; today by default.
-func asOfParam(q url.Values) (time.Time, error) {
+// asOfParam reads ?date=YYYY-MM-DD, the day the portfolio is seen from; today in Paris by
+// default.
+func (s *Server) asOfParam(q url.Values) (time.Time, error) {
 	v := q.Get("date")
 	if v == "" {
 		if q.Has("date") {
 			return time.Time{}, &errParam{param: "date", err: site.Invalid("date", "is empty; give a day YYYY-MM-DD or leave it out for today")}
 		}
-		return serviceToday(), nil
+		return s.today(), nil
 	}
 	t, err := site.ParseDay(v)
 	if err != nil {

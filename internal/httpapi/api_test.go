@@ -23,8 +23,8 @@ func TestConfig(t *testing.T) {
 			t.Errorf("GET /api/config: no %q in %v", key, c)
 		}
 	}
-	if c["today"] != serviceToday().Format(time.DateOnly) {
-		t.Errorf("GET /api/config: today = %v; want %s", c["today"], serviceToday().Format(time.DateOnly))
+	if c["today"] != site.Today().Format(time.DateOnly) {
+		t.Errorf("GET /api/config: today = %v; want %s", c["today"], site.Today().Format(time.DateOnly))
 	}
 }
 
@@ -187,7 +187,7 @@ func TestSite(t *testing.T) {
 	var now, then siteReply
 	getJSON(t, srv, path, &now)
 	getJSON(t, srv, path+"?date=2014-01-01", &then)
-	if now.AsOf != serviceToday().Format(time.DateOnly) || then.AsOf != "2014-01-01" {
+	if now.AsOf != site.Today().Format(time.DateOnly) || then.AsOf != "2014-01-01" {
 		t.Errorf("as_of = %q and %q; want today and 2014-01-01", now.AsOf, then.AsOf)
 	}
 	if len(now.Parts) == 0 || len(then.Parts) != len(now.Parts) {

@@ -24,7 +24,7 @@ type calendarResponse struct {
 
 // calendarAsOf reads ?date= and lists the calendar as it stood on that day.
 func (s *Server) calendarAsOf(r *http.Request) (time.Time, []site.Milestone, error) {
-	asOf, err := asOfQuery(r)
+	asOf, err := s.asOfQuery(r)
 	if err != nil {
 		return time.Time{}, nil, err
 	}
@@ -143,7 +143,7 @@ func (s *Server) handleCalendarICS(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/calendar; charset=utf-8")
 	attachment(w, "emprises-calendrier.ics")
 	bw := bufio.NewWriter(w)
-	err = writeICS(bw, items, asOf, time.Now())
+	err = writeICS(bw, items, asOf, s.now())
 	if err == nil {
 		err = bw.Flush()
 	}

@@ -5,7 +5,7 @@ import "net/http"
 // handleDashboard answers GET /api/dashboard?date=: the commitments dashboard as it stood
 // on that day.
 func (s *Server) handleDashboard(w http.ResponseWriter, r *http.Request) {
-	asOf, err := asOfQuery(r)
+	asOf, err := s.asOfQuery(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

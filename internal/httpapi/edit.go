@@ -128,18 +128,13 @@ func (s *Server) edit(w http.ResponseWriter, r *http.Request, k editKind,
 		AuditID: e.AuditID, EntityType: k.entity, EntityID: e.EntityID, After: e.After})
 }
 
-// paris is where the planners are: "today" for a status or an event is theirs.
-var paris = func() *time.Location {
-	if loc, err := time.LoadLocation("Europe/Paris"); err == nil {
-		return loc
+// notFuture refuses a date whose period starts after today, the planners' day in Paris
+// (the server's s.today()).
+func notFuture(field string, d site.Date, today time.Time) error {
+	if d.Start.After(today) {
+		return site.Invalid(field, "%s is in the future (today is %s)", d, today.Format(time.DateOnly))
 	}
-	return time.Local
-}()
-
-// editToday is the current day in Paris, as a UTC midnight like site.Date's.
-func editToday() time.Time {
-	y, m, d := time.Now().In(paris).Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	return nil
 }
 
 // idParam is the {id} of a site or part, a slug.

@@ -350,14 +350,6 @@ func renameInvalid(field string, err error) error {
 	return err
 }
 
-// notFuture refuses a date whose period starts after today.
-func notFuture(field string, d site.Date) error {
-	if today := editToday(); d.Start.After(today) {
-		return site.Invalid(field, "%s is in the future (today is %s)", d, today.Format("2006-01-02"))
-	}
-	return nil
-}
-
 // positive validates an optional number that must be finite and above zero, such as an
 // area; null clears it when clearable.
 func positive(o optional[float64], field string, limit float64) (*float64, bool, error) {

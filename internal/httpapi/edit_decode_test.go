@@ -112,14 +112,14 @@ func TestDecodeJSONOptional(t *testing.T) {
 func TestDayFieldBounds(t *testing.T) {
 	for _, in := range []string{"0000-01-01", "0001-01-01", "1799-12-31", "2201-01-01", "2024-13-01", "2024-1-1"} {
 		req := planRequest{Date: optional[string]{set: true, v: "2031-Q2"}, DecidedOn: optional[string]{set: true, v: in}}
-		_, err := req.validate()
+		_, err := req.validate(site.Today())
 		var inv *site.InvalidError
 		if !errors.As(err, &inv) || inv.Field != "decided_on" {
 			t.Errorf("plan decided_on %q: %v; want an *site.InvalidError on decided_on", in, err)
 		}
 	}
 	req := planRequest{Date: optional[string]{set: true, v: "2031-Q2"}, DecidedOn: optional[string]{set: true, v: "1800-01-01"}}
-	if p, err := req.validate(); err != nil || p.DecidedOn == nil || p.DecidedOn.Year() != 1800 {
+	if p, err := req.validate(site.Today()); err != nil || p.DecidedOn == nil || p.DecidedOn.Year() != 1800 {
 		t.Errorf("plan decided_on 1800-01-01 = %+v, %v; want it accepted", p, err)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"math"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/emprises/emprises/internal/site"
 	"github.com/emprises/emprises/internal/store"
@@ -25,7 +26,7 @@ type eventRequest struct {
 }
 
 // validate checks the fields given; creating an event needs kind, date, planned and title.
-func (req *eventRequest) validate(create bool) (store.EventFields, string, error) {
+func (req *eventRequest) validate(create bool, today time.Time) (store.EventFields, string, error) {
 	var f store.EventFields
 	var err error
 	if create {
@@ -89,7 +90,7 @@ func (req *eventRequest) validate(create bool) (store.EventFields, string, error
 	}
 	// An event that happened has happened by today; a future one is planned.
 	if f.Date != nil && f.Planned != nil && !*f.Planned {
-		if err := notFuture("date", *f.Date); err != nil {
+		if err := notFuture("date", *f.Date, today); err != nil {
 			return f, "", site.Invalid("date", "%s; an event to come must have planned true", err.(*site.InvalidError).Reason)
 		}
 	}
@@ -113,7 +114,7 @@ func (s *Server) handleCreateEvent(w http.ResponseWriter, r *http.Request) {
 		if err := decodeBody(r, &req); err != nil {
 			return store.Edit{}, err
 		}
-		f, reason, err := req.validate(true)
+		f, reason, err := req.validate(true, s.today())
 		if err != nil {
 			return store.Edit{}, err
 		}
@@ -135,7 +136,7 @@ func (s *Server) handleUpdateEvent(w http.ResponseWriter, r *http.Request) {
 			return store.Edit{}, site.Invalid("", "nothing to change: give at least one of %s",
 				strings.Join(jsonFields(&req), ", "))
 		}
-		f, reason, err := req.validate(false)
+		f, reason, err := req.validate(false, s.today())
 		if err != nil {
 			return store.Edit{}, err
 		}

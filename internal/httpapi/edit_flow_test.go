@@ -69,7 +69,7 @@ func TestPlaceAndReplaceGeometry(t *testing.T) {
 	e := newEditEnv(t, Config{})
 	// An unlocated part placed from WGS84 GeoJSON.
 	e.edit(t, "PUT", "/api/parts/tam-robert-witchitz-garage/geometry", "tam-robert-witchitz",
-		`{"geometry":`+polygonInside+`,"crs":"EPSG:4326","quality":"approximate","source":"dessin sur plan IGN"}`)
+		`{"geometry":`+polygonInside+`,"crs":"CRS84","quality":"approximate","source":"dessin sur plan IGN"}`)
 	_, area, quality := e.partRow(t, "tam-robert-witchitz-garage")
 	if quality != "approximate" || area < 4500 || area > 5500 {
 		t.Errorf("placed part: quality %s, area %.0f m²; want approximate, about 4,900 m²", quality, area)

@@ -28,7 +28,7 @@ var editBodies = []func(body []byte) error{
 		if err := decodeJSON(b, &r); err != nil {
 			return err
 		}
-		_, _, err := r.validate()
+		_, _, err := r.validate(site.Today())
 		return err
 	},
 	func(b []byte) error {
@@ -36,7 +36,7 @@ var editBodies = []func(body []byte) error{
 		if err := decodeJSON(b, &r); err != nil {
 			return err
 		}
-		_, err := r.validate()
+		_, err := r.validate(site.Today())
 		return err
 	},
 	func(b []byte) error {
@@ -44,7 +44,7 @@ var editBodies = []func(body []byte) error{
 		if err := decodeJSON(b, &r); err != nil {
 			return err
 		}
-		_, _, err := r.validate(true)
+		_, _, err := r.validate(true, site.Today())
 		return err
 	},
 	func(b []byte) error {
@@ -52,7 +52,7 @@ var editBodies = []func(body []byte) error{
 		if err := decodeJSON(b, &r); err != nil {
 			return err
 		}
-		_, _, err := r.validate(false)
+		_, _, err := r.validate(false, site.Today())
 		return err
 	},
 	func(b []byte) error {
@@ -60,7 +60,7 @@ var editBodies = []func(body []byte) error{
 		if err := decodeJSON(b, &r); err != nil {
 			return err
 		}
-		_, err := r.validate()
+		_, err := r.validate(site.Today())
 		return err
 	},
 	func(b []byte) error {
@@ -109,7 +109,7 @@ func FuzzEditBodies(f *testing.F) {
 		`{"kind":"decision","date":"2019-Q1","planned":false,"title":"t","amount_eur":1e6,"area_m2":10,"part_id":"p"}`,
 		`{"title":null,"amount_eur":null,"part_id":null}`,
 		`{"date":"2031-Q2","reason":"r","decided_on":"2024-01-01","source":"s"}`,
-		`{"geometry":` + polygonInside + `,"crs":"EPSG:4326","quality":"surveyed","source":"s"}`,
+		`{"geometry":` + polygonInside + `,"crs":"CRS84","quality":"surveyed","source":"s"}`,
 		`{"geometry":` + polygonLambert + `,"crs":"EPSG:2154","label":"cédé","id":"x-2"}`,
 		`{"ids":["94041000AZ0056","94041000az0057"],"reason":""}`,
 		`{"name":"alice","password":"pw"}`,

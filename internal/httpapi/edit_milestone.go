@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/emprises/emprises/internal/site"
 	"github.com/emprises/emprises/internal/store"
@@ -16,7 +17,7 @@ type planRequest struct {
 	Source    optional[string] `json:"source"`
 }
 
-func (req *planRequest) validate() (store.Plan, error) {
+func (req *planRequest) validate(today time.Time) (store.Plan, error) {
 	var p store.Plan
 	d, err := req.Date.required("date")
 	if err != nil {
@@ -40,7 +41,7 @@ func (req *planRequest) validate() (store.Plan, error) {
 		if err != nil {
 			return p, err
 		}
-		if t.After(editToday()) {
+		if t.After(today) {
 			return p, site.Invalid("decided_on", "%s is in the future", *day)
 		}
 		p.DecidedOn = &t
@@ -58,7 +59,7 @@ func (s *Server) handleAddPlan(w http.ResponseWriter, r *http.Request) {
 		if err := decodeBody(r, &req); err != nil {
 			return store.Edit{}, err
 		}
-		plan, err := req.validate()
+		plan, err := req.validate(s.today())
 		if err != nil {
 			return store.Edit{}, err
 		}
@@ -100,7 +101,7 @@ func (s *Server) handleCreateMilestone(w http.ResponseWriter, r *http.Request) {
 		} else if l != nil {
 			m.Label = *l
 		}
-		if m.Plan, err = req.planRequest.validate(); err != nil {
+		if m.Plan, err = req.planRequest.validate(s.today()); err != nil {
 			return store.Edit{}, err
 		}
 		return s.store.CreateMilestone(r.Context(), p.user, id, v, m)
@@ -137,7 +138,7 @@ func (s *Server) handleSetActual(w http.ResponseWriter, r *http.Request) {
 			if err != nil {
 				return store.Edit{}, err
 			}
-			if err := notFuture("date", d); err != nil {
+			if err := notFuture("date", d, s.today()); err != nil {
 				return store.Edit{}, err
 			}
 			date = &d

@@ -3,10 +3,11 @@ package httpapi
 import (
 	"encoding/binary"
 	"fmt"
-	"github.com/go-json-experiment/json/jsontext"
 	"net/http"
+	"time"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/twpayne/go-geom/encoding/ewkb"
 
 	"github.com/emprises/emprises/internal/site"
@@ -21,7 +22,7 @@ type statusRequest struct {
 	Correction optional[bool]   `json:"correction"`
 }
 
-func (req *statusRequest) validate() (store.StatusChange, error) {
+func (req *statusRequest) validate(today time.Time) (store.StatusChange, error) {
 	var sc store.StatusChange
 	st, err := req.Status.required("status")
 	if err != nil {
@@ -37,7 +38,7 @@ func (req *statusRequest) validate() (store.StatusChange, error) {
 	if sc.Since, err = dateField("date", d); err != nil {
 		return sc, err
 	}
-	if err := notFuture("date", sc.Since); err != nil {
+	if err := notFuture("date", sc.Since, today); err != nil {
 		return sc, err
 	}
 	if sc.Reason, err = reasonText(req.Reason); err != nil {
@@ -64,7 +65,7 @@ func (s *Server) handleChangeStatus(w http.ResponseWriter, r *http.Request) {
 		if err := decodeBody(r, &req); err != nil {
 			return store.Edit{}, err
 		}
-		sc, err := req.validate()
+		sc, err := req.validate(s.today())
 		if err != nil {
 			return store.Edit{}, err
 		}
@@ -81,22 +82,18 @@ type geometryRequest struct {
 	Reason   optional[string]         `json:"reason"`
 }
 
-// crsSRID reads the crs of a geometry: GeoJSON's own lon/lat by default.
-func crsSRID(o optional[string]) (int, error) {
+// geometryCRS reads the crs of a geometry: CRS84, GeoJSON's own longitude first, when
+// absent; any name site.ParseCRS reads otherwise, with its axis order (EPSG:4326 is
+// latitude first).
+func geometryCRS(o optional[string]) (site.CRS, error) {
 	c, err := o.value("crs")
 	if err != nil {
-		return 0, err
+		return site.CRS{}, err
 	}
 	if c == nil {
-		return site.SRIDWGS84, nil
+		return site.CRS84, nil
 	}
-	switch *c {
-	case "EPSG:4326", "OGC:CRS84", "http://www.opengis.net/def/crs/OGC/1.3/CRS84":
-		return site.SRIDWGS84, nil
-	case "EPSG:2154", "http://www.opengis.net/def/crs/EPSG/0/2154":
-		return site.SRIDLambert93, nil
-	}
-	return 0, site.Invalid("crs", "%q is not accepted: EPSG:4326 (longitude, latitude) or EPSG:2154 (Lambert-93)", *c)
+	return site.ParseCRS(*c)
 }
 
 // geometryEWKB decodes and checks a GeoJSON geometry in its CRS, ready for PostGIS.
@@ -105,11 +102,11 @@ func geometryEWKB(g optional[jsontext.Value], crs optional[string]) ([]byte, err
 	if err != nil {
 		return nil, err
 	}
-	srid, err := crsSRID(crs)
+	c, err := geometryCRS(crs)
 	if err != nil {
 		return nil, err
 	}
-	mp, err := site.DecodeGeometry([]byte(raw), srid)
+	mp, err := site.DecodeGeometry([]byte(raw), c)
 	if err != nil {
 		return nil, err
 	}

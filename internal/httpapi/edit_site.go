@@ -3,6 +3,7 @@ package httpapi
 import (
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/emprises/emprises/internal/site"
 	"github.com/emprises/emprises/internal/store"
@@ -135,7 +136,7 @@ type createSiteRequest struct {
 	Reason optional[string]      `json:"reason"`
 }
 
-func (req *createSiteRequest) validate() (store.NewSite, string, error) {
+func (req *createSiteRequest) validate(today time.Time) (store.NewSite, string, error) {
 	var n store.NewSite
 	id, err := req.ID.required("id")
 	if err != nil {
@@ -155,14 +156,14 @@ func (req *createSiteRequest) validate() (store.NewSite, string, error) {
 	if err != nil {
 		return n, "", err
 	}
-	if n.Part, err = pj.validate(id); err != nil {
+	if n.Part, err = pj.validate(id, today); err != nil {
 		return n, "", err
 	}
 	reason, err := reasonText(req.Reason)
 	return n, reason, err
 }
 
-func (pj *newPartJSON) validate(siteID string) (store.NewPart, error) {
+func (pj *newPartJSON) validate(siteID string, today time.Time) (store.NewPart, error) {
 	p := store.NewPart{ID: siteID, Label: "Ensemble du site"}
 	if id, err := pj.ID.value("part.id"); err != nil {
 		return p, err
@@ -191,7 +192,7 @@ func (pj *newPartJSON) validate(siteID string) (store.NewPart, error) {
 	if p.Since, err = dateField("part.status_since", since); err != nil {
 		return p, err
 	}
-	if err := notFuture("part.status_since", p.Since); err != nil {
+	if err := notFuture("part.status_since", p.Since, today); err != nil {
 		return p, err
 	}
 	if r, err := text(pj.StatusReason, "part.status_reason", maxShortText*4, true, false); err != nil {
@@ -211,7 +212,7 @@ func (s *Server) handleCreateSite(w http.ResponseWriter, r *http.Request) {
 		if err := decodeBody(r, &req); err != nil {
 			return store.Edit{}, err
 		}
-		n, reason, err := req.validate()
+		n, reason, err := req.validate(s.today())
 		if err != nil {
 			return store.Edit{}, err
 		}

@@ -5,77 +5,60 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"time"
 
 	"github.com/emprises/emprises/internal/friches"
 	"github.com/emprises/emprises/internal/geojson"
-	"github.com/emprises/emprises/internal/site"
 	"github.com/emprises/emprises/internal/store"
 )
 
-// exportCRS reads ?crs= of a download: RFC 7946 WGS84 by default, or Lambert-93. It returns
-// the SRID and the tag that names the file.
-func exportCRS(q url.Values) (srid int, tag string, err error) {
-	switch v := q.Get("crs"); v {
-	case "", "EPSG:4326", "CRS84", "OGC:CRS84",
-		"http://www.opengis.net/def/crs/OGC/1.3/CRS84", "http://www.opengis.net/def/crs/EPSG/0/4326":
-		return site.SRIDWGS84, "wgs84", nil
-	case "EPSG:2154", "http://www.opengis.net/def/crs/EPSG/0/2154":
-		return site.SRIDLambert93, "lambert93", nil
-	default:
-		return 0, "", &errParam{param: "crs", err: site.Invalid("crs",
-			"%q is not offered; use EPSG:4326 (RFC 7946 GeoJSON, lon/lat) or EPSG:2154 (Lambert-93, metres)", v)}
-	}
-}
-
 // handleExportSites answers GET /export/sites.geojson?crs=&date=: every site part as it
-// stood on that day, as one FeatureCollection saved as
-// emprises-sites-<wgs84|lambert93>-<date>.geojson.
+// stood on that day, as one FeatureCollection in crs (CRS84, RFC 7946, by default) saved
+// as emprises-sites-<crs tag>-<date>.geojson.
 func (s *Server) handleExportSites(w http.ResponseWriter, r *http.Request) {
 	q, err := checkParams(r, "crs", "date")
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	srid, tag, err := exportCRS(q)
+	crs, err := crsParam(q, "crs")
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	asOf, err := asOfParam(q)
+	asOf, err := s.asOfParam(q)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	fq := store.FeatureQuery{SRID: srid, AsOf: &asOf}
+	fq := store.FeatureQuery{CRS: crs, AsOf: &asOf}
 	s.streamDownload(w, r, "application/geo+json",
-		fmt.Sprintf("emprises-sites-%s-%s.geojson", tag, asOf.Format(time.DateOnly)),
+		fmt.Sprintf("emprises-sites-%s-%s.geojson", crs.Tag, asOf.Format(time.DateOnly)),
 		func(w io.Writer) error {
-			return geojson.WriteFeatureCollection(w, geojson.CRSName(srid), func(yield func([]byte) error) error {
+			return geojson.WriteFeatureCollection(w, crs, func(yield func([]byte) error) error {
 				return s.store.EachPartFeature(r.Context(), fq, yield)
 			})
 		})
 }
 
 // handleExportParcels answers GET /export/parcels.geojson?crs=: every cadastral parcel on
-// record, saved as emprises-parcels-<wgs84|lambert93>-<today>.geojson.
+// record, in crs, saved as emprises-parcels-<crs tag>-<today>.geojson.
 func (s *Server) handleExportParcels(w http.ResponseWriter, r *http.Request) {
 	q, err := checkParams(r, "crs")
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	srid, tag, err := exportCRS(q)
+	crs, err := crsParam(q, "crs")
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	s.streamDownload(w, r, "application/geo+json",
-		fmt.Sprintf("emprises-parcels-%s-%s.geojson", tag, serviceToday().Format(time.DateOnly)),
+		fmt.Sprintf("emprises-parcels-%s-%s.geojson", crs.Tag, s.today().Format(time.DateOnly)),
 		func(w io.Writer) error {
-			return geojson.WriteFeatureCollection(w, geojson.CRSName(srid), func(yield func([]byte) error) error {
-				_, err := s.store.Features(r.Context(), store.CollectionParcels, store.FeatureQuery{SRID: srid},
+			return geojson.WriteFeatureCollection(w, crs, func(yield func([]byte) error) error {
+				_, err := s.store.Features(r.Context(), store.CollectionParcels, store.FeatureQuery{CRS: crs},
 					func(_, feature []byte) error { return yield(feature) })
 				return err
 			})
@@ -86,7 +69,7 @@ func (s *Server) handleExportParcels(w http.ResponseWriter, r *http.Request) {
 // stood on that day, in the CNIG "Friches" exchange format, saved as
 // emprises-sites-friches-<date>.csv.
 func (s *Server) handleExportFriches(w http.ResponseWriter, r *http.Request) {
-	asOf, err := asOfQuery(r)
+	asOf, err := s.asOfQuery(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/emprises/emprises/internal/friches"
+	"github.com/emprises/emprises/internal/site"
 	"github.com/emprises/emprises/internal/store"
 )
 
@@ -49,15 +50,17 @@ func TestExportSites(t *testing.T) {
 	t.Parallel()
 	srv, _ := newTestServer(t)
 	fetch := func(path string) (*http.Response, []byte) { return get(t, srv, path) }
-	today := serviceToday().Format(time.DateOnly)
+	today := site.Today().Format(time.DateOnly)
 	tests := []struct {
 		path, file string
-		lambert    bool
+		crs        site.CRS
 	}{
-		{"/export/sites.geojson", "emprises-sites-wgs84-" + today + ".geojson", false},
-		{"/export/sites.geojson?crs=EPSG:4326&date=2014-01-01", "emprises-sites-wgs84-2014-01-01.geojson", false},
-		{"/export/sites.geojson?crs=EPSG:2154", "emprises-sites-lambert93-" + today + ".geojson", true},
-		{"/export/sites.geojson?crs=http://www.opengis.net/def/crs/EPSG/0/2154&date=2026-11-26", "emprises-sites-lambert93-2026-11-26.geojson", true},
+		{"/export/sites.geojson", "emprises-sites-wgs84-" + today + ".geojson", site.CRS84},
+		{"/export/sites.geojson?crs=CRS84&date=2014-01-01", "emprises-sites-wgs84-2014-01-01.geojson", site.CRS84},
+		{"/export/sites.geojson?crs=EPSG:4326", "emprises-sites-wgs84-latlon-" + today + ".geojson", site.EPSG4326},
+		{"/export/sites.geojson?crs=http://www.opengis.net/def/crs/EPSG/0/4326", "emprises-sites-wgs84-latlon-" + today + ".geojson", site.EPSG4326},
+		{"/export/sites.geojson?crs=EPSG:2154", "emprises-sites-lambert93-" + today + ".geojson", site.Lambert93},
+		{"/export/sites.geojson?crs=http://www.opengis.net/def/crs/EPSG/0/2154&date=2026-11-26", "emprises-sites-lambert93-2026-11-26.geojson", site.Lambert93},
 	}
 	statuses := map[string]map[string]any{}
 	for _, tt := range tests {
@@ -69,8 +72,13 @@ func TestExportSites(t *testing.T) {
 		if fc.Type != "FeatureCollection" || len(fc.Features) == 0 {
 			t.Fatalf("GET %s: %s with %d features", tt.path, fc.Type, len(fc.Features))
 		}
-		if (fc.CRS != nil) != tt.lambert || tt.lambert && fc.CRS.Properties.Name != "urn:ogc:def:crs:EPSG::2154" {
-			t.Errorf("GET %s: crs member %+v; want one naming EPSG:2154 only for Lambert-93", tt.path, fc.CRS)
+		// RFC 7946 output names no CRS; any other names its own.
+		wantMember := tt.crs.URN()
+		if tt.crs == site.CRS84 {
+			wantMember = ""
+		}
+		if gotMember := fcCRSName(fc); gotMember != wantMember {
+			t.Errorf("GET %s: crs member %q; want %q", tt.path, gotMember, wantMember)
 		}
 		located := 0
 		for _, f := range fc.Features {
@@ -87,10 +95,8 @@ func TestExportSites(t *testing.T) {
 			}
 			located++
 			x, y := f.Geometry.Coordinates[0][0][0][0], f.Geometry.Coordinates[0][0][0][1]
-			if tt.lambert != (x > 600000 && x < 700000 && y > 6800000 && y < 6900000) ||
-				!tt.lambert && !(x > 2.3 && x < 2.5 && y > 48.7 && y < 48.9) {
-				t.Errorf("GET %s: feature %s starts at (%v, %v); want Ivry in %s", tt.path, f.ID, x, y,
-					map[bool]string{true: "Lambert-93 metres", false: "longitude/latitude"}[tt.lambert])
+			if !inIvry(tt.crs, x, y) {
+				t.Errorf("GET %s: feature %s starts at (%v, %v); want Ivry in the axis order of %v", tt.path, f.ID, x, y, tt.crs)
 			}
 		}
 		if located == 0 {
@@ -107,6 +113,25 @@ func TestExportSites(t *testing.T) {
 		t.Errorf("Triangle Cours Sud: %v as of 2014-01-01, %v today; want in_use then ceded",
 			then["triangle-cours-sud-emprise"], now["triangle-cours-sud-emprise"])
 	}
+}
+
+// fcCRSName is the name in a FeatureCollection's "crs" member, or "" without one.
+func fcCRSName(fc featureCollection) string {
+	if fc.CRS == nil {
+		return ""
+	}
+	return fc.CRS.Properties.Name
+}
+
+// inIvry reports whether (x, y), in the axis order of crs, lies in Ivry-sur-Seine.
+func inIvry(crs site.CRS, x, y float64) bool {
+	switch {
+	case crs.SRID == site.SRIDLambert93:
+		return x > 600000 && x < 700000 && y > 6800000 && y < 6900000
+	case crs.LatFirst:
+		return y > 2.3 && y < 2.5 && x > 48.7 && x < 48.9
+	}
+	return x > 2.3 && x < 2.5 && y > 48.7 && y < 48.9
 }
 
 // linkParcels records two parcels of the ceded part of the filter basins.
@@ -127,7 +152,7 @@ func TestExportParcels(t *testing.T) {
 	srv, st := newTestServer(t)
 	linkParcels(t, st)
 	fetch := func(path string) (*http.Response, []byte) { return get(t, srv, path) }
-	today := serviceToday().Format(time.DateOnly)
+	today := site.Today().Format(time.DateOnly)
 	body := download(t, "/export/parcels.geojson?crs=EPSG:2154", "emprises-parcels-lambert93-"+today+".geojson", fetch)
 	var fc featureCollection
 	if err := json.Unmarshal(body, &fc); err != nil {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/emprises/emprises/internal/site"
 	"github.com/emprises/emprises/internal/store"
 )
 
@@ -194,7 +195,7 @@ func ogcDescribe(base string, info store.CollectionInfo, e store.Extent) ogcColl
 	href := base + "/collections/" + info.ID
 	c := ogcCollection{
 		ID: info.ID, Title: text[0], Description: text[1], ItemType: "feature",
-		CRS: ogcCRSURIs(), StorageCRS: crsLambert93.uri,
+		CRS: ogcCRSURIs(), StorageCRS: site.Lambert93.URI, // the database keeps Lambert-93
 		Links: []ogcLink{
 			{Href: href, Rel: "self", Type: mediaJSON, Title: "This collection"},
 			{Href: href + "/items", Rel: "items", Type: mediaGeoJSON, Title: "Its features"},
@@ -207,7 +208,7 @@ func ogcDescribe(base string, info store.CollectionInfo, e store.Extent) ogcColl
 		c.Extent.Spatial = &struct {
 			BBox [][4]float64 `json:"bbox"`
 			CRS  string       `json:"crs"`
-		}{BBox: [][4]float64{ogcRoundBBox(*e.BBox)}, CRS: crsCRS84.uri}
+		}{BBox: [][4]float64{ogcRoundBBox(*e.BBox)}, CRS: site.CRS84.URI}
 	}
 	if e.Temporal {
 		day := func(t *time.Time) *string {

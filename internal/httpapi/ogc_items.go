@@ -40,6 +40,8 @@ func (s *Server) handleOGCItems(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	today := s.today() // the state shown when no datetime is given
+	p.query.AsOf = &today
 
 	if p.query.Limit > longPageFeatures {
 		release, ok := s.beginLongStream(w, r)
@@ -58,7 +60,7 @@ func (s *Server) handleOGCItems(w http.ResponseWriter, r *http.Request) {
 		started = true
 		h := w.Header()
 		h.Set("Content-Type", mediaGeoJSON)
-		h.Set("Content-Crs", "<"+p.crs.uri+">")
+		h.Set("Content-Crs", "<"+p.crs.URI+">")
 		w.WriteHeader(http.StatusOK)
 		bw.WriteString(`{"type":"FeatureCollection","timeStamp":"`)
 		bw.WriteString(time.Now().UTC().Format(time.RFC3339))
@@ -178,7 +180,7 @@ func (s *Server) handleOGCFeature(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	crs, err := ogcParseCRS("crs", q.Get("crs"))
+	crs, err := crsParam(q, "crs")
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -192,7 +194,8 @@ func (s *Server) handleOGCFeature(w http.ResponseWriter, r *http.Request) {
 		notFound()
 		return
 	}
-	feature, err := s.store.FindFeature(r.Context(), info.ID, id, store.FeatureQuery{SRID: crs.srid, LatLon: crs.latLon, Reader: s.readerRole(r)})
+	today := s.today()
+	feature, err := s.store.FindFeature(r.Context(), info.ID, id, store.FeatureQuery{CRS: crs, AsOf: &today, Reader: s.readerRole(r)})
 	if errors.Is(err, site.ErrNotFound) {
 		notFound()
 		return
@@ -217,7 +220,7 @@ func (s *Server) handleOGCFeature(w http.ResponseWriter, r *http.Request) {
 	body = append(body, bytes.TrimSpace(links)...)
 	body = append(body, "}\n"...)
 	w.Header().Set("Content-Type", mediaGeoJSON)
-	w.Header().Set("Content-Crs", "<"+crs.uri+">")
+	w.Header().Set("Content-Crs", "<"+crs.URI+">")
 	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	w.Write(body) //nolint:errcheck // the client is gone if this fails
 }

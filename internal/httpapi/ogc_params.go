@@ -24,32 +24,14 @@ const (
 	ogcMaxLimit     = 10_000
 )
 
-// ogcCRS is a coordinate reference system the service reads and writes.
-type ogcCRS struct {
-	uri    string
-	srid   int
-	latLon bool // coordinates latitude first (EPSG:4326 as EPSG defines it)
-}
-
-var (
-	crsCRS84     = ogcCRS{uri: "http://www.opengis.net/def/crs/OGC/1.3/CRS84", srid: site.SRIDWGS84}
-	crsWGS84     = ogcCRS{uri: "http://www.opengis.net/def/crs/EPSG/0/4326", srid: site.SRIDWGS84, latLon: true}
-	crsLambert93 = ogcCRS{uri: "http://www.opengis.net/def/crs/EPSG/0/2154", srid: site.SRIDLambert93}
-)
-
-// ogcCRSNames maps every accepted spelling of a CRS to it: the OGC URIs that Part 2 uses,
-// and the short forms people and tools type.
-var ogcCRSNames = map[string]ogcCRS{
-	crsCRS84.uri: crsCRS84, "OGC:CRS84": crsCRS84, "[OGC:CRS84]": crsCRS84, "CRS84": crsCRS84,
-	"urn:ogc:def:crs:OGC:1.3:CRS84": crsCRS84, "https://www.opengis.net/def/crs/OGC/1.3/CRS84": crsCRS84,
-	crsWGS84.uri: crsWGS84, "EPSG:4326": crsWGS84, "[EPSG:4326]": crsWGS84,
-	"urn:ogc:def:crs:EPSG::4326": crsWGS84, "https://www.opengis.net/def/crs/EPSG/0/4326": crsWGS84,
-	crsLambert93.uri: crsLambert93, "EPSG:2154": crsLambert93, "[EPSG:2154]": crsLambert93,
-	"urn:ogc:def:crs:EPSG::2154": crsLambert93, "https://www.opengis.net/def/crs/EPSG/0/2154": crsLambert93,
-}
-
 // ogcCRSURIs lists the CRS of every collection, the default first.
-func ogcCRSURIs() []string { return []string{crsCRS84.uri, crsWGS84.uri, crsLambert93.uri} }
+func ogcCRSURIs() []string {
+	var uris []string
+	for _, c := range site.CRSs() {
+		uris = append(uris, c.URI)
+	}
+	return uris
+}
 
 // ogcBadParam is a 400 naming the parameter.
 func ogcBadParam(param, format string, args ...any) error {
@@ -89,15 +71,18 @@ func ogcFormat(q url.Values, formats ...string) error {
 	return nil
 }
 
-// ogcParseCRS reads the crs or bbox-crs parameter; empty is CRS84.
-func ogcParseCRS(param, v string) (ogcCRS, error) {
+// crsParam reads a CRS query parameter (crs or bbox-crs) with site.ParseCRS, naming the
+// parameter in its error. Absent or empty is CRS84, the default of every route.
+func crsParam(q url.Values, param string) (site.CRS, error) {
+	v := q.Get(param)
 	if v == "" {
-		return crsCRS84, nil
+		return site.CRS84, nil
 	}
-	if crs, ok := ogcCRSNames[v]; ok {
-		return crs, nil
+	crs, err := site.ParseCRSField(param, v)
+	if err != nil {
+		return crs, &errParam{param: param, err: err}
 	}
-	return ogcCRS{}, ogcBadParam(param, "unsupported CRS %q (supported: %s)", v, strings.Join(ogcCRSURIs(), ", "))
+	return crs, nil
 }
 
 // ogcParseLimit reads the limit parameter: a whole number from 1, 100 by default, lowered
@@ -122,7 +107,7 @@ func ogcParseLimit(v string) (int, error) {
 // ogcParseBBox reads the bbox parameter, four numbers in the axis order of crs: lower
 // corner then upper corner. Boxes with heights (six numbers) and boxes across the
 // antimeridian are refused: Emprises' data lies in Ivry.
-func ogcParseBBox(v string, crs ogcCRS) (*store.BBox, error) {
+func ogcParseBBox(v string, crs site.CRS) (*store.BBox, error) {
 	if v == "" {
 		return nil, nil
 	}
@@ -142,13 +127,13 @@ func ogcParseBBox(v string, crs ogcCRS) (*store.BBox, error) {
 		}
 		n[i] = f
 	}
-	b := &store.BBox{MinX: n[0], MinY: n[1], MaxX: n[2], MaxY: n[3], SRID: crs.srid}
-	if crs.latLon {
+	b := &store.BBox{MinX: n[0], MinY: n[1], MaxX: n[2], MaxY: n[3], SRID: crs.SRID}
+	if crs.LatFirst {
 		b.MinX, b.MinY, b.MaxX, b.MaxY = n[1], n[0], n[3], n[2]
 	}
-	if crs.srid == site.SRIDWGS84 {
+	if crs.SRID == site.SRIDWGS84 {
 		if math.Abs(b.MinX) > 180 || math.Abs(b.MaxX) > 180 || math.Abs(b.MinY) > 90 || math.Abs(b.MaxY) > 90 {
-			return nil, ogcBadParam("bbox", "%q is outside longitudes -180…180 and latitudes -90…90 (axis order of %s)", v, crs.uri)
+			return nil, ogcBadParam("bbox", "%q is outside longitudes -180…180 and latitudes -90…90 (axis order of %s)", v, crs.URI)
 		}
 		if b.MinX > b.MaxX {
 			return nil, ogcBadParam("bbox", "%q: boxes across the antimeridian are not supported", v)
@@ -222,7 +207,7 @@ func ogcParseInstant(v string) (*time.Time, error) {
 
 // ogcItemsParams are the checked parameters of an items request.
 type ogcItemsParams struct {
-	crs   ogcCRS
+	crs   site.CRS
 	query store.FeatureQuery
 }
 
@@ -240,15 +225,15 @@ func ogcParseItems(q url.Values, info store.CollectionInfo) (ogcItemsParams, err
 		return p, err
 	}
 	var err error
-	if p.crs, err = ogcParseCRS("crs", q.Get("crs")); err != nil {
+	if p.crs, err = crsParam(q, "crs"); err != nil {
 		return p, err
 	}
-	bboxCRS, err := ogcParseCRS("bbox-crs", q.Get("bbox-crs"))
+	bboxCRS, err := crsParam(q, "bbox-crs")
 	if err != nil {
 		return p, err
 	}
 	fq := &p.query
-	fq.SRID, fq.LatLon = p.crs.srid, p.crs.latLon
+	fq.CRS = p.crs
 	if fq.Limit, err = ogcParseLimit(q.Get("limit")); err != nil {
 		return p, err
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/emprises/emprises/geodata"
+	"github.com/emprises/emprises/internal/site"
 	"github.com/emprises/emprises/internal/store"
 )
 
@@ -199,7 +200,7 @@ func TestOGCCollections(t *testing.T) {
 	var ids []string
 	for _, c := range list.Collections {
 		ids = append(ids, c.ID)
-		if c.StorageCRS != crsLambert93.uri || !slices.Equal(c.CRS, ogcCRSURIs()) || c.ItemType != "feature" {
+		if c.StorageCRS != site.Lambert93.URI || !slices.Equal(c.CRS, ogcCRSURIs()) || c.ItemType != "feature" {
 			t.Errorf("collection %s: crs %v, storageCrs %s, itemType %s", c.ID, c.CRS, c.StorageCRS, c.ItemType)
 		}
 		items, ok := ogcFindLink(c.Links, "items")
@@ -466,7 +467,7 @@ func TestOGCItemsAsOf(t *testing.T) {
 	if then[triangle] != "in_use" || now[triangle] != "ceded" {
 		t.Errorf("%s: %q on 2014-01-01, %q today; want in_use, then ceded", triangle, then[triangle], now[triangle])
 	}
-	if got := status("datetime=" + time.Now().Format(time.DateOnly)); !ogcEqualMaps(got, now) {
+	if got := status("datetime=" + site.Today().Format(time.DateOnly)); !ogcEqualMaps(got, now) {
 		t.Errorf("datetime=today gives %v; no datetime gives %v", got, now)
 	}
 	if got := status("datetime=2017-06-01T10:00:00%2B02:00"); got[triangle] != "disposal_in_progress" {
@@ -549,9 +550,9 @@ func TestOGCItemsCRS(t *testing.T) {
 		decimals         int
 		counterClockwise bool
 	}{
-		{crsCRS84.uri, 2.34, 2.43, 48.79, 48.84, 7, true},
-		{crsWGS84.uri, 48.79, 48.84, 2.34, 2.43, 7, false}, // axes swapped: the same ring turns the other way
-		{crsLambert93.uri, 650000, 660000, 6855000, 6865000, 2, true},
+		{site.CRS84.URI, 2.34, 2.43, 48.79, 48.84, 7, true},
+		{site.EPSG4326.URI, 48.79, 48.84, 2.34, 2.43, 7, false}, // axes swapped: the same ring turns the other way
+		{site.Lambert93.URI, 650000, 660000, 6855000, 6865000, 2, true},
 	} {
 		for _, path := range []string{
 			"/collections/sites/items?site_id=cpcu-ivry&crs=" + url.QueryEscape(tc.crs),
@@ -624,7 +625,7 @@ func TestOGCItemsBBox(t *testing.T) {
 	const d = 1e-5
 	for _, query := range []string{
 		"bbox=" + g(cx-d) + "," + g(cy-d) + "," + g(cx+d) + "," + g(cy+d),
-		"bbox-crs=" + url.QueryEscape(crsWGS84.uri) + "&bbox=" + g(cy-d) + "," + g(cx-d) + "," + g(cy+d) + "," + g(cx+d),
+		"bbox-crs=" + url.QueryEscape(site.EPSG4326.URI) + "&bbox=" + g(cy-d) + "," + g(cx-d) + "," + g(cy+d) + "," + g(cx+d),
 		"bbox-crs=EPSG:2154&bbox=" + g(c[0]-1) + "," + g(c[1]-1) + "," + g(c[0]+1) + "," + g(c[1]+1),
 	} {
 		if got := ids(query); !slices.Contains(got, "cpcu-ivry-chaufferie") || len(got) > 3 {

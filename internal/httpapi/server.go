@@ -5,7 +5,9 @@ package httpapi
 import (
 	"log/slog"
 	"net/http"
+	"time"
 
+	"github.com/emprises/emprises/internal/site"
 	"github.com/emprises/emprises/internal/store"
 	"github.com/emprises/emprises/web"
 )
@@ -23,6 +25,9 @@ type Config struct {
 	TileAttribution string
 	Private         bool // every route but /healthz and sign-in needs a signed-in user
 	TrustProxy      bool // X-Forwarded-For/-Proto come from a reverse proxy of ours
+	// Now is the clock; nil is time.Now. Every "today" of the service (the default of
+	// ?date= and datetime, the edit rules' "not in the future") is site.TodayAt(Now()).
+	Now func() time.Time
 }
 
 // Server holds the dependencies of every handler.
@@ -32,6 +37,17 @@ type Server struct {
 	logger  *slog.Logger
 	streams chan struct{} // the long-stream slots: see beginLongStream
 }
+
+// now is the current instant, from the configured clock.
+func (s *Server) now() time.Time {
+	if s.cfg.Now != nil {
+		return s.cfg.Now()
+	}
+	return time.Now()
+}
+
+// today is the current day in Paris, as a UTC midnight (see site.TodayAt).
+func (s *Server) today() time.Time { return site.TodayAt(s.now()) }
 
 // NewServer returns the service's whole HTTP handler.
 func NewServer(s *store.Store, cfg Config, logger *slog.Logger) http.Handler {

@@ -14,7 +14,7 @@ import (
 // parts, parcels, timeline, status history and calendar. Anonymous readers do not see the
 // confidential fields.
 func (s *Server) handleSite(w http.ResponseWriter, r *http.Request) {
-	asOf, err := asOfQuery(r)
+	asOf, err := s.asOfQuery(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

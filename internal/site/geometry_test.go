@@ -22,75 +22,75 @@ func TestDecodeGeometry(t *testing.T) {
 	tests := []struct {
 		name     string
 		raw      string
-		srid     int
+		crs      CRS
 		polygons int
 		rings    []int // per polygon
 		flat     []float64
 	}{
 		{
-			name: "polygon", srid: SRIDWGS84, polygons: 1, rings: []int{1},
+			name: "polygon", crs: CRS84, polygons: 1, rings: []int{1},
 			raw:  `{"type":"Polygon","coordinates":[` + ivryRing + `]}`,
 			flat: []float64{2.38, 48.81, 2.39, 48.81, 2.39, 48.82, 2.38, 48.81},
 		},
 		{
-			name: "polygon with a hole", srid: SRIDWGS84, polygons: 1, rings: []int{2},
+			name: "polygon with a hole", crs: CRS84, polygons: 1, rings: []int{2},
 			raw: `{"type":"Polygon","coordinates":[` + ivryRing + `,` + ivryHole + `]}`,
 		},
 		{
-			name: "multipolygon", srid: SRIDWGS84, polygons: 2, rings: []int{1, 2},
+			name: "multipolygon", crs: CRS84, polygons: 2, rings: []int{1, 2},
 			raw: `{"type":"MultiPolygon","coordinates":[[` + ivryRing2 + `],[` + ivryRing + `,` + ivryHole + `]]}`,
 		},
 		{
-			name: "Lambert-93 polygon", srid: SRIDLambert93, polygons: 1, rings: []int{1},
+			name: "Lambert-93 polygon", crs: Lambert93, polygons: 1, rings: []int{1},
 			raw:  `{"type":"Polygon","coordinates":[` + lambertRing + `]}`,
 			flat: []float64{654000, 6857000, 654100, 6857000, 654100, 6857100, 654000, 6857000},
 		},
 		{
-			name: "extra members ignored", srid: SRIDWGS84, polygons: 1, rings: []int{1},
+			name: "extra members ignored", crs: CRS84, polygons: 1, rings: []int{1},
 			raw: `{"type":"Polygon","coordinates":[` + ivryRing + `],"bbox":[2.38,48.81,2.39,48.82]}`,
 		},
 		{
-			name: "3D polygon dropped to 2D", srid: SRIDWGS84, polygons: 1, rings: []int{1},
+			name: "3D polygon dropped to 2D", crs: CRS84, polygons: 1, rings: []int{1},
 			raw:  `{"type":"Polygon","coordinates":[[[2.38,48.81,35],[2.39,48.81,36],[2.39,48.82,37],[2.38,48.81,35]]]}`,
 			flat: []float64{2.38, 48.81, 2.39, 48.81, 2.39, 48.82, 2.38, 48.81},
 		},
 		{
-			name: "3D multipolygon dropped to 2D", srid: SRIDLambert93, polygons: 1, rings: []int{1},
+			name: "3D multipolygon dropped to 2D", crs: Lambert93, polygons: 1, rings: []int{1},
 			raw:  `{"type":"MultiPolygon","coordinates":[[[[654000,6857000,35],[654100,6857000,35],[654100,6857100,35],[654000,6857000,35]]]]}`,
 			flat: []float64{654000, 6857000, 654100, 6857000, 654100, 6857100, 654000, 6857000},
 		},
 		{
-			name: "4D polygon dropped to 2D", srid: SRIDWGS84, polygons: 1, rings: []int{1},
+			name: "4D polygon dropped to 2D", crs: CRS84, polygons: 1, rings: []int{1},
 			raw:  `{"type":"Polygon","coordinates":[[[2.38,48.81,35,1],[2.39,48.81,36,2],[2.39,48.82,37,3],[2.38,48.81,35,1]]]}`,
 			flat: []float64{2.38, 48.81, 2.39, 48.81, 2.39, 48.82, 2.38, 48.81},
 		},
 		{
-			name: "closed in 2D though heights differ", srid: SRIDWGS84, polygons: 1, rings: []int{1},
+			name: "closed in 2D though heights differ", crs: CRS84, polygons: 1, rings: []int{1},
 			raw: `{"type":"Polygon","coordinates":[[[2.38,48.81,35],[2.39,48.81,36],[2.39,48.82,37],[2.38,48.81,99]]]}`,
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			mp, err := DecodeGeometry(json.RawMessage(tt.raw), tt.srid)
+			mp, err := DecodeGeometry(json.RawMessage(tt.raw), tt.crs)
 			if err != nil {
-				t.Fatalf("DecodeGeometry(%s, %d) error = %v; want nil", tt.raw, tt.srid, err)
+				t.Fatalf("DecodeGeometry(%s, %v) error = %v; want nil", tt.raw, tt.crs, err)
 			}
 			if mp.Layout() != geom.XY {
-				t.Errorf("DecodeGeometry(%s, %d).Layout() = %v; want XY", tt.raw, tt.srid, mp.Layout())
+				t.Errorf("DecodeGeometry(%s, %v).Layout() = %v; want XY", tt.raw, tt.crs, mp.Layout())
 			}
-			if mp.SRID() != tt.srid {
-				t.Errorf("DecodeGeometry(%s, %d).SRID() = %d; want %d", tt.raw, tt.srid, mp.SRID(), tt.srid)
+			if mp.SRID() != tt.crs.SRID {
+				t.Errorf("DecodeGeometry(%s, %v).SRID() = %d; want %d", tt.raw, tt.crs, mp.SRID(), tt.crs.SRID)
 			}
 			if mp.NumPolygons() != tt.polygons {
-				t.Fatalf("DecodeGeometry(%s, %d) has %d polygons; want %d", tt.raw, tt.srid, mp.NumPolygons(), tt.polygons)
+				t.Fatalf("DecodeGeometry(%s, %v) has %d polygons; want %d", tt.raw, tt.crs, mp.NumPolygons(), tt.polygons)
 			}
 			for i, want := range tt.rings {
 				if got := mp.Polygon(i).NumLinearRings(); got != want {
-					t.Errorf("DecodeGeometry(%s, %d): polygon %d has %d rings; want %d", tt.raw, tt.srid, i, got, want)
+					t.Errorf("DecodeGeometry(%s, %v): polygon %d has %d rings; want %d", tt.raw, tt.crs, i, got, want)
 				}
 			}
 			if tt.flat != nil && !slices.Equal(mp.FlatCoords(), tt.flat) {
-				t.Errorf("DecodeGeometry(%s, %d).FlatCoords() = %v; want %v", tt.raw, tt.srid, mp.FlatCoords(), tt.flat)
+				t.Errorf("DecodeGeometry(%s, %v).FlatCoords() = %v; want %v", tt.raw, tt.crs, mp.FlatCoords(), tt.flat)
 			}
 		})
 	}
@@ -101,64 +101,64 @@ func TestDecodeGeometryInvalid(t *testing.T) {
 	tests := []struct {
 		name       string
 		raw        string
-		srid       int
+		crs        CRS
 		wantField  string
 		wantReason string
 	}{
-		{"point", `{"type":"Point","coordinates":[2.38,48.81]}`, SRIDWGS84, "geometry", "Polygon or MultiPolygon"},
-		{"line", `{"type":"LineString","coordinates":[[2.38,48.81],[2.39,48.81]]}`, SRIDWGS84, "geometry", "Polygon or MultiPolygon"},
-		{"multipoint", `{"type":"MultiPoint","coordinates":[[2.38,48.81]]}`, SRIDWGS84, "geometry", "Polygon or MultiPolygon"},
-		{"collection", `{"type":"GeometryCollection","geometries":[` + polygon(ivryRing) + `]}`, SRIDWGS84, "geometry", "Polygon or MultiPolygon"},
-		{"feature", `{"type":"Feature","geometry":` + polygon(ivryRing) + `,"properties":{}}`, SRIDWGS84, "geometry", "GeoJSON"},
-		{"null", `null`, SRIDWGS84, "geometry", "Polygon or MultiPolygon"},
-		{"unclosed ring", polygon(`[[2.38,48.81],[2.39,48.81],[2.39,48.82],[2.38,48.82]]`), SRIDWGS84, "geometry", "not closed"},
-		{"unclosed hole", polygon(ivryRing + `,[[2.385,48.812],[2.386,48.812],[2.386,48.813],[2.385,48.813]]`), SRIDWGS84, "geometry", "not closed"},
-		{"too few points", polygon(`[[2.38,48.81],[2.39,48.81],[2.38,48.81]]`), SRIDWGS84, "geometry", "at least 4"},
-		{"one point", polygon(`[[2.38,48.81]]`), SRIDWGS84, "geometry", "at least 4"},
-		{"empty ring", polygon(`[]`), SRIDWGS84, "geometry", "at least 4"},
-		{"empty polygon", `{"type":"Polygon","coordinates":[]}`, SRIDWGS84, "geometry", "no ring"},
-		{"no coordinates", `{"type":"Polygon"}`, SRIDWGS84, "geometry", ""},
-		{"empty multipolygon", `{"type":"MultiPolygon","coordinates":[]}`, SRIDWGS84, "geometry", "no polygon"},
-		{"multipolygon of an empty polygon", `{"type":"MultiPolygon","coordinates":[[]]}`, SRIDWGS84, "geometry", "no ring"},
-		{"bad second polygon", `{"type":"MultiPolygon","coordinates":[[` + ivryRing + `],[[[2.38,48.81],[2.39,48.81],[2.38,48.81]]]]}`, SRIDWGS84, "geometry", "at least 4"},
-		{"lat/lon swapped", polygon(`[[48.81,2.38],[48.81,2.39],[48.82,2.39],[48.81,2.38]]`), SRIDWGS84, "geometry", "longitude first"},
-		{"Lambert-93 sent as 4326", polygon(lambertRing), SRIDWGS84, "geometry", "Lambert-93"},
-		{"degrees sent as 2154", polygon(ivryRing), SRIDLambert93, "geometry", "look like degrees"},
-		{"longitude beyond 180", polygon(`[[200,48.81],[201,48.81],[201,48.82],[200,48.81]]`), SRIDWGS84, "geometry", "not longitude/latitude"},
-		{"latitude beyond 90", polygon(`[[2.38,91],[2.39,91],[2.39,92],[2.38,91]]`), SRIDWGS84, "geometry", "not longitude/latitude"},
-		{"outside Lambert-93", polygon(`[[5000000,5000000],[5000100,5000000],[5000100,5000100],[5000000,5000000]]`), SRIDLambert93, "geometry", "outside Lambert-93"},
-		{"huge numbers as 4326", polygon(`[[1e308,1e308],[1e308,1e308],[1e308,1e308],[1e308,1e308]]`), SRIDWGS84, "geometry", "not longitude/latitude"},
-		{"huge numbers as 2154", polygon(`[[1e308,1e308],[1e308,1e308],[1e308,1e308],[1e308,1e308]]`), SRIDLambert93, "geometry", "outside Lambert-93"},
-		{"overflowing numbers", polygon(`[[1e400,48.81],[2.39,48.81],[2.39,48.82],[1e400,48.81]]`), SRIDWGS84, "geometry", "GeoJSON"},
-		{"NaN is not JSON", polygon(`[[NaN,48.81],[2.39,48.81],[2.39,48.82],[NaN,48.81]]`), SRIDWGS84, "geometry", "GeoJSON"},
-		{"strings as numbers", polygon(`[["2.38","48.81"],["2.39","48.81"],["2.39","48.82"],["2.38","48.81"]]`), SRIDWGS84, "geometry", "GeoJSON"},
-		{"mixed dimensions", polygon(`[[2.38,48.81],[2.39,48.81,3],[2.39,48.82],[2.38,48.81]]`), SRIDWGS84, "geometry", "GeoJSON"},
-		{"one-dimensional positions", polygon(`[[2.38],[2.39],[2.39],[2.38]]`), SRIDWGS84, "geometry", "GeoJSON"},
-		{"invalid JSON", `{"type":"Polygon","coordinates":[`, SRIDWGS84, "geometry", "GeoJSON"},
-		{"empty input", ``, SRIDWGS84, "geometry", "GeoJSON"},
-		{"a string", `"Polygon"`, SRIDWGS84, "geometry", "GeoJSON"},
-		{"an array", `[[2.38,48.81]]`, SRIDWGS84, "geometry", "GeoJSON"},
-		{"no type", `{"coordinates":[` + ivryRing + `]}`, SRIDWGS84, "geometry", "GeoJSON"},
-		{"unsupported SRID", polygon(ivryRing), 3857, "crs", "3857"},
-		{"unsupported SRID with an empty polygon", `{"type":"Polygon","coordinates":[]}`, 0, "crs", "SRID 0"},
+		{"point", `{"type":"Point","coordinates":[2.38,48.81]}`, CRS84, "geometry", "Polygon or MultiPolygon"},
+		{"line", `{"type":"LineString","coordinates":[[2.38,48.81],[2.39,48.81]]}`, CRS84, "geometry", "Polygon or MultiPolygon"},
+		{"multipoint", `{"type":"MultiPoint","coordinates":[[2.38,48.81]]}`, CRS84, "geometry", "Polygon or MultiPolygon"},
+		{"collection", `{"type":"GeometryCollection","geometries":[` + polygon(ivryRing) + `]}`, CRS84, "geometry", "Polygon or MultiPolygon"},
+		{"feature", `{"type":"Feature","geometry":` + polygon(ivryRing) + `,"properties":{}}`, CRS84, "geometry", "GeoJSON"},
+		{"null", `null`, CRS84, "geometry", "Polygon or MultiPolygon"},
+		{"unclosed ring", polygon(`[[2.38,48.81],[2.39,48.81],[2.39,48.82],[2.38,48.82]]`), CRS84, "geometry", "not closed"},
+		{"unclosed hole", polygon(ivryRing + `,[[2.385,48.812],[2.386,48.812],[2.386,48.813],[2.385,48.813]]`), CRS84, "geometry", "not closed"},
+		{"too few points", polygon(`[[2.38,48.81],[2.39,48.81],[2.38,48.81]]`), CRS84, "geometry", "at least 4"},
+		{"one point", polygon(`[[2.38,48.81]]`), CRS84, "geometry", "at least 4"},
+		{"empty ring", polygon(`[]`), CRS84, "geometry", "at least 4"},
+		{"empty polygon", `{"type":"Polygon","coordinates":[]}`, CRS84, "geometry", "no ring"},
+		{"no coordinates", `{"type":"Polygon"}`, CRS84, "geometry", ""},
+		{"empty multipolygon", `{"type":"MultiPolygon","coordinates":[]}`, CRS84, "geometry", "no polygon"},
+		{"multipolygon of an empty polygon", `{"type":"MultiPolygon","coordinates":[[]]}`, CRS84, "geometry", "no ring"},
+		{"bad second polygon", `{"type":"MultiPolygon","coordinates":[[` + ivryRing + `],[[[2.38,48.81],[2.39,48.81],[2.38,48.81]]]]}`, CRS84, "geometry", "at least 4"},
+		{"lat/lon swapped", polygon(`[[48.81,2.38],[48.81,2.39],[48.82,2.39],[48.81,2.38]]`), CRS84, "geometry", "longitude first"},
+		{"Lambert-93 sent as 4326", polygon(lambertRing), CRS84, "geometry", "Lambert-93"},
+		{"degrees sent as 2154", polygon(ivryRing), Lambert93, "geometry", "look like degrees"},
+		{"longitude beyond 180", polygon(`[[200,48.81],[201,48.81],[201,48.82],[200,48.81]]`), CRS84, "geometry", "not longitude/latitude"},
+		{"latitude beyond 90", polygon(`[[2.38,91],[2.39,91],[2.39,92],[2.38,91]]`), CRS84, "geometry", "not longitude/latitude"},
+		{"outside Lambert-93", polygon(`[[5000000,5000000],[5000100,5000000],[5000100,5000100],[5000000,5000000]]`), Lambert93, "geometry", "outside Lambert-93"},
+		{"huge numbers as 4326", polygon(`[[1e308,1e308],[1e308,1e308],[1e308,1e308],[1e308,1e308]]`), CRS84, "geometry", "not longitude/latitude"},
+		{"huge numbers as 2154", polygon(`[[1e308,1e308],[1e308,1e308],[1e308,1e308],[1e308,1e308]]`), Lambert93, "geometry", "outside Lambert-93"},
+		{"overflowing numbers", polygon(`[[1e400,48.81],[2.39,48.81],[2.39,48.82],[1e400,48.81]]`), CRS84, "geometry", "GeoJSON"},
+		{"NaN is not JSON", polygon(`[[NaN,48.81],[2.39,48.81],[2.39,48.82],[NaN,48.81]]`), CRS84, "geometry", "GeoJSON"},
+		{"strings as numbers", polygon(`[["2.38","48.81"],["2.39","48.81"],["2.39","48.82"],["2.38","48.81"]]`), CRS84, "geometry", "GeoJSON"},
+		{"mixed dimensions", polygon(`[[2.38,48.81],[2.39,48.81,3],[2.39,48.82],[2.38,48.81]]`), CRS84, "geometry", "GeoJSON"},
+		{"one-dimensional positions", polygon(`[[2.38],[2.39],[2.39],[2.38]]`), CRS84, "geometry", "GeoJSON"},
+		{"invalid JSON", `{"type":"Polygon","coordinates":[`, CRS84, "geometry", "GeoJSON"},
+		{"empty input", ``, CRS84, "geometry", "GeoJSON"},
+		{"a string", `"Polygon"`, CRS84, "geometry", "GeoJSON"},
+		{"an array", `[[2.38,48.81]]`, CRS84, "geometry", "GeoJSON"},
+		{"no type", `{"coordinates":[` + ivryRing + `]}`, CRS84, "geometry", "GeoJSON"},
+		{"unsupported CRS", polygon(ivryRing), CRS{URI: "http://www.opengis.net/def/crs/EPSG/0/3857", SRID: 3857}, "crs", "3857"},
+		{"zero CRS with an empty polygon", `{"type":"Polygon","coordinates":[]}`, CRS{}, "crs", "unsupported CRS"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			mp, err := DecodeGeometry(json.RawMessage(tt.raw), tt.srid)
+			mp, err := DecodeGeometry(json.RawMessage(tt.raw), tt.crs)
 			if err == nil {
-				t.Fatalf("DecodeGeometry(%s, %d) = %v; want an error", tt.raw, tt.srid, mp.FlatCoords())
+				t.Fatalf("DecodeGeometry(%s, %v) = %v; want an error", tt.raw, tt.crs, mp.FlatCoords())
 			}
 			if mp != nil {
-				t.Errorf("DecodeGeometry(%s, %d) = %v with an error; want nil", tt.raw, tt.srid, mp)
+				t.Errorf("DecodeGeometry(%s, %v) = %v with an error; want nil", tt.raw, tt.crs, mp)
 			}
 			if field, ok := invalidField(err); !ok || field != tt.wantField {
-				t.Errorf("DecodeGeometry(%s, %d) error = %v; want an *InvalidError on %s", tt.raw, tt.srid, err, tt.wantField)
+				t.Errorf("DecodeGeometry(%s, %v) error = %v; want an *InvalidError on %s", tt.raw, tt.crs, err, tt.wantField)
 			}
 			if !strings.Contains(err.Error(), tt.wantReason) {
-				t.Errorf("DecodeGeometry(%s, %d) error = %v; want it to mention %q", tt.raw, tt.srid, err, tt.wantReason)
+				t.Errorf("DecodeGeometry(%s, %v) error = %v; want it to mention %q", tt.raw, tt.crs, err, tt.wantReason)
 			}
 			if len(err.Error()) > 300 {
-				t.Errorf("DecodeGeometry(%s, %d) error is %d bytes long; want a readable message", tt.raw, tt.srid, len(err.Error()))
+				t.Errorf("DecodeGeometry(%s, %v) error is %d bytes long; want a readable message", tt.raw, tt.crs, len(err.Error()))
 			}
 		})
 	}
@@ -175,10 +175,10 @@ func TestDecodeGeometryMaxVertices(t *testing.T) {
 		b.WriteString(`[2.3800000,48.8100000]]]}`)
 		return b.String()
 	}
-	if _, err := DecodeGeometry(json.RawMessage(ring(MaxVertices)), SRIDWGS84); err != nil {
+	if _, err := DecodeGeometry(json.RawMessage(ring(MaxVertices)), CRS84); err != nil {
 		t.Errorf("DecodeGeometry(%d vertices) = %v; want nil", MaxVertices, err)
 	}
-	_, err := DecodeGeometry(json.RawMessage(ring(MaxVertices+1)), SRIDWGS84)
+	_, err := DecodeGeometry(json.RawMessage(ring(MaxVertices+1)), CRS84)
 	if field, ok := invalidField(err); !ok || field != "geometry" || !strings.Contains(err.Error(), "vertices") {
 		t.Errorf("DecodeGeometry(%d vertices) = %v; want an *InvalidError on geometry about vertices", MaxVertices+1, err)
 	}
@@ -186,23 +186,29 @@ func TestDecodeGeometryMaxVertices(t *testing.T) {
 
 func FuzzDecodeGeometry(f *testing.F) {
 	for _, seed := range []struct {
-		raw  string
-		srid int
+		raw string
+		crs int // index in CRSs; out of range: the zero CRS
 	}{
-		{`{"type":"Polygon","coordinates":[` + ivryRing + `]}`, SRIDWGS84},
-		{`{"type":"MultiPolygon","coordinates":[[` + ivryRing + `,` + ivryHole + `],[` + ivryRing2 + `]]}`, SRIDWGS84},
-		{`{"type":"Polygon","coordinates":[` + lambertRing + `]}`, SRIDLambert93},
-		{`{"type":"Polygon","coordinates":[[[2.38,48.81,35],[2.39,48.81,36],[2.39,48.82,37],[2.38,48.81,35]]]}`, SRIDWGS84},
-		{`{"type":"Point","coordinates":[2.38,48.81]}`, SRIDWGS84},
-		{`{"type":"Polygon","coordinates":[]}`, SRIDWGS84},
-		{`{"type":"MultiPolygon","coordinates":[[]]}`, SRIDLambert93},
-		{`{"type":"GeometryCollection","geometries":[]}`, SRIDWGS84},
-		{`null`, 3857},
+		{`{"type":"Polygon","coordinates":[` + ivryRing + `]}`, 0},
+		{`{"type":"MultiPolygon","coordinates":[[` + ivryRing + `,` + ivryHole + `],[` + ivryRing2 + `]]}`, 0},
+		{`{"type":"Polygon","coordinates":[` + lambertRing + `]}`, 2},
+		{`{"type":"Polygon","coordinates":[[[2.38,48.81,35],[2.39,48.81,36],[2.39,48.82,37],[2.38,48.81,35]]]}`, 0},
+		{`{"type":"Point","coordinates":[2.38,48.81]}`, 0},
+		{`{"type":"Polygon","coordinates":[]}`, 0},
+		{`{"type":"MultiPolygon","coordinates":[[]]}`, 2},
+		{`{"type":"GeometryCollection","geometries":[]}`, 0},
+		{`null`, 3},
+		{`{"type":"Polygon","coordinates":[[[48.81,2.38],[48.81,2.39],[48.82,2.39],[48.81,2.38]]]}`, 1},
 	} {
-		f.Add([]byte(seed.raw), seed.srid)
+		f.Add([]byte(seed.raw), seed.crs)
 	}
-	f.Fuzz(func(t *testing.T, raw []byte, srid int) {
-		mp, err := DecodeGeometry(raw, srid)
+	f.Fuzz(func(t *testing.T, raw []byte, which int) {
+		var crs CRS
+		if all := CRSs(); which >= 0 && which < len(all) {
+			crs = all[which]
+		}
+		srid := crs.SRID
+		mp, err := DecodeGeometry(raw, crs)
 		if err != nil {
 			if mp != nil {
 				t.Errorf("DecodeGeometry(%q, %d) returned a geometry with error %v", raw, srid, err)
@@ -230,4 +236,26 @@ func FuzzDecodeGeometry(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestDecodeGeometryLatFirst: EPSG:4326 coordinates come latitude first and are stored
+// longitude first; the same numbers longitude first are refused as swapped.
+func TestDecodeGeometryLatFirst(t *testing.T) {
+	latFirst := `{"type":"Polygon","coordinates":[[[48.81,2.38],[48.81,2.39],[48.82,2.39],[48.81,2.38]]]}`
+	mp, err := DecodeGeometry(json.RawMessage(latFirst), EPSG4326)
+	if err != nil {
+		t.Fatalf("DecodeGeometry(%s, EPSG:4326) = %v; want nil", latFirst, err)
+	}
+	if want := []float64{2.38, 48.81, 2.39, 48.81, 2.39, 48.82, 2.38, 48.81}; !slices.Equal(mp.FlatCoords(), want) || mp.SRID() != SRIDWGS84 {
+		t.Errorf("DecodeGeometry(%s, EPSG:4326) = %v, SRID %d; want %v, SRID 4326", latFirst, mp.FlatCoords(), mp.SRID(), want)
+	}
+	lonFirst := `{"type":"Polygon","coordinates":[` + ivryRing + `]}`
+	_, err = DecodeGeometry(json.RawMessage(lonFirst), EPSG4326)
+	if field, ok := invalidField(err); !ok || field != "geometry" || !strings.Contains(err.Error(), "latitude first") {
+		t.Errorf("DecodeGeometry(%s, EPSG:4326) = %v; want an *InvalidError on geometry saying latitude first", lonFirst, err)
+	}
+	_, err = DecodeGeometry(json.RawMessage(`{"type":"Polygon","coordinates":[`+lambertRing+`]}`), EPSG4326)
+	if field, ok := invalidField(err); !ok || field != "geometry" || !strings.Contains(err.Error(), "Lambert-93") {
+		t.Errorf("DecodeGeometry(Lambert-93 ring, EPSG:4326) = %v; want an *InvalidError on geometry naming Lambert-93", err)
+	}
 }

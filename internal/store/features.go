@@ -26,12 +26,10 @@ const (
 
 // FeatureQuery selects the features of a collection and says how to write them.
 type FeatureQuery struct {
-	SRID int // output CRS: site.SRIDWGS84 (RFC 7946) or site.SRIDLambert93
-	// LatLon writes WGS84 coordinates latitude first, the axis order of EPSG:4326 itself
-	// (OGC API crs=http://www.opengis.net/def/crs/EPSG/0/4326). Not GeoJSON as RFC 7946
-	// defines it, which is always longitude first.
-	LatLon bool
-	AsOf   *time.Time // state on that day; nil for today
+	// CRS is the output CRS, one of site.CRSs: site.CRS84 is RFC 7946 GeoJSON;
+	// site.EPSG4326 writes latitude first, as EPSG defines it, which RFC 7946 is not.
+	CRS  site.CRS
+	AsOf *time.Time // state on that day; nil for today in Paris (site.Today)
 	// Period, when set, replaces AsOf: see Period.
 	Period *Period
 	BBox   *BBox
@@ -108,16 +106,14 @@ func FindCollection(id string) (CollectionInfo, bool) {
 	return CollectionInfo{}, false
 }
 
-// decimals is the precision written for each output CRS: 7 decimals of a degree and 2 of a
-// metre are both about a centimetre, finer than any land record.
-func decimals(srid int) (int, error) {
-	switch srid {
-	case site.SRIDWGS84:
-		return 7, nil
-	case site.SRIDLambert93:
-		return 2, nil
+// decimals is the precision written for an output CRS (see site.CRS.Decimals). It refuses
+// a CRS not made by package site: the number goes into the SQL text, so it must be one of
+// site's constants.
+func decimals(crs site.CRS) (int, error) {
+	if !crs.Known() {
+		return 0, site.Invalid("crs", "unsupported CRS %q", crs.URI)
 	}
-	return 0, site.Invalid("crs", "unsupported SRID %d", srid)
+	return crs.Decimals, nil
 }
 
 // collection is how one feature collection is read: fixed SQL fragments, into which
@@ -387,16 +383,18 @@ func (b BBox) envelope(a *sqlArgs) (string, error) {
 // geometryJSON is the SQL writing geom as GeoJSON in the query's CRS: outer rings
 // counter-clockwise (RFC 7946), about a centimetre of precision.
 func (q *FeatureQuery) geometryJSON(geom string) (string, error) {
-	if _, err := decimals(q.SRID); err != nil {
+	d, err := decimals(q.CRS)
+	if err != nil {
 		return "", err
 	}
-	switch {
-	case q.SRID == site.SRIDLambert93:
-		return "ST_AsGeoJSON(ST_ForcePolygonCCW(" + geom + "), 2, 0)", nil
-	case q.LatLon:
-		return "ST_AsGeoJSON(ST_FlipCoordinates(ST_ForcePolygonCCW(ST_Transform(" + geom + ", 4326))), 7, 0)", nil
+	g := "ST_ForcePolygonCCW(" + geom + ")"
+	if q.CRS.SRID != site.SRIDLambert93 { // geom is stored in Lambert-93
+		g = "ST_ForcePolygonCCW(ST_Transform(" + geom + ", " + strconv.Itoa(q.CRS.SRID) + "))"
 	}
-	return "ST_AsGeoJSON(ST_ForcePolygonCCW(ST_Transform(" + geom + ", 4326)), 7, 0)", nil
+	if q.CRS.LatFirst {
+		g = "ST_FlipCoordinates(" + g + ")"
+	}
+	return "ST_AsGeoJSON(" + g + ", " + strconv.Itoa(d) + ", 0)", nil
 }
 
 // statement kinds built by collection.build.
@@ -583,7 +581,7 @@ func (q *FeatureQuery) period() Period {
 	if q.AsOf != nil {
 		return *Day(*q.AsOf)
 	}
-	return *Day(time.Now())
+	return *Day(site.Today())
 }
 
 func lookup(name string) (*collection, error) {

@@ -154,9 +154,9 @@ func TestStatusHistoryCannotGoBack(t *testing.T) {
 func TestPartFeaturesAsOf(t *testing.T) {
 	t.Parallel()
 	s := newSeeded(t)
-	statuses := func(asOf *time.Time, srid int) map[string]map[string]any {
+	statuses := func(asOf *time.Time, crs site.CRS) map[string]map[string]any {
 		got := map[string]map[string]any{}
-		err := s.EachPartFeature(context.Background(), FeatureQuery{SRID: srid, AsOf: asOf}, func(b []byte) error {
+		err := s.EachPartFeature(context.Background(), FeatureQuery{CRS: crs, AsOf: asOf}, func(b []byte) error {
 			var f struct {
 				ID         string         `json:"id"`
 				Geometry   map[string]any `json:"geometry"`
@@ -177,7 +177,7 @@ func TestPartFeaturesAsOf(t *testing.T) {
 		return got
 	}
 	old := time.Date(2014, 1, 1, 0, 0, 0, 0, time.UTC)
-	then, now := statuses(&old, site.SRIDWGS84), statuses(nil, site.SRIDWGS84)
+	then, now := statuses(&old, site.CRS84), statuses(nil, site.CRS84)
 	if then["triangle-cours-sud-emprise"]["status"] == now["triangle-cours-sud-emprise"]["status"] ||
 		now["triangle-cours-sud-emprise"]["status"] != "ceded" {
 		t.Errorf("triangle-cours-sud: %v on 2014-01-01, %v today; want a change to ceded",
@@ -191,10 +191,21 @@ func TestPartFeaturesAsOf(t *testing.T) {
 			t.Errorf("feature %s: geometry %v with quality %v", id, p["geometry"], p["geometry_quality"])
 		}
 	}
-	l93 := statuses(nil, site.SRIDLambert93)
-	g := l93["cpcu-ivry-chaufferie"]["geometry"].(map[string]any)
-	x := g["coordinates"].([]any)[0].([]any)[0].([]any)[0].([]any)[0].(float64)
-	if x < 650000 || x > 660000 {
+	first := func(crs site.CRS) [2]float64 {
+		g := statuses(nil, crs)["cpcu-ivry-chaufferie"]["geometry"].(map[string]any)
+		p := g["coordinates"].([]any)[0].([]any)[0].([]any)[0].([]any)
+		return [2]float64{p[0].(float64), p[1].(float64)}
+	}
+	if x := first(site.Lambert93)[0]; x < 650000 || x > 660000 {
 		t.Errorf("Lambert-93 x = %v; want about 655000", x)
+	}
+	// EPSG:4326 is CRS84 with the axes swapped: latitude first.
+	lonLat, latLon := first(site.CRS84), first(site.EPSG4326)
+	if lonLat[0] < 2 || lonLat[0] > 3 || latLon != [2]float64{lonLat[1], lonLat[0]} {
+		t.Errorf("first position: CRS84 %v, EPSG:4326 %v; want (2.4, 48.8) and (48.8, 2.4)", lonLat, latLon)
+	}
+	err := s.EachPartFeature(context.Background(), FeatureQuery{}, func([]byte) error { return nil })
+	if ie := (*site.InvalidError)(nil); !errors.As(err, &ie) || ie.Field != "crs" {
+		t.Errorf("EachPartFeature with no CRS = %v; want an *InvalidError on crs", err)
 	}
 }

@@ -65,15 +65,17 @@ export function multiPolygon(polygons) {
 }
 
 // guessCRS tells from a GeoJSON object which CRS its coordinates are in: its "crs" member
-// when it names one, else the size of the first coordinates (Lambert-93 counts metres in
-// the hundreds of thousands, WGS84 degrees stay within ±180).
+// when it names Lambert-93, else the size of the first coordinates (Lambert-93 counts
+// metres in the hundreds of thousands, WGS84 degrees stay within ±180). Degrees are CRS84,
+// longitude first, as GeoJSON files hold them even when their "crs" member names
+// EPSG:4326 (which the service reads latitude first).
 export function guessCRS(obj, polygons) {
   const name = String(obj?.crs?.properties?.name || '');
   if (/2154/.test(name)) return 'EPSG:2154';
-  if (/4326|CRS84/.test(name)) return 'EPSG:4326';
+  if (/4326|CRS84/.test(name)) return 'CRS84';
   const first = polygons?.[0]?.[0]?.[0];
   if (Array.isArray(first) && Math.abs(first[0]) > 1000) return 'EPSG:2154';
-  return 'EPSG:4326';
+  return 'CRS84';
 }
 
 // readGeoJSONFile reads a file chosen by the user: its polygons as one MultiPolygon, and

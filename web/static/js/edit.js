@@ -397,7 +397,7 @@ export function createEditor({getMap, showMap, beginDrawing, endDrawing, showPre
       h('p', {class: 'field-hint'}, 'Cliquez sur la carte pour placer chaque sommet, puis sur le premier sommet pour fermer le polygone (ou Entrée). Les sommets se déplacent ensuite à la souris ; un clic droit en retire un.'));
 
     const file = h('input', {type: 'file', name: 'file', accept: '.geojson,.json,application/geo+json,application/json'});
-    const crs = select('crs', [['EPSG:4326', 'WGS84, lon/lat (EPSG:4326)'], ['EPSG:2154', 'Lambert-93 (EPSG:2154)']]);
+    const crs = select('crs', [['CRS84', 'WGS84, lon/lat (CRS84)'], ['EPSG:2154', 'Lambert-93 (EPSG:2154)']]);
     file.addEventListener('change', async () => {
       loaded = null;
       error.hidden = true;
@@ -420,7 +420,7 @@ export function createEditor({getMap, showMap, beginDrawing, endDrawing, showPre
     });
     // A WGS84 file shows on the map before it is saved (the page cannot project Lambert-93).
     const previewFile = () => {
-      const wgs84 = loaded && crs.value === 'EPSG:4326' && mode() === 'file';
+      const wgs84 = loaded && crs.value === 'CRS84' && mode() === 'file';
       if (wgs84) showMap();
       showPreview(wgs84 ? loaded.geometry : null);
     };
@@ -459,7 +459,7 @@ export function createEditor({getMap, showMap, beginDrawing, endDrawing, showPre
         if (drawing?.drawing()) throw new FieldError('geometry', 'Fermez d’abord le polygone en cours (clic sur son premier sommet).');
         const g = drawing ? drawing.geometry() : drawn;
         if (!g) throw new FieldError('geometry', 'Dessinez le contour sur la carte (bouton « Dessiner un polygone »).');
-        return {geometry: g, crs: 'EPSG:4326'};
+        return {geometry: g, crs: 'CRS84'};
       },
       stop,
     };

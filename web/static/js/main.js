@@ -22,7 +22,9 @@ const $ = (id) => document.getElementById(id);
 
 const app = {
   state: readState(window.location.hash),
-  today: new Date().toISOString().slice(0, 10),
+  // today is the service's, from /api/config: the day in Paris, which the browser's UTC
+  // or local day is not between midnight and 1 or 2 a.m.; empty until the settings load.
+  today: '',
   features: [],
   sites: [],
   calendar: [],
@@ -136,9 +138,13 @@ function refresh() {
   const date = asOf();
   app.map.setParts(filtered.parts, st.site);
   renderSiteList($('site-list'), filtered.sites, st.site, onSelect);
-  renderCalendar($('calendar'), filtered.sites, app.calendar, {asOf: date, today: app.today, onSelect});
-  renderDashboard($('dashboard'), filtered.sites, filtered.parts, app.calendar,
-    {asOf: date, today: app.today, filtered: hasFilters(st), onSelect});
+  // Both are drawn about a day: none is known before the service's settings give today
+  // (a private service before sign-in), and there is no data to draw then either.
+  if (date) {
+    renderCalendar($('calendar'), filtered.sites, app.calendar, {asOf: date, today: app.today, onSelect});
+    renderDashboard($('dashboard'), filtered.sites, filtered.parts, app.calendar,
+      {asOf: date, today: app.today, filtered: hasFilters(st), onSelect});
+  }
   renderTable($('site-table'), filtered.parts, {
     sort: st.sort, onSelect,
     onSort: (sort) => {
@@ -340,7 +346,7 @@ function syncDateControls() {
 
 // EXPORTS are the downloads the API offers; they follow the date shown.
 const EXPORTS = [
-  ['export-geojson-wgs84', '/export/sites.geojson', {crs: 'EPSG:4326'}],
+  ['export-geojson-wgs84', '/export/sites.geojson', {crs: 'CRS84'}],
   ['export-geojson-l93', '/export/sites.geojson', {crs: 'EPSG:2154'}],
   ['export-csv', '/export/sites.csv', {}],
   ['export-ics', '/api/calendar.ics', {}],
@@ -642,7 +648,7 @@ function loadSetup() {
     let config = {tile_url: '', tile_attribution: ''};
     try {
       config = await fetchConfig();
-      if (config.today) app.today = config.today;
+      app.today = config.today || '';
       notify('config', '');
     } catch (err) {
       notify('config', `Configuration indisponible (${err.message}) : carte sans fond de plan.`);
