@@ -254,7 +254,7 @@ type historyResponse struct {
 	SiteID  string              `json:"site_id"`
 	Version int64               `json:"version"`
 	Deleted bool                `json:"deleted"`
-	Items   []store.AuditRecord `json:"items"` // newest first
+	Items   []changeJSON `json:"items"` // newest first
 }
 
 // handleHistory answers GET /api/sites/{id}/history: every change made to the site through
@@ -277,5 +277,5 @@ func (s *Server) handleHistory(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("ETag", siteETag(h.Version))
 	w.Header().Set("Cache-Control", "no-store")
-	s.writeJSON(w, r, http.StatusOK, historyResponse{SiteID: id, Version: h.Version, Deleted: h.Deleted, Items: h.Records})
+	s.writeJSON(w, r, http.StatusOK, historyResponse{SiteID: id, Version: h.Version, Deleted: h.Deleted, Items: shapeChanges(h.Changes)})
 }

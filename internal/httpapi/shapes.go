@@ -260,6 +260,31 @@ func shapeDashboard(d *site.Dashboard) dashboardJSON {
 	return j
 }
 
+// changeJSON is one change of a site's history.
+type changeJSON struct {
+	ID          int64           `json:"id"`
+	At          time.Time       `json:"at"`
+	User        string          `json:"user"` // an account, or "cli:<os user>"
+	Action      string          `json:"action"`
+	EntityType  string          `json:"entity_type"`
+	EntityID    string          `json:"entity_id"`
+	SiteID      string          `json:"site_id"`
+	SiteVersion int64           `json:"site_version"`
+	Reason      string          `json:"reason"`
+	Before      json.RawMessage `json:"before"`
+	After       json.RawMessage `json:"after"`
+}
+
+func shapeChanges(cs []site.Change) []changeJSON {
+	out := make([]changeJSON, len(cs))
+	for i, c := range cs {
+		out[i] = changeJSON{ID: c.ID, At: c.At, User: c.Actor, Action: c.Action, EntityType: c.EntityType,
+			EntityID: c.EntityID, SiteID: c.SiteID, SiteVersion: c.SiteVersion, Reason: c.Reason,
+			Before: c.Before, After: c.After}
+	}
+	return out
+}
+
 // dayText writes a day as YYYY-MM-DD, nil for nil.
 func dayText(t *time.Time) *string {
 	if t == nil {

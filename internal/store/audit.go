@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -31,32 +30,10 @@ func CommandLine(osUser string) Actor {
 	return Actor{Name: "cli:" + osUser}
 }
 
-// AuditRecord is one change: made through the API, or at the command line.
-type AuditRecord struct {
-	ID          int64           `json:"id"`
-	At          time.Time       `json:"at"`
-	User        string          `json:"user"`
-	Action      string          `json:"action"`
-	EntityType  string          `json:"entity_type"`
-	EntityID    string          `json:"entity_id"`
-	SiteID      string          `json:"site_id"`
-	SiteVersion int64           `json:"site_version"`
-	Reason      string          `json:"reason"`
-	Before      json.RawMessage `json:"before"`
-	After       json.RawMessage `json:"after"`
-}
-
-// History is the record of the changes made to a site.
-type History struct {
-	Version int64 // the site's current version
-	Deleted bool
-	Records []AuditRecord // newest first
-}
-
 // SiteHistory returns the changes made to a site, its parts, events, calendar and parcels,
 // through the API or at the command line, newest first. A deleted site keeps its history.
-func (s *Store) SiteHistory(ctx context.Context, siteID string) (History, error) {
-	var h History
+func (s *Store) SiteHistory(ctx context.Context, siteID string) (site.History, error) {
+	var h site.History
 	err := s.readTx(ctx, func(tx pgx.Tx) error {
 		err := tx.QueryRow(ctx, `SELECT version, deleted_at IS NOT NULL FROM sites WHERE id = $1`, siteID).Scan(&h.Version, &h.Deleted)
 		if errors.Is(err, pgx.ErrNoRows) {
@@ -65,16 +42,16 @@ func (s *Store) SiteHistory(ctx context.Context, siteID string) (History, error)
 		if err != nil {
 			return err
 		}
-		h.Records, err = siteHistory(ctx, tx, siteID)
+		h.Changes, err = siteHistory(ctx, tx, siteID)
 		return err
 	})
 	if err != nil {
-		return History{}, fmt.Errorf("store: site history %q: %w", siteID, err)
+		return site.History{}, fmt.Errorf("store: site history %q: %w", siteID, err)
 	}
 	return h, nil
 }
 
-func siteHistory(ctx context.Context, tx pgx.Tx, siteID string) ([]AuditRecord, error) {
+func siteHistory(ctx context.Context, tx pgx.Tx, siteID string) ([]site.Change, error) {
 	rows, err := tx.Query(ctx, `
 		SELECT a.id, a.at, coalesce(u.name, a.actor), a.action, a.entity_type, a.entity_id, a.site_id, a.site_version,
 		       a.reason, coalesce(a.before, 'null'::jsonb), coalesce(a.after, 'null'::jsonb)
@@ -84,10 +61,10 @@ func siteHistory(ctx context.Context, tx pgx.Tx, siteID string) ([]AuditRecord, 
 	if err != nil {
 		return nil, err
 	}
-	records, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (AuditRecord, error) {
-		var a AuditRecord
+	records, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (site.Change, error) {
+		var a site.Change
 		var before, after []byte
-		err := row.Scan(&a.ID, &a.At, &a.User, &a.Action, &a.EntityType, &a.EntityID, &a.SiteID,
+		err := row.Scan(&a.ID, &a.At, &a.Actor, &a.Action, &a.EntityType, &a.EntityID, &a.SiteID,
 			&a.SiteVersion, &a.Reason, &before, &after)
 		a.Before, a.After = before, after
 		return a, err

@@ -249,8 +249,7 @@ func importCadastre(ctx context.Context, s *Store, tx pgx.Tx, by Actor, src Parc
 		r.Removed, r.Split, r.Merged, r.Renumbered, r.Reorganised); err != nil {
 		return nil, err
 	}
-	reason := fmt.Sprintf("Import du cadastre n° %d (%s, millésime du %s)", r.ImportID, imp.FileName,
-		r.Vintage.Format("02/01/2006"))
+	reason := site.CadastreImportReason(r.ImportID, imp.FileName, r.Vintage)
 	if err := recordPartsChanged(ctx, tx, by, touched, reason); err != nil {
 		return nil, err
 	}

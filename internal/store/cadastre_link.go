@@ -147,10 +147,7 @@ func linkParcels(ctx context.Context, tx pgx.Tx, by Actor, c *change, ids []stri
 		if err != nil {
 			return nil, err
 		}
-		reason := fmt.Sprintf("Parcelles déplacées vers la partie %s", c.entityID)
-		if c.reason != "" {
-			reason += " : " + c.reason
-		}
+		reason := site.ParcelsMovedReason(c.entityID, c.reason)
 		taken[i] = change{action: "part.unlink_parcel", entityType: "part", entityID: part, siteID: siteID,
 			version: version, before: before, reason: reason}
 	}
@@ -282,7 +279,7 @@ func rebuildPart(ctx context.Context, tx pgx.Tx, partID string) (PartRebuild, er
 	if vintage != nil {
 		out.Vintage = *vintage
 	}
-	out.Source = parcelSource(out.Parcels, out.Vintage)
+	out.Source = site.ParcelsSource(out.Parcels, out.Vintage)
 	err = tx.QueryRow(ctx, `
 		UPDATE site_parts
 		   SET geom = (SELECT ST_Multi(ST_CollectionExtract(ST_UnaryUnion(ST_Collect(geom), 0.01), 3))
@@ -291,37 +288,6 @@ func rebuildPart(ctx context.Context, tx pgx.Tx, partID string) (PartRebuild, er
 		 WHERE id = $1
 		RETURNING area_m2`, partID, out.Source).Scan(&out.AreaM2)
 	return out, err
-}
-
-// parcelSource says in French where a part's outline comes from.
-func parcelSource(ids []string, vintage time.Time) string {
-	const shown = 20
-	names := make([]string, 0, min(len(ids), shown))
-	for _, id := range ids[:min(len(ids), shown)] {
-		names = append(names, shortParcelName(id))
-	}
-	list := strings.Join(names, ", ")
-	if len(ids) > shown {
-		list += fmt.Sprintf(" et %d autres", len(ids)-shown)
-	}
-	noun := "de la parcelle"
-	if len(ids) > 1 {
-		noun = "des parcelles"
-	}
-	var of string
-	if !vintage.IsZero() {
-		of = ", millésime du " + vintage.Format("02/01/2006")
-	}
-	return fmt.Sprintf("Contour cadastral : union %s %s (cadastre Etalab%s).", noun, list, of)
-}
-
-// shortParcelName writes an id as planners do: "AZ 56" in Ivry, the whole id elsewhere.
-func shortParcelName(id string) string {
-	p := site.ParcelID(id)
-	if len(id) != 14 || p.Insee() != site.InseeIvry || id[5:8] != "000" {
-		return id
-	}
-	return p.Section() + " " + p.Number()
 }
 
 // lockPart locks a part's row and returns its site, or site.ErrNotFound.

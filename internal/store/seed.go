@@ -17,8 +17,6 @@ type SeedReport struct {
 	Skipped                          int // sites already in the database, left as they are
 }
 
-// SeedReason is the reason recorded in the history of each site Seed adds.
-const SeedReason = "Sites de référence (emprises seed)"
 
 // Seed loads the reference data set in one transaction. It is idempotent: a site already in
 // the database is left untouched, so seeding twice changes nothing and never overwrites what
@@ -46,7 +44,7 @@ func (s *Store) Seed(ctx context.Context, by Actor, ds *geodata.Dataset) (SeedRe
 			}
 			// A new site is at version 1.
 			c := change{action: "site.create", entityType: "site", entityID: id, siteID: id, version: 1,
-				after: after, reason: SeedReason}
+				after: after, reason: site.SeedReason}
 			if _, err := record(ctx, tx, by, c); err != nil {
 				return err
 			}
