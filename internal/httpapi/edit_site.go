@@ -251,9 +251,9 @@ func siteAndReason(r *http.Request) (string, string, error) {
 
 // historyResponse is GET /api/sites/{id}/history.
 type historyResponse struct {
-	SiteID  string              `json:"site_id"`
-	Version int64               `json:"version"`
-	Deleted bool                `json:"deleted"`
+	SiteID  string       `json:"site_id"`
+	Version int64        `json:"version"`
+	Deleted bool         `json:"deleted"`
 	Items   []changeJSON `json:"items"` // newest first
 }
 

@@ -17,7 +17,6 @@ type SeedReport struct {
 	Skipped                          int // sites already in the database, left as they are
 }
 
-
 // Seed loads the reference data set in one transaction. It is idempotent: a site already in
 // the database is left untouched, so seeding twice changes nothing and never overwrites what
 // planners have edited since. Each site added gets an audit record (site.create) by the
