@@ -26,10 +26,14 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		"base map attribution ($EMPRISES_TILE_ATTRIBUTION)")
 	fs.BoolVar(&cfg.Private, "private", envBool(e, "EMPRISES_PRIVATE"),
 		"require a signed-in user for everything but /healthz and sign-in ($EMPRISES_PRIVATE=1)")
-	fs.BoolVar(&cfg.TrustProxy, "trust-proxy", envBool(e, "EMPRISES_TRUST_PROXY"),
-		"trust X-Forwarded-For and X-Forwarded-Proto from a reverse proxy ($EMPRISES_TRUST_PROXY=1)")
+	proxies := fs.String("trusted-proxies", e.getenv("EMPRISES_TRUSTED_PROXIES"),
+		"addresses or CIDR blocks of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed, comma-separated ($EMPRISES_TRUSTED_PROXIES)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	var err error
+	if cfg.TrustedProxies, err = httpapi.ParseTrustedProxies(*proxies); err != nil {
+		return fmt.Errorf("serve: --trusted-proxies: %w", err)
 	}
 	logger := slog.New(slog.NewTextHandler(e.stderr, nil))
 

@@ -5,10 +5,11 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/emprises/emprises/internal/auth"
 	"github.com/emprises/emprises/internal/site"
@@ -22,9 +23,18 @@ const (
 	sessionLifetime = 12 * time.Hour // a working day; then sign in again
 )
 
-// signInThrottle allows 5 failed sign-ins per account name and per client address in 15
-// minutes.
-var signInThrottle = store.Throttle{Limit: 5, Window: 15 * time.Minute}
+// signInThrottle lets 5 sign-ins fail freely within 15 minutes, then asks for a growing
+// wait since the last failure: up to 30 s for an account name (its owner is slowed, never
+// locked out, by someone guessing), up to 15 minutes for a client address.
+var signInThrottle = store.Throttle{Free: 5, Window: 15 * time.Minute, NameMax: 30 * time.Second, AddrMax: 15 * time.Minute}
+
+// Bounds on what a sign-in request may carry: no account name is longer than
+// maxNameBytes, and nothing legitimate needs more than maxSignInBody.
+const (
+	maxSignInBody  = 4 << 10
+	maxNameBytes   = 64
+	loggedNameRune = 32 // a refused name is logged only up to this many characters
+)
 
 // passwordChecks bounds the Argon2id computations running at once in this process (19 MiB
 // each), so that a burst of sign-ins cannot exhaust memory. It is process-wide on purpose:
@@ -257,6 +267,11 @@ type signInRequest struct {
 // handleSignIn answers POST /api/session: checks the password, throttled per name and per
 // client address, and sets the session cookie.
 func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) {
+	if _, err := checkParams(r); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxSignInBody)
 	var req signInRequest
 	if err := decodeBody(r, &req); err != nil {
 		s.writeError(w, r, err)
@@ -264,6 +279,10 @@ func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) {
 	}
 	if req.Name == nil || strings.TrimSpace(*req.Name) == "" {
 		s.writeError(w, r, site.Invalid("name", "is required"))
+		return
+	}
+	if len(*req.Name) > maxNameBytes {
+		s.writeError(w, r, site.Invalid("name", "is at most %d characters", maxNameBytes))
 		return
 	}
 	if req.Password == nil || *req.Password == "" {
@@ -292,7 +311,7 @@ func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) {
 			s.writeError(w, r, err)
 			return
 		}
-		s.logger.Info("sign-in refused", "name", name, "client", s.clientIP(r))
+		s.logger.Info("sign-in refused", "name", logPrefix(name), "client", s.clientIP(r))
 		s.writeError(w, r, errBadCredentials("wrong account name or password"))
 		return
 	}
@@ -378,28 +397,86 @@ func (s *Server) sessionCookie(r *http.Request, token string, expires time.Time)
 	return c
 }
 
-// overHTTPS reports whether the client reached the service over TLS: directly, through a
-// trusted proxy that says so, or by a public URL that is https.
+// overHTTPS reports whether the browser reached the service over HTTPS: directly, through
+// a trusted proxy that says so, or as the configured base URL says.
 func (s *Server) overHTTPS(r *http.Request) bool {
 	return r.TLS != nil ||
-		s.cfg.TrustProxy && strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") ||
+		s.fromTrustedProxy(r) && strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") ||
 		strings.HasPrefix(s.cfg.BaseURL, "https://")
 }
 
-// clientIP is the address sign-in throttling counts by: the peer's, or behind a trusted
-// proxy the last address of X-Forwarded-For, the one that proxy saw.
-func (s *Server) clientIP(r *http.Request) string {
-	if s.cfg.TrustProxy {
-		if xff := r.Header.Values("X-Forwarded-For"); len(xff) > 0 {
-			hops := strings.Split(xff[len(xff)-1], ",")
-			if ip := net.ParseIP(strings.TrimSpace(hops[len(hops)-1])); ip != nil {
-				return ip.String()
-			}
+// fromTrustedProxy reports whether the peer of r is one of the configured reverse proxies.
+func (s *Server) fromTrustedProxy(r *http.Request) bool {
+	peer, err := netip.ParseAddrPort(r.RemoteAddr)
+	return err == nil && s.trusted(peer.Addr())
+}
+
+func (s *Server) trusted(a netip.Addr) bool {
+	a = a.Unmap()
+	for _, p := range s.cfg.TrustedProxies {
+		if p.Contains(a) {
+			return true
 		}
 	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	return false
+}
+
+// clientIP is the client sign-in throttling counts by: the peer's address or, when the
+// peer is a trusted proxy, the nearest address of X-Forwarded-For that is not one of
+// ours. An IPv6 client counts as its /64, which one subscriber usually holds whole.
+func (s *Server) clientIP(r *http.Request) string {
+	peer, err := netip.ParseAddrPort(r.RemoteAddr)
 	if err != nil {
 		return r.RemoteAddr
 	}
-	return host
+	client := peer.Addr().Unmap()
+	if s.trusted(client) {
+		hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+		for i := len(hops) - 1; i >= 0; i-- {
+			a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+			if err != nil {
+				break // a hop we cannot read: trust nothing beyond it
+			}
+			client = a.Unmap()
+			if !s.trusted(client) {
+				break
+			}
+		}
+	}
+	if client.Is6() {
+		p, _ := client.Prefix(64)
+		return p.String()
+	}
+	return client.String()
+}
+
+// logPrefix is what the log keeps of a name a client typed: its first loggedNameRune
+// characters, so that a sign-in cannot write megabytes into the log.
+func logPrefix(name string) string {
+	if utf8.RuneCountInString(name) <= loggedNameRune {
+		return name
+	}
+	return string([]rune(name)[:loggedNameRune]) + "…"
+}
+
+// ParseTrustedProxies reads a comma-separated list of reverse-proxy addresses or CIDR
+// blocks ("10.0.0.0/8, ::1"), for --trusted-proxies.
+func ParseTrustedProxies(list string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for f := range strings.SplitSeq(list, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(f); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(f)
+		if err != nil {
+			return nil, fmt.Errorf("trusted proxy %q is neither an address nor a CIDR block", f)
+		}
+		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+	}
+	return out, nil
 }

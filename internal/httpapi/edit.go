@@ -24,8 +24,9 @@ type preconditionError struct{ detail string }
 func (e *preconditionError) Error() string { return e.detail }
 
 // ifMatch reads the site versions the client allows from If-Match. Missing (or "*", which
-// would allow overwriting unseen changes) is 428; a tag of another form can never match,
-// and is 412 like a stale one.
+// would allow overwriting unseen changes) is 428; a header that is not a list of entity
+// tags (RFC 9110, 8.8.3) is 400 naming it; well-formed tags that cannot be a version of
+// this site (weak ones never match in If-Match) are 412 like a stale one.
 func ifMatch(r *http.Request) (store.Versions, error) {
 	values := r.Header.Values("If-Match")
 	if len(values) == 0 {
@@ -33,17 +34,19 @@ func ifMatch(r *http.Request) (store.Versions, error) {
 	}
 	var vs store.Versions
 	for _, h := range values {
-		for tag := range strings.SplitSeq(h, ",") {
-			tag = strings.TrimSpace(tag)
-			if tag == "*" {
-				return nil, &preconditionError{"If-Match: * is not accepted; send the ETag of the site as last read"}
-			}
-			// Weak tags never match in If-Match (RFC 9110, 13.1.1).
+		if strings.TrimSpace(h) == "*" {
+			return nil, &preconditionError{"If-Match: * is not accepted; send the ETag of the site as last read"}
+		}
+		tags, err := entityTags(h)
+		if err != nil {
+			return nil, err
+		}
+		for _, tag := range tags {
+			// Entity tags compare byte for byte: "v01" or "v+1" is not "v1".
 			digits, ok := strings.CutPrefix(tag, `"v`)
-			if !ok || !strings.HasSuffix(digits, `"`) {
+			if !ok {
 				continue
 			}
-			// Entity tags compare byte for byte: "v01" or "v+1" is not "v1".
 			digits = strings.TrimSuffix(digits, `"`)
 			if v, err := strconv.ParseInt(digits, 10, 64); err == nil && v > 0 && strconv.FormatInt(v, 10) == digits {
 				vs = append(vs, v)
@@ -54,6 +57,52 @@ func ifMatch(r *http.Request) (store.Versions, error) {
 		return nil, fmt.Errorf("If-Match %s is not an ETag of this site (%w)", strings.Join(values, ", "), site.ErrConflict)
 	}
 	return vs, nil
+}
+
+// entityTags splits an If-Match value into its strong entity tags, quotes kept: a list of
+// [W/]"etagc*" separated by commas and optional white space, empty elements allowed
+// (RFC 9110, 5.6.1). Weak tags are well-formed but dropped; anything else is an error.
+func entityTags(h string) ([]string, error) {
+	var tags []string
+	bad := func(why string) error {
+		return site.Invalid("If-Match", "%q is not a list of entity tags: %s", h, why)
+	}
+	for i := 0; i < len(h); {
+		switch c := h[i]; {
+		case c == ' ' || c == '\t' || c == ',':
+			i++
+			continue
+		}
+		weak := strings.HasPrefix(h[i:], "W/")
+		if weak {
+			i += 2
+		}
+		if i >= len(h) || h[i] != '"' {
+			return nil, bad("a tag must be quoted")
+		}
+		end := i + 1
+		for end < len(h) && h[end] != '"' {
+			// etagc: any visible character but the quote, or obs-text.
+			if h[end] < 0x21 || h[end] == 0x7f {
+				return nil, bad("a tag holds a space or a control character")
+			}
+			end++
+		}
+		if end >= len(h) {
+			return nil, bad("a tag is not closed")
+		}
+		if !weak {
+			tags = append(tags, h[i:end+1])
+		}
+		i = end + 1
+		for i < len(h) && (h[i] == ' ' || h[i] == '\t') {
+			i++
+		}
+		if i < len(h) && h[i] != ',' {
+			return nil, bad("tags must be separated by commas")
+		}
+	}
+	return tags, nil
 }
 
 // editResponse is what every successful edit answers, with the site's new ETag in the
@@ -70,9 +119,10 @@ type editResponse struct {
 
 // editKind says what an editing route needs and answers.
 type editKind struct {
-	entity  string // site, part, event or milestone: the entity_type of the answer
-	ifMatch bool   // the site's ETag is required (every edit but creating a site)
-	creates bool   // 201 Created
+	entity  string   // site, part, event or milestone: the entity_type of the answer
+	ifMatch bool     // the site's ETag is required (every edit but creating a site)
+	creates bool     // 201 Created
+	query   []string // the query parameters it reads; any other is refused
 }
 
 // Editing routes by what they need.
@@ -83,6 +133,7 @@ var (
 	editPart        = editKind{entity: "part", ifMatch: true}
 	splitPart       = editKind{entity: "part", ifMatch: true, creates: true}
 	editEvent       = editKind{entity: "event", ifMatch: true}
+	deleteEvent     = editKind{entity: "event", ifMatch: true, query: []string{"mode"}}
 	createEvent     = editKind{entity: "event", ifMatch: true, creates: true}
 	restoreEvent    = editKind{entity: "event", ifMatch: true}
 	editMilestone   = editKind{entity: "milestone", ifMatch: true}
@@ -98,6 +149,12 @@ func (s *Server) edit(w http.ResponseWriter, r *http.Request, k editKind,
 	p := s.resolve(r).p
 	if p == nil {
 		s.writeError(w, r, site.ErrUnauthenticated)
+		return
+	}
+	// A write reads no parameter it does not name: PATCH ?date=2014-01-01 must not edit
+	// today's record while looking like an edit of 2014's.
+	if _, err := checkParams(r, k.query...); err != nil {
+		s.writeError(w, r, err)
 		return
 	}
 	var versions store.Versions

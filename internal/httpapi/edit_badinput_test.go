@@ -141,6 +141,11 @@ func badCases(milestone int64) []badCase {
 		{name: "misspelt field in a nested object", method: "POST", path: "/api/sites", body: `{"id":"nouveau","name":"n","part":{"status":"in_use","status_since":"2020","declared_area":500}}`, status: 400, field: "part.declared_area"},
 		{name: "lone surrogate in a text", method: "PATCH", path: site, body: `{"notes":"\ud800"}`, status: 400, field: "notes"},
 		{name: "decision day in year 0", method: "POST", path: plans, body: `{"date":"2031-Q2","reason":"r","decided_on":"0000-01-01"}`, status: 400, field: "decided_on"},
+		{name: "query parameter a write does not read", method: "PATCH", path: site + "?date=2014-01-01", body: `{"name":"x"}`, status: 400, param: "date"},
+		{name: "If-Match with a malformed tag", method: "PATCH", path: site, body: `{"name":"x"}`, header: []string{"If-Match", `"v1", garbage`}, status: 400, field: "If-Match"},
+		{name: "If-Match tag not closed", method: "PATCH", path: site, body: `{"name":"x"}`, header: []string{"If-Match", `"v1`}, status: 400, field: "If-Match"},
+		{name: "sign-in body over 4 KB", method: "POST", path: "/api/session", big: 5 << 10, header: []string{"Authorization", ""}, status: 413, tableBody: `{"name":"aaaa…"} (5 KB)`},
+		{name: "sign-in name over 64 characters", method: "POST", path: "/api/session", body: `{"name":"` + strings.Repeat("a", 65) + `","password":"x"}`, header: []string{"Authorization", ""}, status: 400, field: "name", tableBody: `{"name":"aaaa…" (65),"password":"x"}`},
 	}
 }
 

@@ -148,7 +148,7 @@ func (s *Server) handleUpdateEvent(w http.ResponseWriter, r *http.Request) {
 // (it stays on the timeline, struck out); with ?mode=delete an event entered by mistake is
 // hidden, and an admin can restore it.
 func (s *Server) handleDeleteEvent(w http.ResponseWriter, r *http.Request) {
-	s.edit(w, r, editEvent, func(p *principal, v store.Versions) (store.Edit, error) {
+	s.edit(w, r, deleteEvent, func(p *principal, v store.Versions) (store.Edit, error) {
 		q, err := checkParams(r, "mode")
 		if err != nil {
 			return store.Edit{}, err

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -222,12 +223,12 @@ func TestSessionCookieAndCSRF(t *testing.T) {
 
 func TestSessionCookieSecureBehindTLSProxy(t *testing.T) {
 	t.Parallel()
-	e := newEditEnv(t, Config{TrustProxy: true})
+	e := newEditEnv(t, Config{TrustedProxies: loopback})
 	cookie, _ := e.signIn(t, "alice", "X-Forwarded-Proto", "https", "X-Forwarded-For", "203.0.113.9")
 	if !cookie.Secure {
 		t.Errorf("cookie behind an HTTPS proxy %+v; want Secure", cookie)
 	}
-	// Without TrustProxy the header is anybody's and is ignored.
+	// From a peer that is not a trusted proxy the header is anybody's and is ignored.
 	e = newEditEnv(t, Config{})
 	if cookie, _ := e.signIn(t, "alice", "X-Forwarded-Proto", "https"); cookie.Secure {
 		t.Errorf("cookie with an untrusted X-Forwarded-Proto %+v; want not Secure", cookie)
@@ -236,7 +237,7 @@ func TestSessionCookieSecureBehindTLSProxy(t *testing.T) {
 
 func TestSignInThrottled(t *testing.T) {
 	t.Parallel()
-	e := newEditEnv(t, Config{TrustProxy: true})
+	e := newEditEnv(t, Config{TrustedProxies: loopback})
 	try := func(name, password, ip string) *http.Response {
 		resp, _ := e.call(t, "POST", "/api/session", strings.NewReader(`{"name":"`+name+`","password":"`+password+`"}`),
 			"X-Forwarded-For", "198.51.100.1, "+ip)
@@ -320,5 +321,32 @@ func TestConcurrentEditsOneWins(t *testing.T) {
 	e.st.Pool().QueryRow(t.Context(), `SELECT count(*) FROM audit_log WHERE site_id = 'usine-des-eaux' AND action <> 'site.create'`).Scan(&records)
 	if records != 1 {
 		t.Errorf("%d audit records; want 1", records)
+	}
+}
+
+// TestEntityTags reads If-Match as RFC 9110 writes it: a list of strong or weak tags with
+// optional white space and empty elements; anything else is refused.
+func TestEntityTags(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want []string // nil with ok false: refused
+		ok   bool
+	}{
+		{`"v1"`, []string{`"v1"`}, true},
+		{`"v1", "v2"`, []string{`"v1"`, `"v2"`}, true},
+		{` "v1" ,, W/"v2",  "x!#" `, []string{`"v1"`, `"x!#"`}, true},
+		{`""`, []string{`""`}, true},
+		{`"v6", garbage`, nil, false},
+		{`v1`, nil, false},
+		{`"v1`, nil, false},
+		{`"v1" "v2"`, nil, false},
+		{`"v 1"`, nil, false},
+		{`W/v1`, nil, false},
+		{"\"v1\x00\"", nil, false},
+	} {
+		got, err := entityTags(tt.in)
+		if (err == nil) != tt.ok || !slices.Equal(got, tt.want) {
+			t.Errorf("entityTags(%q) = %q, %v; want %q, ok %v", tt.in, got, err, tt.want, tt.ok)
+		}
 	}
 }

@@ -5,6 +5,7 @@ package httpapi
 import (
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/emprises/emprises/internal/site"
@@ -24,7 +25,9 @@ type Config struct {
 	TileURL         string // base map tile template; empty: no base map
 	TileAttribution string
 	Private         bool // every route but /healthz and sign-in needs a signed-in user
-	TrustProxy      bool // X-Forwarded-For/-Proto come from a reverse proxy of ours
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For and -Proto are
+	// believed; from any other peer those headers are anybody's and ignored.
+	TrustedProxies []netip.Prefix
 	// Now is the clock; nil is time.Now. Every "today" of the service (the default of
 	// ?date= and datetime, the edit rules' "not in the future") is site.TodayAt(Now()).
 	Now func() time.Time

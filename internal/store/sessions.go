@@ -58,80 +58,93 @@ func (s *Store) DeleteSession(ctx context.Context, token string) error {
 	return nil
 }
 
-// Throttle bounds failed sign-ins: at most Limit failures per account name and per client
-// address within Window.
+// Throttle slows password guessing down without locking anyone out: after Free failures
+// counted within Window, each attempt must wait 1 s, then 2, 4, 8… since the last failure,
+// up to NameMax for an account name and AddrMax for a client address. A guesser who
+// names a victim's account only makes its owner wait NameMax at worst, while one address
+// trying many names soon waits AddrMax between guesses.
 type Throttle struct {
-	Limit  int
-	Window time.Duration
+	Free             int
+	Window           time.Duration
+	NameMax, AddrMax time.Duration
 }
 
-// ErrThrottled refuses a sign-in attempt made while too many have failed.
+// wait is how long after the last of n counted failures the next attempt may be made.
+func (t Throttle) wait(n int, ceiling time.Duration) time.Duration {
+	if n < t.Free {
+		return 0
+	}
+	d := time.Second << min(n-t.Free, 20)
+	return min(d, ceiling)
+}
+
+// ErrThrottled refuses a sign-in attempt made too soon after failed ones.
 type ErrThrottled struct {
-	RetryAfter time.Duration // when the oldest counted failure leaves the window
+	RetryAfter time.Duration
 }
 
 func (e *ErrThrottled) Error() string {
-	return fmt.Sprintf("too many failed sign-ins; try again in %d minutes", int(e.RetryAfter.Minutes())+1)
+	return fmt.Sprintf("too many failed sign-ins; try again in %d s", int(e.RetryAfter.Round(time.Second).Seconds()))
 }
 
-// BeginSignIn records an attempt to sign in as name from clientIP, before the password is
-// checked, and refuses it with *ErrThrottled when the failures in the window, this one
-// included, exceed the limit for the name or the address. Recording first makes the count
-// right however many instances check passwords at once. FinishSignIn gives the outcome.
+// BeginSignIn records an attempt to sign in as name from client (an address, or an IPv6
+// /64), before the password is checked, and refuses it with *ErrThrottled when it comes
+// too soon after the failures counted for the name or for the client. Recording first,
+// then counting the attempts recorded before it, keeps the count right however many
+// instances check passwords at once. A refused attempt leaves no row: a flood of them
+// adds nothing to count. FinishSignIn gives the outcome of an allowed one.
 //
-// Failures for a name are counted since its last successful sign-in; failures from an
-// address are all counted, so that one known password cannot reset a guesser's budget.
-func (s *Store) BeginSignIn(ctx context.Context, name, clientIP string, t Throttle) (attempt int64, err error) {
-	var nameFails, ipFails int
-	var oldestName, oldestIP *time.Time
+// Failures for a name are counted since its last successful sign-in; failures from a
+// client are all counted, so that one known password cannot reset a guesser's budget.
+func (s *Store) BeginSignIn(ctx context.Context, name, client string, t Throttle) (attempt int64, err error) {
 	err = s.inTx(ctx, func(tx pgx.Tx) error {
-		// Old attempts are of no use; removing them here needs no scheduler.
-		if _, err := tx.Exec(ctx, `DELETE FROM sign_in_attempts WHERE at < now() - $1::interval * 4`, t.Window); err != nil {
+		// Old attempts are of no use; removing them here needs no scheduler, and the
+		// index on at keeps it to the rows removed.
+		if _, err := tx.Exec(ctx, `DELETE FROM sign_in_attempts WHERE at < now() - $1::interval`, t.Window); err != nil {
 			return err
 		}
-		if err := tx.QueryRow(ctx, `
+		return tx.QueryRow(ctx, `
 			INSERT INTO sign_in_attempts (name, client_ip) VALUES ($1, $2) RETURNING id`,
-			name, clientIP).Scan(&attempt); err != nil {
-			return err
-		}
-		return nil
+			name, client).Scan(&attempt)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("store: begin sign-in: %w", err)
 	}
-	// Counted after the insert has committed, so that of N concurrent attempts each sees
-	// the others that were recorded before it.
+	var (
+		nameFails, clientFails int
+		sinceName, sinceClient *float64 // seconds since the last counted failure
+	)
 	err = s.pool.QueryRow(ctx, `
-		WITH win AS (SELECT now() - $3::interval AS since),
-		     last_ok AS (SELECT max(at) AS at FROM sign_in_attempts WHERE name = $1 AND outcome = 'succeeded')
+		WITH last_ok AS (SELECT max(at) AS at FROM sign_in_attempts
+		                  WHERE name = $1 AND outcome = 'succeeded' AND id < $4)
 		SELECT count(*) FILTER (WHERE a.name = $1 AND a.at > coalesce((SELECT at FROM last_ok), '-infinity')),
-		       min(a.at) FILTER (WHERE a.name = $1 AND a.at > coalesce((SELECT at FROM last_ok), '-infinity')),
+		       extract(epoch FROM now() - max(a.at) FILTER (WHERE a.name = $1 AND a.at > coalesce((SELECT at FROM last_ok), '-infinity')))::float8,
 		       count(*) FILTER (WHERE a.client_ip = $2),
-		       min(a.at) FILTER (WHERE a.client_ip = $2)
-		  FROM sign_in_attempts a, win
-		 WHERE a.at > win.since AND a.outcome IN ('pending', 'failed') AND (a.name = $1 OR a.client_ip = $2)`,
-		name, clientIP, t.Window).Scan(&nameFails, &oldestName, &ipFails, &oldestIP)
+		       extract(epoch FROM now() - max(a.at) FILTER (WHERE a.client_ip = $2))::float8
+		  FROM sign_in_attempts a
+		 WHERE a.id < $4 AND a.at > now() - $3::interval AND a.outcome IN ('pending', 'failed')
+		   AND (a.name = $1 OR a.client_ip = $2)`,
+		name, client, t.Window, attempt).Scan(&nameFails, &sinceName, &clientFails, &sinceClient)
 	if err != nil {
 		return 0, fmt.Errorf("store: begin sign-in: %w", err)
 	}
-	if nameFails <= t.Limit && ipFails <= t.Limit {
+	var retry time.Duration
+	if sinceName != nil {
+		retry = max(retry, t.wait(nameFails, t.NameMax)-seconds(*sinceName))
+	}
+	if sinceClient != nil {
+		retry = max(retry, t.wait(clientFails, t.AddrMax)-seconds(*sinceClient))
+	}
+	if retry <= 0 {
 		return attempt, nil
 	}
-	if err := s.FinishSignIn(ctx, attempt, "throttled"); err != nil {
-		return 0, err
-	}
-	// Refused until enough of the counted failures have left the window.
-	var retry time.Duration
-	for _, c := range []struct {
-		fails  int
-		oldest *time.Time
-	}{{nameFails, oldestName}, {ipFails, oldestIP}} {
-		if c.fails > t.Limit && c.oldest != nil {
-			retry = max(retry, time.Until(c.oldest.Add(t.Window)))
-		}
+	if _, err := s.pool.Exec(ctx, `DELETE FROM sign_in_attempts WHERE id = $1`, attempt); err != nil {
+		return 0, fmt.Errorf("store: begin sign-in: %w", err)
 	}
 	return 0, &ErrThrottled{RetryAfter: max(retry, time.Second)}
 }
+
+func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
 
 // FinishSignIn records the outcome of an attempt: "failed" or "succeeded" (or "throttled").
 func (s *Store) FinishSignIn(ctx context.Context, attempt int64, outcome string) error {

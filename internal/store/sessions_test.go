@@ -19,7 +19,7 @@ import (
 func TestBeginSignInConcurrent(t *testing.T) {
 	t.Parallel()
 	s := New(pgtest.NewDB(t))
-	th := Throttle{Limit: 5, Window: 15 * time.Minute}
+	th := Throttle{Free: 5, Window: 15 * time.Minute, NameMax: 30 * time.Second, AddrMax: 15 * time.Minute}
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	allowed, throttled := 0, 0
@@ -32,8 +32,8 @@ func TestBeginSignInConcurrent(t *testing.T) {
 			switch {
 			case errors.As(err, &te):
 				throttled++
-				if te.RetryAfter <= 0 || te.RetryAfter > th.Window {
-					t.Errorf("RetryAfter = %v; want within the window", te.RetryAfter)
+				if te.RetryAfter <= 0 || te.RetryAfter > th.NameMax {
+					t.Errorf("RetryAfter = %v; want at most the name's longest wait", te.RetryAfter)
 				}
 			case err != nil:
 				t.Errorf("BeginSignIn: %v", err)
@@ -46,8 +46,8 @@ func TestBeginSignInConcurrent(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if allowed > th.Limit || allowed+throttled != 40 {
-		t.Errorf("%d allowed, %d throttled; want at most %d allowed", allowed, throttled, th.Limit)
+	if allowed > th.Free || allowed+throttled != 40 {
+		t.Errorf("%d allowed, %d throttled; want at most %d allowed", allowed, throttled, th.Free)
 	}
 }
 
@@ -57,7 +57,7 @@ func TestSignInCountsResetOnSuccess(t *testing.T) {
 	t.Parallel()
 	s := New(pgtest.NewDB(t))
 	ctx := context.Background()
-	th := Throttle{Limit: 2, Window: time.Hour}
+	th := Throttle{Free: 2, Window: time.Hour, NameMax: time.Hour, AddrMax: time.Hour}
 	attempt := func(name, ip, outcome string) error {
 		id, err := s.BeginSignIn(ctx, name, ip, th)
 		if err == nil {
@@ -82,13 +82,51 @@ func TestSignInCountsResetOnSuccess(t *testing.T) {
 	}
 	// After a success, bob starts again from zero.
 	s2 := New(pgtest.NewDB(t))
-	th = Throttle{Limit: 2, Window: time.Hour}
+	th = Throttle{Free: 2, Window: time.Hour, NameMax: time.Hour, AddrMax: time.Hour}
 	for i, outcome := range []string{"failed", "succeeded", "failed", "failed"} {
 		id, err := s2.BeginSignIn(ctx, "bob", fmt.Sprint("ip", i), th)
 		if err != nil {
 			t.Fatalf("attempt %d after a success: %v; want allowed", i+1, err)
 		}
 		s2.FinishSignIn(ctx, id, outcome)
+	}
+}
+
+// TestSignInWaitsGrowThenCap: past the free failures each attempt waits longer since the
+// last failure, up to the name's ceiling: the owner of a guessed name is slowed, never
+// locked out.
+func TestSignInWaitsGrowThenCap(t *testing.T) {
+	t.Parallel()
+	s := New(pgtest.NewDB(t))
+	ctx := context.Background()
+	th := Throttle{Free: 2, Window: time.Hour, NameMax: 2 * time.Second, AddrMax: time.Hour}
+	for i := range 2 {
+		id, err := s.BeginSignIn(ctx, "dora", fmt.Sprint("192.0.2.", i), th)
+		if err != nil {
+			t.Fatalf("free attempt %d: %v", i+1, err)
+		}
+		s.FinishSignIn(ctx, id, "failed")
+	}
+	_, err := s.BeginSignIn(ctx, "dora", "192.0.2.50", th)
+	var te *ErrThrottled
+	if !errors.As(err, &te) || te.RetryAfter > time.Second {
+		t.Fatalf("third attempt at once: %v; want throttled for at most 1 s", err)
+	}
+	time.Sleep(te.RetryAfter + 100*time.Millisecond)
+	id, err := s.BeginSignIn(ctx, "dora", "192.0.2.51", th)
+	if err != nil {
+		t.Fatalf("after the wait: %v; want allowed", err)
+	}
+	s.FinishSignIn(ctx, id, "failed")
+	// Many more failures: the wait never exceeds the name's ceiling.
+	for i := range 10 {
+		if _, err := s.Pool().Exec(ctx, `INSERT INTO sign_in_attempts (name, client_ip, outcome) VALUES ('dora', $1, 'failed')`,
+			fmt.Sprint("198.51.100.", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.BeginSignIn(ctx, "dora", "203.0.113.1", th); !errors.As(err, &te) || te.RetryAfter > th.NameMax {
+		t.Errorf("after 13 failures: %v; want a wait of at most %v", err, th.NameMax)
 	}
 }
 
