@@ -126,6 +126,9 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		}
 		// Answers depend on who asks: shared caches must not serve one user's to another.
 		w.Header().Add("Vary", "Cookie, Authorization")
+		if rec := recorderOf(r); rec != nil && res.p != nil {
+			rec.user, rec.private = res.p.user.Name, true
+		}
 		next.ServeHTTP(w, r)
 	})
 }

@@ -1,7 +1,9 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
+	"strings"
 	"runtime/debug"
 	"time"
 )
@@ -34,38 +36,81 @@ func secure(next http.Handler) http.Handler {
 	})
 }
 
-// statusRecorder remembers the status a handler sent, for the access log.
-type statusRecorder struct {
+// responseRecorder remembers what a handler sent, for the access log, and sets the
+// response's caching rule as the headers go out (see cachePolicy).
+type responseRecorder struct {
 	http.ResponseWriter
 	status int
+	bytes  int64
+	user   string // who called, once authenticate knows; "" for nobody
+	// private: the response depends on who asks, or the service is private; shared
+	// caches must not keep it.
+	private bool
 }
 
-func (s *statusRecorder) WriteHeader(code int) {
-	if s.status == 0 {
-		s.status = code
+func (rec *responseRecorder) WriteHeader(code int) {
+	if rec.status == 0 {
+		rec.status = code
+		rec.cachePolicy()
 	}
-	s.ResponseWriter.WriteHeader(code)
+	rec.ResponseWriter.WriteHeader(code)
 }
 
-func (s *statusRecorder) Write(b []byte) (int, error) {
-	if s.status == 0 {
-		s.status = http.StatusOK
+func (rec *responseRecorder) Write(b []byte) (int, error) {
+	if rec.status == 0 {
+		rec.WriteHeader(http.StatusOK)
 	}
-	return s.ResponseWriter.Write(b)
+	n, err := rec.ResponseWriter.Write(b)
+	rec.bytes += int64(n)
+	return n, err
 }
 
 // Unwrap lets http.ResponseController reach Flush and deadlines through the recorder.
-func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+func (rec *responseRecorder) Unwrap() http.ResponseWriter { return rec.ResponseWriter }
 
-// logAndRecover logs each request and turns a panic into a logged 500, never a dropped
-// connection without trace.
+// cachePolicy is the one rule on shared caches: a response to a signed-in caller, or any
+// response of a private service, is "private" — a "public" the handler chose becomes
+// "private", and a response with no rule gets "private, no-cache". Anonymous answers of a
+// public service keep the handler's rule (they are the same for every anonymous reader,
+// and Vary: Cookie, Authorization keeps them apart from signed-in ones).
+func (rec *responseRecorder) cachePolicy() {
+	if !rec.private {
+		return
+	}
+	h := rec.Header()
+	cc := h.Get("Cache-Control")
+	switch {
+	case cc == "":
+		h.Set("Cache-Control", "private, no-cache")
+	case strings.Contains(cc, "no-store"), strings.Contains(cc, "private"):
+	case strings.Contains(cc, "public"):
+		h.Set("Cache-Control", strings.Replace(cc, "public", "private", 1))
+	default:
+		h.Set("Cache-Control", "private, "+cc)
+	}
+}
+
+type recorderKey struct{}
+
+// recorderOf is the recorder logAndRecover put around r's response, for authenticate to
+// note who is calling.
+func recorderOf(r *http.Request) *responseRecorder {
+	rec, _ := r.Context().Value(recorderKey{}).(*responseRecorder)
+	return rec
+}
+
+// logAndRecover writes one access-log line per request (method, path, status, bytes,
+// duration and user; never a query string, a token or a password) and turns a panic into
+// a logged 500, never a dropped connection without trace.
 func (s *Server) logAndRecover(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		rec := &statusRecorder{ResponseWriter: w}
+		rec := &responseRecorder{ResponseWriter: w, private: s.cfg.Private}
+		r = r.WithContext(context.WithValue(r.Context(), recorderKey{}, rec))
 		defer func() {
 			if v := recover(); v != nil {
 				if v == http.ErrAbortHandler {
+					s.access(r, rec, start, "aborted")
 					panic(v)
 				}
 				s.logger.Error("panic", "method", r.Method, "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
@@ -74,9 +119,18 @@ func (s *Server) logAndRecover(next http.Handler) http.Handler {
 						Detail: "the server could not complete the request; it has been logged"})
 				}
 			}
-			s.logger.Debug("request", "method", r.Method, "path", r.URL.Path, "status", rec.status,
-				"duration", time.Since(start))
+			s.access(r, rec, start, "")
 		}()
 		next.ServeHTTP(rec, r)
 	})
+}
+
+// access writes the access-log line of a request.
+func (s *Server) access(r *http.Request, rec *responseRecorder, start time.Time, note string) {
+	attrs := []any{"method", r.Method, "path", r.URL.Path, "status", rec.status, "bytes", rec.bytes,
+		"duration", time.Since(start).Round(time.Microsecond), "user", rec.user}
+	if note != "" {
+		attrs = append(attrs, "note", note)
+	}
+	s.logger.Info("request", attrs...)
 }

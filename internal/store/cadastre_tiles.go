@@ -21,12 +21,16 @@ import (
 // the 110 tiles over Ivry in one statement, warm cache).
 
 // parcelTileSQL draws the parcels of tile $1/$2/$3 as the layer "parcels", with the
-// properties id, contenance (m²) and part_id (absent when the parcel serves no part).
+// properties id, contenance (m²) and part_id (absent when the parcel serves no part, or
+// only a part of a deleted site).
 const parcelTileSQL = `
 WITH t AS MATERIALIZED (
-    SELECT p.id, p.contenance_m2 AS contenance, p.part_id,
+    SELECT p.id, p.contenance_m2 AS contenance,
+           CASE WHEN s.id IS NOT NULL THEN p.part_id END AS part_id,
            ST_AsMVTGeom(ST_Transform(p.geom, 3857), ST_TileEnvelope($1, $2, $3), 4096, 64, true) AS geom
       FROM parcels p
+      LEFT JOIN site_parts sp ON sp.id = p.part_id
+      LEFT JOIN sites s ON s.id = sp.site_id AND s.deleted_at IS NULL
      WHERE p.geom && ST_Transform(ST_TileEnvelope($1, $2, $3, margin => 64.0 / 4096), 2154))
 SELECT coalesce(ST_AsMVT(t, 'parcels', 4096, 'geom'), '') FROM t WHERE t.geom IS NOT NULL`
 
@@ -75,11 +79,12 @@ func (s *Store) tile(ctx context.Context, sql string, z, x, y int) ([]byte, erro
 	return b, err
 }
 
-// ParcelLayerVersion is a number that changes whenever anything writes to parcels (a
-// statement trigger counts), so that it can stand for the content of every parcel tile.
+// ParcelLayerVersion is a number that changes whenever anything writes to parcels or to
+// the sites (statement triggers count both: a deleted site takes its part ids off the
+// parcels), so that it can stand for the content of every parcel tile.
 func (s *Store) ParcelLayerVersion(ctx context.Context) (int64, error) {
 	var v int64
-	if err := s.pool.QueryRow(ctx, `SELECT version FROM layer_versions WHERE layer = 'parcels'`).Scan(&v); err != nil {
+	if err := s.pool.QueryRow(ctx, `SELECT sum(version)::bigint FROM layer_versions WHERE layer IN ('parcels', 'sites')`).Scan(&v); err != nil {
 		return 0, fmt.Errorf("store: parcel layer version: %w", err)
 	}
 	return v, nil

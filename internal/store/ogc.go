@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"fmt"
+	"maps"
+	"sync"
 	"time"
 )
 
@@ -19,16 +21,46 @@ type Extent struct {
 
 // CollectionExtents returns the extent of every feature collection, by id. The boxes are
 // computed in Lambert-93 and their corners projected, which at the scale of Ivry is exact
-// to well under a metre.
+// to well under a metre. Deleted sites and events count for nothing.
+//
+// Computing them reads every parcel; they are kept until a layer version moves on, so a
+// request costs one lookup of the versions.
 func (s *Store) CollectionExtents(ctx context.Context) (map[string]Extent, error) {
+	var key string
+	if err := s.pool.QueryRow(ctx, `SELECT string_agg(layer || ':' || version, ',' ORDER BY layer) FROM layer_versions`).Scan(&key); err != nil {
+		return nil, fmt.Errorf("store: collection extents: %w", err)
+	}
+	s.extents.mu.Lock()
+	defer s.extents.mu.Unlock()
+	if s.extents.key == key {
+		return maps.Clone(s.extents.byID), nil
+	}
+	byID, err := s.collectionExtents(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.extents.key, s.extents.byID = key, byID
+	return maps.Clone(byID), nil
+}
+
+// extentCache holds the collection extents of one set of layer versions.
+type extentCache struct {
+	mu   sync.Mutex
+	key  string // the layer versions they were computed for
+	byID map[string]Extent
+}
+
+func (s *Store) collectionExtents(ctx context.Context) (map[string]Extent, error) {
 	rows, err := s.pool.Query(ctx, `
 		WITH boxes AS (
-		    SELECT 'sites' AS id, ST_Extent(geom) AS box FROM site_parts
+		    SELECT 'sites' AS id, ST_Extent(p.geom) AS box
+		      FROM site_parts p JOIN sites s ON s.id = p.site_id AND s.deleted_at IS NULL
 		    UNION ALL
 		    SELECT 'parcels', ST_Extent(geom) FROM parcels
 		    UNION ALL
 		    SELECT 'events', ST_Extent(g.geom) FROM site_parts g
 		     WHERE EXISTS (SELECT 1 FROM events e
+		                    JOIN sites s ON s.id = e.site_id AND s.deleted_at IS NULL
 		                    WHERE e.deleted_at IS NULL
 		                      AND (e.part_id = g.id OR (e.part_id IS NULL AND e.site_id = g.site_id)))
 		    UNION ALL
@@ -38,12 +70,17 @@ func (s *Store) CollectionExtents(ctx context.Context) (map[string]Extent, error
 		)
 		SELECT id, ST_XMin(g), ST_YMin(g), ST_XMax(g), ST_YMax(g),
 		       CASE id
-		           WHEN 'sites' THEN (SELECT min(lower(valid)) FROM part_status_history)
-		           WHEN 'events' THEN (SELECT min(date_start) FROM events WHERE deleted_at IS NULL)
+		           WHEN 'sites' THEN (SELECT min(lower(h.valid)) FROM part_status_history h
+		                               JOIN site_parts p ON p.id = h.part_id
+		                               JOIN sites s ON s.id = p.site_id AND s.deleted_at IS NULL)
+		           WHEN 'events' THEN (SELECT min(e.date_start) FROM events e
+		                               JOIN sites s ON s.id = e.site_id AND s.deleted_at IS NULL
+		                               WHERE e.deleted_at IS NULL)
 		       END,
 		       CASE id
-		           WHEN 'events' THEN (SELECT max(period_end(date_start, date_precision)) - 1 FROM events
-		                               WHERE deleted_at IS NULL)
+		           WHEN 'events' THEN (SELECT max(period_end(e.date_start, e.date_precision)) - 1 FROM events e
+		                               JOIN sites s ON s.id = e.site_id AND s.deleted_at IS NULL
+		                               WHERE e.deleted_at IS NULL)
 		       END
 		FROM lonlat`)
 	if err != nil {

@@ -23,7 +23,8 @@ const StatementTimeout = 30 * time.Second
 
 // Store is a pool of connections to the Emprises database.
 type Store struct {
-	pool *pgxpool.Pool
+	pool    *pgxpool.Pool
+	extents *extentCache
 }
 
 // Open connects to the database at connString. It does not migrate.
@@ -46,11 +47,11 @@ func Open(ctx context.Context, connString string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: open: %w", err)
 	}
-	return &Store{pool: pool}, nil
+	return New(pool), nil
 }
 
 // New wraps an existing pool (tests get theirs from pgtest).
-func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool, extents: &extentCache{}} }
 
 // Pool exposes the pool for packages that stream large results with their own SQL.
 func (s *Store) Pool() *pgxpool.Pool { return s.pool }
