@@ -3,8 +3,8 @@ package httpapi
 import (
 	"context"
 	"net/http"
-	"strings"
 	"runtime/debug"
+	"strings"
 	"time"
 )
 

@@ -244,7 +244,7 @@ LEFT JOIN LATERAL (
 		},
 	},
 	CollectionParcels: {
-		key:   "pa.id",
+		key: "pa.id",
 		// A parcel of a deleted site's part shows no site and no part.
 		table: "parcels pa\nLEFT JOIN site_parts sp ON sp.id = pa.part_id\nLEFT JOIN sites ps ON ps.id = sp.site_id AND ps.deleted_at IS NULL",
 		geom:  "pa.geom",
