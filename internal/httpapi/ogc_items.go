@@ -35,7 +35,7 @@ func (s *Server) handleOGCItems(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	p, err := ogcParseItems(q, info)
+	p, err := ogcParseItems(q, info, s.readerRole(r))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -66,7 +66,6 @@ func (s *Server) handleOGCItems(w http.ResponseWriter, r *http.Request) {
 		bw.WriteString(time.Now().UTC().Format(time.RFC3339))
 		bw.WriteString(`","features":[`)
 	}
-	p.query.Reader = s.readerRole(r)
 	page, err := s.store.Features(r.Context(), info.ID, p.query, func(_, feature []byte) error {
 		if !started {
 			start()

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/emprises/emprises/internal/auth"
 	"github.com/emprises/emprises/internal/site"
 	"github.com/emprises/emprises/internal/store"
 )
@@ -190,7 +191,10 @@ func ogcParseInstant(v string) (*time.Time, error) {
 		return nil, nil
 	}
 	date := v
-	if len(v) > len(time.DateOnly) {
+	if len(v) == len(time.DateOnly)+1 && (v[len(v)-1] == 'T' || v[len(v)-1] == 't') {
+		// GDAL 3.6 sends "2014-01-01T" for a day: read it as that day.
+		date = v[:len(time.DateOnly)]
+	} else if len(v) > len(time.DateOnly) {
 		// A date-time counts for the day it names in its own offset: the full-date it
 		// starts with (RFC 3339, section 5.6).
 		if _, err := time.Parse(time.RFC3339Nano, strings.ToUpper(v)); err != nil {
@@ -215,10 +219,13 @@ type ogcItemsParams struct {
 // collection's property filters and f.
 var ogcItemsParamNames = []string{"limit", "bbox", "bbox-crs", "crs", "datetime", "after", "before"}
 
-// ogcParseItems checks every parameter of an items request.
-func ogcParseItems(q url.Values, info store.CollectionInfo) (ogcItemsParams, error) {
+// ogcParseItems checks every parameter of an items request made by reader: the queryable
+// properties reader may see are filters too.
+func ogcParseItems(q url.Values, info store.CollectionInfo, reader auth.Role) (ogcItemsParams, error) {
 	var p ogcItemsParams
-	if err := ogcCheckParams(q, append(slices.Clone(ogcItemsParamNames), info.Filters...)...); err != nil {
+	p.query.Reader = reader
+	queryables := info.Queryables(reader)
+	if err := ogcCheckParams(q, append(slices.Clone(ogcItemsParamNames), queryables...)...); err != nil {
 		return p, err
 	}
 	if err := ogcFormat(q, "json", "geojson"); err != nil {
@@ -252,7 +259,7 @@ func ogcParseItems(q url.Values, info store.CollectionInfo) (ogcItemsParams, err
 			return p, ogcBadParam(name, "is empty; it takes the id of a feature, as in the next and prev links")
 		}
 	}
-	for _, name := range info.Filters {
+	for _, name := range queryables {
 		if q.Has(name) {
 			if fq.Where == nil {
 				fq.Where = map[string]string{}

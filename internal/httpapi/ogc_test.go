@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/emprises/emprises/geodata"
+	"github.com/emprises/emprises/internal/auth"
 	"github.com/emprises/emprises/internal/site"
 	"github.com/emprises/emprises/internal/store"
 )
@@ -811,4 +812,55 @@ func TestOGCNumberMatchedAfterWrites(t *testing.T) {
 	check("after a rolled-back delete")
 	exec(`TRUNCATE parcels`)
 	check("after TRUNCATE")
+}
+
+// TestQueryablesAsParameters: every queryable property is a query parameter selecting the
+// features equal to a value, in the form GDAL sends it (booleans as 1/0, a day with a
+// trailing T); a confidential property is no filter for whom may not see it.
+func TestQueryablesAsParameters(t *testing.T) {
+	t.Parallel()
+	e := newEditEnv(t, Config{})
+	matched := func(role auth.Role, path string) (int, float64) {
+		t.Helper()
+		var resp *http.Response
+		var body []byte
+		if role == auth.Anonymous {
+			resp, body = e.call(t, "GET", path, nil)
+		} else {
+			resp, body = e.as(t, role, "GET", path, "")
+		}
+		var page struct{ NumberMatched float64 }
+		json.Unmarshal(body, &page)
+		return resp.StatusCode, page.NumberMatched
+	}
+	count := func(query string) float64 {
+		var n float64
+		if err := e.st.Pool().QueryRow(t.Context(), query).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	planned := count(`SELECT count(*) FROM events e JOIN sites s ON s.id = e.site_id AND s.deleted_at IS NULL WHERE e.deleted_at IS NULL AND e.planned`)
+	for _, tt := range []struct {
+		role   auth.Role
+		path   string
+		status int
+		want   float64
+	}{
+		{auth.Anonymous, "/collections/events/items?planned=1", 200, planned},
+		{auth.Anonymous, "/collections/events/items?planned=true", 200, planned},
+		{auth.Anonymous, "/collections/events/items?planned=yes", 400, 0},
+		{auth.Anonymous, "/collections/parcels/items?geometry_quality=cadastre", 200, count(`SELECT count(*) FROM parcels WHERE geom IS NOT NULL`)},
+		{auth.Anonymous, "/collections/sites/items?modality_done=true", 200,
+			count(`SELECT count(*) FROM part_states_on((now() AT TIME ZONE 'Europe/Paris')::date) h JOIN site_parts p ON p.id = h.part_id JOIN sites s ON s.id = p.site_id WHERE s.modality_done`)},
+		{auth.Anonymous, "/collections/events/items?date_start=2019-01-01", 200, count(`SELECT count(*) FROM events WHERE deleted_at IS NULL AND date_start = '2019-01-01'`)},
+		{auth.Anonymous, "/collections/events/items?amount_eur=27000000", 400, 0},
+		{auth.Viewer, "/collections/events/items?amount_eur=27000000", 200, count(`SELECT count(*) FROM events WHERE deleted_at IS NULL AND amount_eur = 27000000`)},
+		{auth.Anonymous, "/collections/sites/items?datetime=2014-01-01T", 200, count(`SELECT count(*) FROM part_states_on('2014-01-01')`)},
+	} {
+		status, n := matched(tt.role, tt.path)
+		if status != tt.status || status == 200 && n != tt.want {
+			t.Errorf("GET %s as %q: %d, %v matched; want %d, %v", tt.path, tt.role, status, n, tt.status, tt.want)
+		}
+	}
 }

@@ -6,6 +6,7 @@ package site
 import (
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // ErrNotFound is returned when a site, part, event or parcel does not exist.
@@ -86,6 +87,11 @@ const (
 	QualityUnlocated   GeometryQuality = "unlocated"
 )
 
+// GeometryQualities lists every geometry quality, best first.
+func GeometryQualities() []GeometryQuality {
+	return []GeometryQuality{QualitySurveyed, QualityCadastre, QualityApproximate, QualityUnlocated}
+}
+
 // ParseGeometryQuality validates s as a geometry quality.
 func ParseGeometryQuality(s string) (GeometryQuality, error) {
 	switch q := GeometryQuality(s); q {
@@ -112,11 +118,15 @@ const (
 	EventNote            EventKind = "note"
 )
 
+// EventKinds lists every event kind.
+func EventKinds() []EventKind {
+	return []EventKind{EventDecision, EventStudy, EventDisposal, EventRelease, EventDelivery, EventDeadline,
+		EventCommitteeReview, EventAgreement, EventOpening, EventNote}
+}
+
 // ParseEventKind validates s as an event kind.
 func ParseEventKind(s string) (EventKind, error) {
-	switch k := EventKind(s); k {
-	case EventDecision, EventStudy, EventDisposal, EventRelease, EventDelivery, EventDeadline,
-		EventCommitteeReview, EventAgreement, EventOpening, EventNote:
+	if k := EventKind(s); slices.Contains(EventKinds(), k) {
 		return k, nil
 	}
 	return "", Invalid("kind", "unknown event kind %q", s)

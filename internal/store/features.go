@@ -76,8 +76,9 @@ type FeaturePage struct {
 // CollectionInfo describes a collection for the API's metadata and checks.
 type CollectionInfo struct {
 	ID string
-	// Filters are the property filters the collection accepts (query parameters).
-	Filters []string
+	// Properties are the features' properties, in the order they are written; the
+	// queryable ones are also query parameters that select features equal to a value.
+	Properties []PropertyInfo
 	// Temporal is false when the features carry no time, so that a period selects them all.
 	Temporal bool
 }
@@ -88,12 +89,24 @@ func Collections() []CollectionInfo {
 	for _, id := range collectionOrder {
 		c := collections[id]
 		info := CollectionInfo{ID: id, Temporal: c.temporal != nil || c.from != nil}
-		for _, f := range c.filters {
-			info.Filters = append(info.Filters, f.name)
+		for _, p := range c.props {
+			info.Properties = append(info.Properties, PropertyInfo{Name: p.name, Kind: p.kind, Enum: p.enum,
+				Queryable: p.column != ""})
 		}
 		infos = append(infos, info)
 	}
 	return infos
+}
+
+// Queryables names the properties reader may filter on.
+func (info CollectionInfo) Queryables(reader auth.Role) []string {
+	var names []string
+	for _, p := range info.Properties {
+		if p.Queryable && reader.MaySee(p.Name) {
+			names = append(names, p.Name)
+		}
+	}
+	return names
 }
 
 // FindCollection returns the collection named id.
@@ -133,7 +146,6 @@ type collection struct {
 	// temporal is the condition that the feature meets span, a daterange.
 	temporal func(span string) string
 	props    []property // the feature's properties, in the order they are written
-	filters  []filter
 	// live is the condition every feature meets (soft-deleted rows are not features).
 	live string
 	// counted names the collection's row in feature_counts, kept by triggers: the count
@@ -141,9 +153,34 @@ type collection struct {
 	counted string
 }
 
-// property is one property of a feature: its name and the SQL of its value.
+// property is one property of a feature: its name, the SQL of its value, its type, and
+// the SQL a filter on it compares (empty: the property is not queryable, because its value
+// comes from a join only the output makes, or means nothing to compare).
 type property struct {
 	name, expr string
+	kind       Kind
+	column     string
+	enum       []string // the values it may take, for codes
+}
+
+// Kind is the JSON type of a property, as schemas and filters need it.
+type Kind string
+
+// The kinds of properties.
+const (
+	KindString  Kind = "string"
+	KindNumber  Kind = "number"
+	KindInteger Kind = "integer"
+	KindBoolean Kind = "boolean"
+	KindDate    Kind = "date" // a day, YYYY-MM-DD
+)
+
+// PropertyInfo describes a property of a collection's features.
+type PropertyInfo struct {
+	Name      string
+	Kind      Kind
+	Enum      []string // nil unless the property is a code with a fixed list of values
+	Queryable bool     // it can be filtered on
 }
 
 // propertiesSQL is the json_build_object of the properties reader may see: a field
@@ -166,14 +203,18 @@ func (c *collection) propertiesSQL(reader auth.Role) string {
 	return b.String()
 }
 
-// filter is a property filter: a query parameter compared for equality with a column.
-type filter struct {
-	name   string
-	column string
-	parse  func(string) (any, error)
+// The codes of the enumerated properties, from the domain.
+func statusCodes() []string    { return codes(site.Statuses()) }
+func modalityCodes() []string  { return codes(site.Modalities()) }
+func qualityCodes() []string   { return codes(site.GeometryQualities()) }
+func eventKindCodes() []string { return codes(site.EventKinds()) }
+func codes[T ~string](vs []T) []string {
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = string(v)
+	}
+	return out
 }
-
-func text(s string) (any, error) { return s, nil }
 
 var collectionOrder = []string{CollectionSites, CollectionParcels, CollectionEvents, CollectionBoundaries}
 
@@ -208,39 +249,28 @@ LEFT JOIN LATERAL (
 		geom: "p.geom",
 		bbox: func(env string) string { return "ST_Intersects(p.geom, " + env + ")" },
 		props: []property{
-			{"site_id", `s.id`},
-			{"name", `s.name`},
-			{"part_label", `p.label`},
-			{"address", `s.address`},
-			{"department", `s.department`},
-			{"current_use", `s.current_use`},
-			{"occupant", `s.occupant`},
-			{"owner", `s.owner`},
-			{"status", `h.status`},
-			{"status_since", `date_text(lower(h.valid), h.since_precision)`},
-			{"modality", `s.modality`},
-			{"modality_done", `s.modality_done`},
-			{"counterparty", `s.counterparty`},
-			{"area_m2", `round(p.area_m2::numeric, 1)`},
-			{"declared_area_m2", `round(p.declared_area_m2::numeric, 1)`},
-			{"geometry_quality", `p.geometry_quality`},
-			{"geometry_source", `p.geometry_source`},
-			{"planned_release", `cal.planned_release`},
-			{"actual_release", `cal.actual_release`},
-			{"planned_disposal", `cal.planned_disposal`},
-			{"actual_disposal", `cal.actual_disposal`},
-		},
-		filters: []filter{
-			{"status", "h.status", func(v string) (any, error) {
-				st, err := site.ParseStatus(v)
-				return string(st), err
-			}},
-			{"department", "s.department", text},
-			{"site_id", "p.site_id", text},
-			{"geometry_quality", "p.geometry_quality", func(v string) (any, error) {
-				q, err := site.ParseGeometryQuality(v)
-				return string(q), err
-			}},
+			{"site_id", `s.id`, KindString, `s.id`, nil},
+			{"name", `s.name`, KindString, `s.name`, nil},
+			{"part_label", `p.label`, KindString, `p.label`, nil},
+			{"address", `s.address`, KindString, `s.address`, nil},
+			{"department", `s.department`, KindString, `s.department`, nil},
+			{"current_use", `s.current_use`, KindString, `s.current_use`, nil},
+			{"occupant", `s.occupant`, KindString, `s.occupant`, nil},
+			{"owner", `s.owner`, KindString, `s.owner`, nil},
+			{"status", `h.status`, KindString, `h.status::text`, statusCodes()},
+			{"status_since", `date_text(lower(h.valid), h.since_precision)`, KindString, "", nil},
+			{"modality", `s.modality`, KindString, `s.modality::text`, modalityCodes()},
+			{"modality_done", `s.modality_done`, KindBoolean, `s.modality_done`, nil},
+			{"counterparty", `s.counterparty`, KindString, `s.counterparty`, nil},
+			{"area_m2", `round(p.area_m2::numeric, 1)`, KindNumber, `round(p.area_m2::numeric, 1)`, nil},
+			{"declared_area_m2", `round(p.declared_area_m2::numeric, 1)`, KindNumber, `round(p.declared_area_m2::numeric, 1)`, nil},
+			{"geometry_quality", `p.geometry_quality`, KindString, `p.geometry_quality::text`, qualityCodes()},
+			{"geometry_source", `p.geometry_source`, KindString, `p.geometry_source`, nil},
+			// The calendar columns come from a join the output alone makes.
+			{"planned_release", `cal.planned_release`, KindString, "", nil},
+			{"actual_release", `cal.actual_release`, KindString, "", nil},
+			{"planned_disposal", `cal.planned_disposal`, KindString, "", nil},
+			{"actual_disposal", `cal.actual_disposal`, KindString, "", nil},
 		},
 	},
 	CollectionParcels: {
@@ -250,19 +280,16 @@ LEFT JOIN LATERAL (
 		geom:  "pa.geom",
 		bbox:  func(env string) string { return "ST_Intersects(pa.geom, " + env + ")" },
 		props: []property{
-			{"section", `pa.section`},
-			{"number", `pa.number`},
-			{"contenance_m2", `pa.contenance_m2`},
-			{"part_id", `CASE WHEN ps.id IS NOT NULL THEN pa.part_id END`},
-			{"site_id", `ps.id`},
-			{"site_name", `ps.name`},
-			{"source", `pa.source`},
-			{"geometry_quality", `CASE WHEN pa.geom IS NULL THEN 'unlocated' ELSE 'cadastre' END`},
-			{"geometry_source", `pa.source`},
-		},
-		filters: []filter{
-			{"site_id", "ps.id", text},
-			{"part_id", "CASE WHEN ps.id IS NOT NULL THEN pa.part_id END", text},
+			{"section", `pa.section`, KindString, `pa.section`, nil},
+			{"number", `pa.number`, KindInteger, `pa.number`, nil},
+			{"contenance_m2", `pa.contenance_m2`, KindInteger, `pa.contenance_m2`, nil},
+			{"part_id", `CASE WHEN ps.id IS NOT NULL THEN pa.part_id END`, KindString, `CASE WHEN ps.id IS NOT NULL THEN pa.part_id END`, nil},
+			{"site_id", `ps.id`, KindString, `ps.id`, nil},
+			{"site_name", `ps.name`, KindString, `ps.name`, nil},
+			{"source", `pa.source`, KindString, `pa.source`, nil},
+			{"geometry_quality", `CASE WHEN pa.geom IS NULL THEN 'unlocated' ELSE 'cadastre' END`, KindString,
+				`CASE WHEN pa.geom IS NULL THEN 'unlocated' ELSE 'cadastre' END`, []string{"cadastre", "unlocated"}},
+			{"geometry_source", `pa.source`, KindString, `pa.source`, nil},
 		},
 		counted: "parcels",
 	},
@@ -289,35 +316,21 @@ LEFT JOIN LATERAL (
 			return "daterange(e.date_start, period_end(e.date_start, e.date_precision)) && " + span
 		},
 		props: []property{
-			{"site_id", `e.site_id`},
-			{"site_name", `es.name`},
-			{"part_id", `e.part_id`},
-			{"kind", `e.kind`},
-			{"date", `date_text(e.date_start, e.date_precision)`},
-			{"date_start", `to_char(e.date_start, 'YYYY-MM-DD')`},
-			{"date_end", `to_char(period_end(e.date_start, e.date_precision) - 1, 'YYYY-MM-DD')`},
-			{"planned", `e.planned`},
-			{"cancelled", `e.cancelled`},
-			{"title", `e.title`},
-			{"description", `e.description`},
-			{"source", `e.source`},
-			{"area_m2", `round(e.area_m2::numeric, 1)`},
-			{"amount_eur", `e.amount_eur`},
-		},
-		filters: []filter{
-			{"kind", "e.kind", func(v string) (any, error) {
-				k, err := site.ParseEventKind(v)
-				return string(k), err
-			}},
-			{"planned", "e.planned", func(v string) (any, error) {
-				b, err := strconv.ParseBool(v)
-				if err != nil || (v != "true" && v != "false") {
-					return nil, site.Invalid("planned", "%q is not true or false", v)
-				}
-				return b, nil
-			}},
-			{"site_id", "e.site_id", text},
-			{"part_id", "e.part_id", text},
+			{"site_id", `e.site_id`, KindString, `e.site_id`, nil},
+			{"site_name", `es.name`, KindString, `es.name`, nil},
+			{"part_id", `e.part_id`, KindString, `e.part_id`, nil},
+			{"kind", `e.kind`, KindString, `e.kind::text`, eventKindCodes()},
+			{"date", `date_text(e.date_start, e.date_precision)`, KindString, "", nil},
+			{"date_start", `to_char(e.date_start, 'YYYY-MM-DD')`, KindDate, `e.date_start`, nil},
+			{"date_end", `to_char(period_end(e.date_start, e.date_precision) - 1, 'YYYY-MM-DD')`, KindDate,
+				`(period_end(e.date_start, e.date_precision) - 1)`, nil},
+			{"planned", `e.planned`, KindBoolean, `e.planned`, nil},
+			{"cancelled", `e.cancelled`, KindBoolean, `e.cancelled`, nil},
+			{"title", `e.title`, KindString, `e.title`, nil},
+			{"description", `e.description`, KindString, `e.description`, nil},
+			{"source", `e.source`, KindString, `e.source`, nil},
+			{"area_m2", `round(e.area_m2::numeric, 1)`, KindNumber, `round(e.area_m2::numeric, 1)`, nil},
+			{"amount_eur", `e.amount_eur`, KindNumber, `e.amount_eur`, nil},
 		},
 	},
 	CollectionBoundaries: {
@@ -326,8 +339,8 @@ LEFT JOIN LATERAL (
 		geom:  "b.geom",
 		bbox:  func(env string) string { return "ST_Intersects(b.geom, " + env + ")" },
 		props: []property{
-			{"name", `b.name`},
-			{"source", `b.source`},
+			{"name", `b.name`, KindString, `b.name`, nil},
+			{"source", `b.source`, KindString, `b.source`, nil},
 		},
 	},
 }
@@ -433,20 +446,20 @@ func (c *collection) build(q *FeatureQuery, kind statement, id string) (string, 
 			conds = append(conds, c.bbox(env))
 		}
 	}
-	for _, f := range c.filters {
-		v, ok := q.Where[f.name]
+	for _, p := range c.props {
+		v, ok := q.Where[p.name]
 		if !ok {
 			continue
 		}
-		val, err := f.parse(v)
+		val, err := p.parse(v)
 		if err != nil {
 			return "", nil, err
 		}
-		conds = append(conds, f.column+" = "+a.add(val))
+		conds = append(conds, p.column+" = "+a.add(val))
 	}
 	for name := range q.Where {
-		if !c.hasFilter(name) {
-			return "", nil, site.Invalid(name, "is not a filter of this collection")
+		if p := c.queryable(name, q.Reader); p == nil {
+			return "", nil, site.Invalid(name, "is not a queryable property of this collection")
 		}
 	}
 	if kind == stmtOne {
@@ -556,13 +569,54 @@ func (c *collection) cursor(a *sqlArgs, name, v string) (string, error) {
 	return a.add(n), nil
 }
 
-func (c *collection) hasFilter(name string) bool {
-	for _, f := range c.filters {
-		if f.name == name {
-			return true
+// queryable returns the property name if reader may filter on it: a confidential property
+// is no filter for whom may not see it, or comparing would tell its value.
+func (c *collection) queryable(name string, reader auth.Role) *property {
+	for i := range c.props {
+		p := &c.props[i]
+		if p.name == name && p.column != "" && reader.MaySee(name) {
+			return p
 		}
 	}
-	return false
+	return nil
+}
+
+// parse reads a filter value given as text (a query parameter) as a value of the
+// property's kind. Booleans are true/false or 1/0 (GDAL writes the latter); codes must be
+// among their values.
+func (p *property) parse(v string) (any, error) {
+	switch p.kind {
+	case KindBoolean:
+		switch v {
+		case "true", "1":
+			return true, nil
+		case "false", "0":
+			return false, nil
+		}
+		return nil, site.Invalid(p.name, "%q is not true or false (or 1 or 0)", v)
+	case KindInteger:
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return nil, site.Invalid(p.name, "%q is not a whole number", v)
+		}
+		return n, nil
+	case KindNumber:
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
+			return nil, site.Invalid(p.name, "%q is not a number", v)
+		}
+		return f, nil
+	case KindDate:
+		d, err := site.ParseDay(v)
+		if err != nil {
+			return nil, site.Invalid(p.name, "%q is not a day YYYY-MM-DD from %d to %d", v, site.MinYear, site.MaxYear)
+		}
+		return d, nil
+	}
+	if p.enum != nil && !slices.Contains(p.enum, v) {
+		return nil, site.Invalid(p.name, "%q is not one of %s", v, strings.Join(p.enum, ", "))
+	}
+	return v, nil
 }
 
 func where(conds []string) string {
