@@ -1,14 +1,12 @@
 package httpapi
 
 import (
-	"encoding/binary"
 	"fmt"
 	"net/http"
 	"time"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-json-experiment/json/jsontext"
-	"github.com/twpayne/go-geom/encoding/ewkb"
 
 	"github.com/emprises/emprises/internal/site"
 	"github.com/emprises/emprises/internal/store"
@@ -96,31 +94,24 @@ func geometryCRS(o optional[string]) (site.CRS, error) {
 	return site.ParseCRS(*c)
 }
 
-// geometryEWKB decodes and checks a GeoJSON geometry in its CRS, ready for PostGIS.
-func geometryEWKB(g optional[jsontext.Value], crs optional[string]) ([]byte, error) {
+// geometryOutline decodes and checks a GeoJSON geometry in its CRS; the store encodes it
+// for PostGIS.
+func geometryOutline(g optional[jsontext.Value], crs optional[string]) (site.Outline, error) {
 	raw, err := g.required("geometry")
 	if err != nil {
-		return nil, err
+		return site.Outline{}, err
 	}
 	c, err := geometryCRS(crs)
 	if err != nil {
-		return nil, err
+		return site.Outline{}, err
 	}
-	mp, err := site.DecodeGeometry([]byte(raw), c)
-	if err != nil {
-		return nil, err
-	}
-	b, err := ewkb.Marshal(mp, binary.LittleEndian)
-	if err != nil {
-		return nil, site.Invalid("geometry", "%v", err)
-	}
-	return b, nil
+	return site.DecodeGeometry([]byte(raw), c)
 }
 
 func (req *geometryRequest) validate() (store.GeometryChange, error) {
 	var g store.GeometryChange
 	var err error
-	if g.EWKB, err = geometryEWKB(req.Geometry, req.CRS); err != nil {
+	if g.Outline, err = geometryOutline(req.Geometry, req.CRS); err != nil {
 		return g, err
 	}
 	q, err := req.Quality.required("quality")
@@ -171,7 +162,7 @@ type splitRequest struct {
 func (req *splitRequest) validate() (store.Split, error) {
 	var sp store.Split
 	var err error
-	if sp.EWKB, err = geometryEWKB(req.Geometry, req.CRS); err != nil {
+	if sp.Piece, err = geometryOutline(req.Geometry, req.CRS); err != nil {
 		return sp, err
 	}
 	if sp.Label, err = requiredText(req.Label, "label", maxShortText); err != nil {

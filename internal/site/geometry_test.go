@@ -6,8 +6,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-
-	"github.com/twpayne/go-geom"
 )
 
 // Small squares in Ivry-sur-Seine, in both accepted CRSs.
@@ -17,6 +15,19 @@ const (
 	ivryRing2   = `[[2.40,48.80],[2.41,48.80],[2.41,48.81],[2.40,48.80]]`
 	lambertRing = `[[654000,6857000],[654100,6857000],[654100,6857100],[654000,6857000]]`
 )
+
+// flatCoords lists an outline's coordinates in order, x then y.
+func flatCoords(o Outline) []float64 {
+	var flat []float64
+	for _, p := range o.Polygons {
+		for _, r := range p {
+			for _, pt := range r {
+				flat = append(flat, pt[0], pt[1])
+			}
+		}
+	}
+	return flat
+}
 
 func TestDecodeGeometry(t *testing.T) {
 	tests := []struct {
@@ -65,32 +76,39 @@ func TestDecodeGeometry(t *testing.T) {
 			flat: []float64{2.38, 48.81, 2.39, 48.81, 2.39, 48.82, 2.38, 48.81},
 		},
 		{
+			name: "5D polygon dropped to 2D", crs: CRS84, polygons: 1, rings: []int{1},
+			raw:  `{"type":"Polygon","coordinates":[[[2.38,48.81,35,1,0],[2.39,48.81,36,2,0],[2.39,48.82,37,3,0],[2.38,48.81,35,1,0]]]}`,
+			flat: []float64{2.38, 48.81, 2.39, 48.81, 2.39, 48.82, 2.38, 48.81},
+		},
+		{
+			name: "latitude first swapped", crs: EPSG4326, polygons: 2, rings: []int{1, 2},
+			raw:  `{"type":"MultiPolygon","coordinates":[[[[48.80,2.40],[48.80,2.41],[48.81,2.41],[48.80,2.40]]],[[[48.81,2.38],[48.81,2.39],[48.82,2.39],[48.81,2.38]],[[48.812,2.385],[48.812,2.386],[48.813,2.386],[48.812,2.385]]]]}`,
+			flat: []float64{2.40, 48.80, 2.41, 48.80, 2.41, 48.81, 2.40, 48.80, 2.38, 48.81, 2.39, 48.81, 2.39, 48.82, 2.38, 48.81, 2.385, 48.812, 2.386, 48.812, 2.386, 48.813, 2.385, 48.812},
+		},
+		{
 			name: "closed in 2D though heights differ", crs: CRS84, polygons: 1, rings: []int{1},
 			raw: `{"type":"Polygon","coordinates":[[[2.38,48.81,35],[2.39,48.81,36],[2.39,48.82,37],[2.38,48.81,99]]]}`,
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			mp, err := DecodeGeometry(json.RawMessage(tt.raw), tt.crs)
+			o, err := DecodeGeometry(json.RawMessage(tt.raw), tt.crs)
 			if err != nil {
 				t.Fatalf("DecodeGeometry(%s, %v) error = %v; want nil", tt.raw, tt.crs, err)
 			}
-			if mp.Layout() != geom.XY {
-				t.Errorf("DecodeGeometry(%s, %v).Layout() = %v; want XY", tt.raw, tt.crs, mp.Layout())
+			if o.SRID != tt.crs.SRID {
+				t.Errorf("DecodeGeometry(%s, %v).SRID = %d; want %d", tt.raw, tt.crs, o.SRID, tt.crs.SRID)
 			}
-			if mp.SRID() != tt.crs.SRID {
-				t.Errorf("DecodeGeometry(%s, %v).SRID() = %d; want %d", tt.raw, tt.crs, mp.SRID(), tt.crs.SRID)
-			}
-			if mp.NumPolygons() != tt.polygons {
-				t.Fatalf("DecodeGeometry(%s, %v) has %d polygons; want %d", tt.raw, tt.crs, mp.NumPolygons(), tt.polygons)
+			if len(o.Polygons) != tt.polygons {
+				t.Fatalf("DecodeGeometry(%s, %v) has %d polygons; want %d", tt.raw, tt.crs, len(o.Polygons), tt.polygons)
 			}
 			for i, want := range tt.rings {
-				if got := mp.Polygon(i).NumLinearRings(); got != want {
+				if got := len(o.Polygons[i]); got != want {
 					t.Errorf("DecodeGeometry(%s, %v): polygon %d has %d rings; want %d", tt.raw, tt.crs, i, got, want)
 				}
 			}
-			if tt.flat != nil && !slices.Equal(mp.FlatCoords(), tt.flat) {
-				t.Errorf("DecodeGeometry(%s, %v).FlatCoords() = %v; want %v", tt.raw, tt.crs, mp.FlatCoords(), tt.flat)
+			if tt.flat != nil && !slices.Equal(flatCoords(o), tt.flat) {
+				t.Errorf("DecodeGeometry(%s, %v) coordinates = %v; want %v", tt.raw, tt.crs, flatCoords(o), tt.flat)
 			}
 		})
 	}
@@ -105,19 +123,19 @@ func TestDecodeGeometryInvalid(t *testing.T) {
 		wantField  string
 		wantReason string
 	}{
-		{"point", `{"type":"Point","coordinates":[2.38,48.81]}`, CRS84, "geometry", "Polygon or MultiPolygon"},
+		{"point", `{"type":"Point","coordinates":[2.38,48.81]}`, CRS84, "geometry", "must be a Polygon or MultiPolygon, got Point"},
 		{"line", `{"type":"LineString","coordinates":[[2.38,48.81],[2.39,48.81]]}`, CRS84, "geometry", "Polygon or MultiPolygon"},
 		{"multipoint", `{"type":"MultiPoint","coordinates":[[2.38,48.81]]}`, CRS84, "geometry", "Polygon or MultiPolygon"},
 		{"collection", `{"type":"GeometryCollection","geometries":[` + polygon(ivryRing) + `]}`, CRS84, "geometry", "Polygon or MultiPolygon"},
 		{"feature", `{"type":"Feature","geometry":` + polygon(ivryRing) + `,"properties":{}}`, CRS84, "geometry", "GeoJSON"},
-		{"null", `null`, CRS84, "geometry", "Polygon or MultiPolygon"},
+		{"null", `null`, CRS84, "geometry", "must be a Polygon or MultiPolygon, got null"},
 		{"unclosed ring", polygon(`[[2.38,48.81],[2.39,48.81],[2.39,48.82],[2.38,48.82]]`), CRS84, "geometry", "not closed"},
 		{"unclosed hole", polygon(ivryRing + `,[[2.385,48.812],[2.386,48.812],[2.386,48.813],[2.385,48.813]]`), CRS84, "geometry", "not closed"},
 		{"too few points", polygon(`[[2.38,48.81],[2.39,48.81],[2.38,48.81]]`), CRS84, "geometry", "at least 4"},
 		{"one point", polygon(`[[2.38,48.81]]`), CRS84, "geometry", "at least 4"},
 		{"empty ring", polygon(`[]`), CRS84, "geometry", "at least 4"},
 		{"empty polygon", `{"type":"Polygon","coordinates":[]}`, CRS84, "geometry", "no ring"},
-		{"no coordinates", `{"type":"Polygon"}`, CRS84, "geometry", ""},
+		{"no coordinates", `{"type":"Polygon"}`, CRS84, "geometry", "no ring"},
 		{"empty multipolygon", `{"type":"MultiPolygon","coordinates":[]}`, CRS84, "geometry", "no polygon"},
 		{"multipolygon of an empty polygon", `{"type":"MultiPolygon","coordinates":[[]]}`, CRS84, "geometry", "no ring"},
 		{"bad second polygon", `{"type":"MultiPolygon","coordinates":[[` + ivryRing + `],[[[2.38,48.81],[2.39,48.81],[2.38,48.81]]]]}`, CRS84, "geometry", "at least 4"},
@@ -134,6 +152,15 @@ func TestDecodeGeometryInvalid(t *testing.T) {
 		{"strings as numbers", polygon(`[["2.38","48.81"],["2.39","48.81"],["2.39","48.82"],["2.38","48.81"]]`), CRS84, "geometry", "GeoJSON"},
 		{"mixed dimensions", polygon(`[[2.38,48.81],[2.39,48.81,3],[2.39,48.82],[2.38,48.81]]`), CRS84, "geometry", "GeoJSON"},
 		{"one-dimensional positions", polygon(`[[2.38],[2.39],[2.39],[2.38]]`), CRS84, "geometry", "GeoJSON"},
+		// orb reads a position into two numbers whatever was sent; DecodeGeometry still
+		// refuses positions too short, null or of mixed dimensions.
+		{"mixed dimensions, 3D first", polygon(`[[2.38,48.81,3],[2.39,48.81],[2.39,48.82],[2.38,48.81]]`), CRS84, "geometry", "GeoJSON"},
+		{"mixed dimensions across polygons", `{"type":"MultiPolygon","coordinates":[[` + ivryRing + `],[[[2.40,48.80,1],[2.41,48.80,1],[2.41,48.81,1],[2.40,48.80,1]]]]}`, CRS84, "geometry", "GeoJSON"},
+		{"mixed dimensions across rings", polygon(ivryRing + `,[[2.385,48.812,1],[2.386,48.812,1],[2.386,48.813,1],[2.385,48.812,1]]`), CRS84, "geometry", "GeoJSON"},
+		{"empty positions", polygon(`[[],[],[],[]]`), CRS84, "geometry", "GeoJSON"},
+		{"null positions", polygon(`[null,null,null,null]`), CRS84, "geometry", "GeoJSON"},
+		{"multipolygon without coordinates", `{"type":"MultiPolygon"}`, CRS84, "geometry", "no polygon"},
+		{"feature collection", `{"type":"FeatureCollection","features":[]}`, CRS84, "geometry", "unsupported type: FeatureCollection"},
 		{"invalid JSON", `{"type":"Polygon","coordinates":[`, CRS84, "geometry", "GeoJSON"},
 		{"empty input", ``, CRS84, "geometry", "GeoJSON"},
 		{"a string", `"Polygon"`, CRS84, "geometry", "GeoJSON"},
@@ -144,12 +171,12 @@ func TestDecodeGeometryInvalid(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			mp, err := DecodeGeometry(json.RawMessage(tt.raw), tt.crs)
+			o, err := DecodeGeometry(json.RawMessage(tt.raw), tt.crs)
 			if err == nil {
-				t.Fatalf("DecodeGeometry(%s, %v) = %v; want an error", tt.raw, tt.crs, mp.FlatCoords())
+				t.Fatalf("DecodeGeometry(%s, %v) = %v; want an error", tt.raw, tt.crs, flatCoords(o))
 			}
-			if mp != nil {
-				t.Errorf("DecodeGeometry(%s, %v) = %v with an error; want nil", tt.raw, tt.crs, mp)
+			if o.Polygons != nil || o.SRID != 0 {
+				t.Errorf("DecodeGeometry(%s, %v) = %v with an error; want the zero Outline", tt.raw, tt.crs, o)
 			}
 			if field, ok := invalidField(err); !ok || field != tt.wantField {
 				t.Errorf("DecodeGeometry(%s, %v) error = %v; want an *InvalidError on %s", tt.raw, tt.crs, err, tt.wantField)
@@ -208,9 +235,9 @@ func FuzzDecodeGeometry(f *testing.F) {
 			crs = all[which]
 		}
 		srid := crs.SRID
-		mp, err := DecodeGeometry(raw, crs)
+		o, err := DecodeGeometry(raw, crs)
 		if err != nil {
-			if mp != nil {
+			if o.Polygons != nil {
 				t.Errorf("DecodeGeometry(%q, %d) returned a geometry with error %v", raw, srid, err)
 			}
 			if _, ok := invalidField(err); !ok {
@@ -218,19 +245,17 @@ func FuzzDecodeGeometry(f *testing.F) {
 			}
 			return
 		}
-		if mp.Layout() != geom.XY || mp.SRID() != srid || mp.NumPolygons() == 0 {
-			t.Fatalf("DecodeGeometry(%q, %d) = layout %v, SRID %d, %d polygons; want XY, %d, at least one",
-				raw, srid, mp.Layout(), mp.SRID(), mp.NumPolygons(), srid)
+		if o.SRID != srid || len(o.Polygons) == 0 {
+			t.Fatalf("DecodeGeometry(%q, %d) = SRID %d, %d polygons; want %d, at least one",
+				raw, srid, o.SRID, len(o.Polygons), srid)
 		}
-		for i := 0; i < mp.NumPolygons(); i++ {
-			p := mp.Polygon(i)
-			if p.NumLinearRings() == 0 {
+		for i, p := range o.Polygons {
+			if len(p) == 0 {
 				t.Errorf("DecodeGeometry(%q, %d): polygon %d has no ring", raw, srid, i)
 			}
-			for j := 0; j < p.NumLinearRings(); j++ {
-				r := p.LinearRing(j)
-				n := r.NumCoords()
-				if n < 4 || r.Coord(0).X() != r.Coord(n-1).X() || r.Coord(0).Y() != r.Coord(n-1).Y() {
+			for j, r := range p {
+				n := len(r)
+				if n < 4 || r[0] != r[n-1] {
 					t.Errorf("DecodeGeometry(%q, %d): ring %d.%d has %d positions or is open", raw, srid, i, j, n)
 				}
 			}
@@ -242,12 +267,12 @@ func FuzzDecodeGeometry(f *testing.F) {
 // longitude first; the same numbers longitude first are refused as swapped.
 func TestDecodeGeometryLatFirst(t *testing.T) {
 	latFirst := `{"type":"Polygon","coordinates":[[[48.81,2.38],[48.81,2.39],[48.82,2.39],[48.81,2.38]]]}`
-	mp, err := DecodeGeometry(json.RawMessage(latFirst), EPSG4326)
+	o, err := DecodeGeometry(json.RawMessage(latFirst), EPSG4326)
 	if err != nil {
 		t.Fatalf("DecodeGeometry(%s, EPSG:4326) = %v; want nil", latFirst, err)
 	}
-	if want := []float64{2.38, 48.81, 2.39, 48.81, 2.39, 48.82, 2.38, 48.81}; !slices.Equal(mp.FlatCoords(), want) || mp.SRID() != SRIDWGS84 {
-		t.Errorf("DecodeGeometry(%s, EPSG:4326) = %v, SRID %d; want %v, SRID 4326", latFirst, mp.FlatCoords(), mp.SRID(), want)
+	if want := []float64{2.38, 48.81, 2.39, 48.81, 2.39, 48.82, 2.38, 48.81}; !slices.Equal(flatCoords(o), want) || o.SRID != SRIDWGS84 {
+		t.Errorf("DecodeGeometry(%s, EPSG:4326) = %v, SRID %d; want %v, SRID 4326", latFirst, flatCoords(o), o.SRID, want)
 	}
 	lonFirst := `{"type":"Polygon","coordinates":[` + ivryRing + `]}`
 	_, err = DecodeGeometry(json.RawMessage(lonFirst), EPSG4326)

@@ -11,9 +11,9 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/paulmach/orb/encoding/wkb"
 
 	"github.com/emprises/emprises/internal/cadastre"
+	"github.com/emprises/emprises/internal/site"
 )
 
 // Loading a parcel file runs as a pipeline, so that the two cores of a small server both
@@ -25,13 +25,13 @@ import (
 // projectBatchSize is how many parcels go to PostGIS at a time.
 const projectBatchSize = 1000
 
-// projectSQL projects a batch of WGS84 WKB outlines to Lambert-93 EWKB, in order, with
+// projectSQL projects a batch of WGS84 EWKB outlines to Lambert-93 EWKB, in order, with
 // the reason why an outline is not acceptable (invalid, or without area), or NULL.
 const projectSQL = `
 SELECT ST_AsEWKB(g),
        CASE WHEN NOT ST_IsValid(g) THEN ST_IsValidReason(g)
             WHEN ST_Area(g) <= 0 THEN 'has no area' END
-  FROM (SELECT ST_Multi(ST_Transform(ST_GeomFromWKB(w, 4326), 2154)) AS g, o
+  FROM (SELECT ST_Multi(ST_Transform(ST_GeomFromEWKB(w), 2154)) AS g, o
           FROM unnest($1::bytea[]) WITH ORDINALITY AS t(w, o)) p
  ORDER BY o`
 
@@ -121,7 +121,7 @@ func cadastreSource(fileName string) string {
 	return "Cadastre Etalab, " + fileName
 }
 
-// readBatches reads the file, refuses an id seen before, encodes each outline as WKB and
+// readBatches reads the file, refuses an id seen before, encodes each outline as EWKB and
 // sends batches of parcels; a fault is sent as the last batch.
 func readBatches(ctx context.Context, src ParcelReader, stats *loadStats, out chan<- projectedBatch) {
 	send := func(b projectedBatch) bool {
@@ -133,7 +133,7 @@ func readBatches(ctx context.Context, src ParcelReader, stats *loadStats, out ch
 		}
 	}
 	var b projectedBatch
-	var buf bytes.Buffer
+	var enc ewkbEncoder
 	for {
 		p, err := src.Next()
 		if errors.Is(err, io.EOF) {
@@ -154,13 +154,13 @@ func readBatches(ctx context.Context, src ParcelReader, stats *loadStats, out ch
 		if p.Updated.After(stats.latest) {
 			stats.latest = p.Updated
 		}
-		buf.Reset()
-		if err := wkb.NewEncoder(&buf).Encode(p.Geometry); err != nil {
+		w, err := enc.encode(p.Geometry, site.SRIDWGS84)
+		if err != nil {
 			send(projectedBatch{err: &cadastre.FeatureError{Index: p.Index, Offset: p.Offset, ID: p.ID, Err: err}})
 			return
 		}
 		b.parcels = append(b.parcels, p)
-		b.ewkb = append(b.ewkb, bytes.Clone(buf.Bytes())) // WGS84 WKB until projected
+		b.ewkb = append(b.ewkb, bytes.Clone(w)) // WGS84 until projected
 		if len(b.parcels) == projectBatchSize {
 			if !send(b) {
 				return
@@ -199,7 +199,7 @@ func (s *Store) projectBatches(ctx context.Context, in <-chan projectedBatch, ou
 	}
 }
 
-// project replaces the batch's WGS84 WKB with Lambert-93 EWKB, or names the first parcel
+// project replaces the batch's WGS84 EWKB with Lambert-93 EWKB, or names the first parcel
 // PostGIS refuses.
 func project(ctx context.Context, conn *pgx.Conn, b *projectedBatch) error {
 	rows, err := conn.Query(ctx, projectSQL, b.ewkb)

@@ -566,7 +566,7 @@ func (s *Store) SetActual(ctx context.Context, by User, milestoneID int64, ifMat
 
 // GeometryChange replaces (or sets, for an unlocated part) a part's outline.
 type GeometryChange struct {
-	EWKB    []byte // the outline with its SRID (4326 or 2154), as site.DecodeGeometry checked it
+	Outline site.Outline // as site.DecodeGeometry checked it, in WGS84 or Lambert-93
 	Quality site.GeometryQuality
 	Source  string
 	Reason  string
@@ -575,21 +575,25 @@ type GeometryChange struct {
 // SetGeometry replaces a part's outline. PostgreSQL checks it (valid, with an area, in
 // Ivry) whatever the path; its refusals come back as *site.InvalidError on "geometry".
 func (s *Store) SetGeometry(ctx context.Context, by User, partID string, ifMatch Versions, g GeometryChange) (Edit, error) {
+	outline, err := outlineEWKB(g.Outline)
+	if err != nil {
+		return Edit{}, err
+	}
 	c := change{action: "part.geometry", entityType: "part", entityID: partID, reason: g.Reason}
 	return s.edit(ctx, by.Actor(), c, ifMatch, func(tx pgx.Tx, c *change) error {
 		_, err := tx.Exec(ctx, `
 			UPDATE site_parts
 			   SET geom = ST_Multi(ST_Transform(ST_GeomFromEWKB($2), 2154)),
 			       geometry_quality = $3, geometry_source = $4, updated_at = now()
-			 WHERE id = $1`, partID, g.EWKB, string(g.Quality), g.Source)
+			 WHERE id = $1`, partID, outline, string(g.Quality), g.Source)
 		return err
 	})
 }
 
 // Split cuts a part in two: the piece drawn becomes a new part, the rest stays the part.
 type Split struct {
-	EWKB   []byte // the piece, with its SRID, as site.DecodeGeometry checked it
-	NewID  string // id of the new part; empty: the part's id with a number
+	Piece  site.Outline // as site.DecodeGeometry checked it
+	NewID  string       // id of the new part; empty: the part's id with a number
 	Label  string
 	Reason string
 }
@@ -602,6 +606,10 @@ const SplitTolerance = 1.0
 // the piece, the part keeps the difference, so that their areas add up to the part's. The
 // new part has the same status, quality, source and status history.
 func (s *Store) SplitPart(ctx context.Context, by User, partID string, ifMatch Versions, sp Split) (Edit, error) {
+	piece, err := outlineEWKB(sp.Piece)
+	if err != nil {
+		return Edit{}, err
+	}
 	c := change{action: "part.split", entityType: "part", entityID: partID, reason: sp.Reason}
 	return s.edit(ctx, by.Actor(), c, ifMatch, func(tx pgx.Tx, c *change) error {
 		var located, valid, inside bool
@@ -616,7 +624,7 @@ func (s *Store) SplitPart(ctx context.Context, by User, partID string, ifMatch V
 			       coalesce(CASE WHEN ST_IsValid(piece.g) THEN ST_Area(ST_Difference(piece.g, part.geom)) END, 0),
 			       coalesce(CASE WHEN ST_IsValid(piece.g) THEN ST_Area(ST_Intersection(part.geom, piece.g)) END, 0),
 			       coalesce(CASE WHEN ST_IsValid(piece.g) THEN ST_Area(ST_Difference(part.geom, piece.g)) END, 0)
-			  FROM piece, part`, partID, sp.EWKB, SplitTolerance).Scan(
+			  FROM piece, part`, partID, piece, SplitTolerance).Scan(
 			&located, &valid, &reason, &inside, &outside, &ceded, &retained)
 		switch {
 		case err != nil:
@@ -651,7 +659,7 @@ func (s *Store) SplitPart(ctx context.Context, by User, partID string, ifMatch V
 			SELECT $2, site_id, $3,
 			       ST_Multi(ST_CollectionExtract(ST_Intersection(geom, ST_Transform(ST_GeomFromEWKB($4), 2154)), 3)),
 			       geometry_quality, geometry_source, status, status_since, status_since_precision, status_reason
-			  FROM site_parts WHERE id = $1`, partID, newID, sp.Label, sp.EWKB)
+			  FROM site_parts WHERE id = $1`, partID, newID, sp.Label, piece)
 		if err != nil {
 			return err
 		}
@@ -667,7 +675,7 @@ func (s *Store) SplitPart(ctx context.Context, by User, partID string, ifMatch V
 			UPDATE site_parts
 			   SET geom = ST_Multi(ST_CollectionExtract(ST_Difference(geom, ST_Transform(ST_GeomFromEWKB($2), 2154)), 3)),
 			       updated_at = now()
-			 WHERE id = $1`, partID, sp.EWKB)
+			 WHERE id = $1`, partID, piece)
 		if err != nil {
 			return err
 		}

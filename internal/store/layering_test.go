@@ -4,6 +4,7 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"io/fs"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -56,5 +57,53 @@ func TestStoreSpeaksTheDomain(t *testing.T) {
 	}
 	if literals < 100 {
 		t.Errorf("read %d string literals: the check no longer sees the sources", literals)
+	}
+}
+
+// TestGeometryLibraryJobs reads the module's sources: each geometry library has one job.
+// go-geom is the database codec, spoken by the store alone; orb reads and writes GeoJSON
+// and holds the geometries everywhere else, and never writes WKB for PostGIS.
+func TestGeometryLibraryJobs(t *testing.T) {
+	fset := token.NewFileSet()
+	files := 0
+	err := filepath.WalkDir("../..", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			switch d.Name() {
+			case "node_modules", "vendor", "testdata", "testout":
+				return filepath.SkipDir
+			}
+			if strings.HasPrefix(d.Name(), ".") && path != "../.." {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		f, err := parser.ParseFile(fset, path, nil, parser.ImportsOnly)
+		if err != nil {
+			return err
+		}
+		files++
+		dir := filepath.ToSlash(filepath.Dir(path))
+		for _, imp := range f.Imports {
+			p, _ := strconv.Unquote(imp.Path.Value)
+			switch {
+			case strings.HasPrefix(p, "github.com/twpayne/go-geom") && dir != "../../internal/store":
+				t.Errorf("%s imports %s: go-geom is the store's database codec", path, p)
+			case strings.HasPrefix(p, "github.com/paulmach/orb/encoding/wkb"), strings.HasPrefix(p, "github.com/paulmach/orb/encoding/ewkb"):
+				t.Errorf("%s imports %s: the store writes EWKB with go-geom", path, p)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if files < 50 {
+		t.Errorf("read %d Go files: the check no longer sees the sources", files)
 	}
 }
