@@ -2,11 +2,14 @@ package httpapi
 
 import (
 	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -169,6 +172,43 @@ SELECT ST_XMin(g), ST_YMin(g), ST_XMax(g), ST_YMax(g) FROM (
 		if got, ok := after[i].(float64); !ok || got-want[i] > 1e-6 || want[i]-got > 1e-6 {
 			t.Errorf("sites extent after the delete %v; want %v (before: %v)", after, want, before)
 			break
+		}
+	}
+}
+
+// TestCompression: with Accept-Encoding: gzip the big responses are gzipped, say so in
+// Vary, and decompress to the bytes sent without it; without it nothing changes.
+func TestCompression(t *testing.T) {
+	t.Parallel()
+	e := newEditEnv(t, Config{})
+	for _, path := range []string{"/collections/sites/items?limit=100", "/api/calendar.csv", "/api/sites/cpcu-ivry", "/export/sites.geojson"} {
+		plainResp, plain := e.call(t, "GET", path, nil, "Accept-Encoding", "identity")
+		if plainResp.Header.Get("Content-Encoding") != "" {
+			t.Errorf("GET %s without gzip: Content-Encoding %q", path, plainResp.Header.Get("Content-Encoding"))
+		}
+		resp, body := e.call(t, "GET", path, nil, "Accept-Encoding", "gzip")
+		if resp.Header.Get("Content-Encoding") != "gzip" || !strings.Contains(strings.Join(resp.Header.Values("Vary"), ","), "Accept-Encoding") {
+			t.Errorf("GET %s with gzip: Content-Encoding %q, Vary %q; want gzip and Vary Accept-Encoding",
+				path, resp.Header.Get("Content-Encoding"), resp.Header.Values("Vary"))
+			continue
+		}
+		zr, err := gzip.NewReader(bytes.NewReader(body))
+		if err != nil {
+			t.Fatalf("GET %s: %v", path, err)
+		}
+		unzipped, err := io.ReadAll(zr)
+		if err != nil {
+			t.Fatalf("GET %s: %v", path, err)
+		}
+		if len(body) >= len(unzipped) {
+			t.Errorf("GET %s: %d bytes gzipped for %d plain", path, len(body), len(unzipped))
+		}
+		// timeStamp differs between two item pages; compare the rest.
+		strip := func(b []byte) string {
+			return regexp.MustCompile(`"timeStamp":"[^"]*"`).ReplaceAllString(string(b), "")
+		}
+		if strip(unzipped) != strip(plain) {
+			t.Errorf("GET %s: the gzipped body differs from the plain one", path)
 		}
 	}
 }

@@ -17,7 +17,8 @@ import (
 // decides who may call it.
 func (s *Server) routes() http.Handler {
 	r := chi.NewRouter()
-	r.Use(s.logAndRecover, secure, s.authenticate, middleware.GetHead)
+	r.Use(s.logAndRecover, secure, s.authenticate, middleware.GetHead,
+		middleware.Compress(compressionLevel, compressedTypes...))
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, Problem{Status: http.StatusNotFound, Detail: "no such resource: " + r.URL.Path})
 	})
@@ -86,6 +87,18 @@ func (s *Server) routes() http.Handler {
 		r.Post("/api/events/{id}/restore", s.handleRestoreEvent)
 	})
 	return r
+}
+
+// Responses are compressed when the client accepts gzip (or deflate), streaming kept: the
+// compressor flushes with every flush of a page or download. Level 5 of 9: on a page of
+// 10 000 parcels it keeps most of the size gain of level 9 for a fraction of the CPU.
+const compressionLevel = 5
+
+// compressedTypes are the media types worth compressing: text and vector tiles.
+var compressedTypes = []string{
+	mediaJSON, mediaGeoJSON, "application/problem+json", "application/schema+json",
+	"application/vnd.oai.openapi+json", "text/csv", "text/calendar", "text/html", "text/css",
+	"text/javascript", "application/javascript", "image/svg+xml", mvtContentType,
 }
 
 // allowedMethods lists the methods router answers on path, for the Allow header of a 405
