@@ -170,7 +170,7 @@ func TestEditing(t *testing.T) {
 		b.openSite(statusSite)
 		b.click("change the status", `button[data-key="status:`+statusPart+`"]`)
 		b.waitFor("the status form", `document.querySelector('form[data-form="status"]')`)
-		// Client check: the reason is required.
+		// Service check (problem+json naming "reason"): the reason is required.
 		b.do("choose released", chromedp.SetValue(chromedp.CSS(`form[data-form="status"] [name="status"]`), "released"))
 		b.click("save without a reason", `form[data-form="status"] button[type="submit"]`)
 		b.waitFor("the reason flagged", `document.querySelector('form[data-form="status"] [name="reason"]').getAttribute('aria-invalid') === 'true'`)

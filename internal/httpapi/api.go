@@ -14,14 +14,37 @@ import (
 )
 
 // apiConfig is what the map page needs to know before it draws anything: the base map,
-// the service's today, and the vocabulary the domain defines (the statuses with the moves
-// allowed from each, the disposal modalities), so that the page holds no copy of it.
+// the service's today, the vocabulary the domain defines (the statuses with the moves
+// allowed from each, the disposal modalities, the calendar's kinds), the text forms of a
+// date with precision and the commune's parcel-id prefix, so that the page holds no copy
+// of them.
 type apiConfig struct {
 	TileURL         string       `json:"tile_url"`
 	TileAttribution string       `json:"tile_attribution"`
 	Today           string       `json:"today"` // the day in Paris (site.TodayAt), the default of every ?date=
 	Statuses        []statusTerm `json:"statuses"`
 	Modalities      []vocabTerm  `json:"modalities"`
+	MilestoneKinds  []vocabTerm  `json:"milestone_kinds"`
+	DateForms       []dateForm   `json:"date_forms"`
+	ParcelIDPrefix  string       `json:"parcel_id_prefix"`
+}
+
+// dateForm is one text form of a date with precision (site.ParseDate reads them all):
+// the page reads a date's precision with its pattern, and says it with its label.
+type dateForm struct {
+	Precision site.Precision `json:"precision"`
+	Pattern   string         `json:"pattern"` // an anchored regular expression, the same in Go and JavaScript
+	Example   string         `json:"example"`
+	Label     string         `json:"label"` // in French: "au trimestre près"
+}
+
+// dateForms are the forms site.ParseDate reads, coarsest first; TestConfigDateForms holds
+// them to it.
+var dateForms = []dateForm{
+	{site.Year, `^\d{4}$`, "2021", "à l’année près"},
+	{site.Quarter, `^\d{4}-Q[1-4]$`, "2019-Q1", "au trimestre près"},
+	{site.Month, `^\d{4}-\d{2}$`, "2015-09", "au mois près"},
+	{site.Day, `^\d{4}-\d{2}-\d{2}$`, "2017-01-19", "au jour près"},
 }
 
 // statusTerm is a status, its French label and the statuses it may move to without a
@@ -53,12 +76,21 @@ func (s *Server) handleConfig(w http.ResponseWriter, r *http.Request) {
 	for _, m := range site.Modalities() {
 		modalities = append(modalities, vocabTerm{Key: string(m), Label: m.Label()})
 	}
+	var kinds []vocabTerm
+	for _, k := range []site.MilestoneKind{site.MilestoneRelease, site.MilestoneDisposal, site.MilestoneDeadline} {
+		kinds = append(kinds, vocabTerm{Key: string(k), Label: k.Label()})
+	}
 	s.writeJSON(w, r, http.StatusOK, apiConfig{
 		TileURL:         s.cfg.TileURL,
 		TileAttribution: s.cfg.TileAttribution,
 		Today:           s.today().Format(time.DateOnly),
 		Statuses:        statuses,
 		Modalities:      modalities,
+		MilestoneKinds:  kinds,
+		DateForms:       dateForms,
+		// Ivry's parcels: INSEE code and the prefix 000 of a commune never merged, so
+		// that the page may complete a short reference such as "AZ 56".
+		ParcelIDPrefix: site.InseeIvry + "000",
 	})
 }
 

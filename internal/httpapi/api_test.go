@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"regexp"
 	"slices"
 	"testing"
 	"time"
@@ -77,20 +78,95 @@ func TestConfigVocabulary(t *testing.T) {
 	}
 }
 
+// TestConfigDateForms: the page reads the precision of a date with the patterns of
+// /api/config and keeps no copy of them, so each pattern must say what site.ParseDate
+// says: a text it parses matches exactly the pattern of its precision.
+func TestConfigDateForms(t *testing.T) {
+	t.Parallel()
+	srv, _ := newTestServer(t)
+	var c struct {
+		DateForms []struct {
+			Precision site.Precision `json:"precision"`
+			Pattern   string         `json:"pattern"`
+			Example   string         `json:"example"`
+			Label     string         `json:"label"`
+		} `json:"date_forms"`
+	}
+	getJSON(t, srv, "/api/config", &c)
+	var precisions []site.Precision
+	patterns := map[site.Precision]*regexp.Regexp{}
+	for _, f := range c.DateForms {
+		precisions = append(precisions, f.Precision)
+		re, err := regexp.Compile(f.Pattern)
+		if err != nil {
+			t.Fatalf("GET /api/config: the %s pattern %q does not compile: %v", f.Precision, f.Pattern, err)
+		}
+		patterns[f.Precision] = re
+		if d, err := site.ParseDate(f.Example); err != nil || d.Precision != f.Precision {
+			t.Errorf("ParseDate(%q) = %v, %v; want a %s date", f.Example, d, err, f.Precision)
+		}
+		if f.Label == "" {
+			t.Errorf("GET /api/config: the %s form has no label", f.Precision)
+		}
+	}
+	if want := []site.Precision{site.Year, site.Quarter, site.Month, site.Day}; !slices.Equal(precisions, want) {
+		t.Fatalf("GET /api/config: date forms %v; want %v", precisions, want)
+	}
+	for _, text := range []string{"2021", "1800", "2019-Q1", "2019-Q4", "2015-09", "2017-01-19", "2024-02-29", "2200-12-31"} {
+		d, err := site.ParseDate(text)
+		if err != nil {
+			t.Fatalf("ParseDate(%q): %v", text, err)
+		}
+		for p, re := range patterns {
+			if got, want := re.MatchString(text), p == d.Precision; got != want {
+				t.Errorf("the %s pattern matches %q: %v; want %v (ParseDate says %s)", p, text, got, want, d.Precision)
+			}
+		}
+	}
+}
+
+// TestConfigParcelsAndKinds: the page completes "AZ 56" with the service's parcel-id
+// prefix (so that the result is an id the service takes) and names the calendar's kinds
+// as the domain does.
+func TestConfigParcelsAndKinds(t *testing.T) {
+	t.Parallel()
+	srv, _ := newTestServer(t)
+	var c struct {
+		ParcelIDPrefix string `json:"parcel_id_prefix"`
+		MilestoneKinds []struct {
+			Key   site.MilestoneKind `json:"key"`
+			Label string             `json:"label"`
+		} `json:"milestone_kinds"`
+	}
+	getJSON(t, srv, "/api/config", &c)
+	id := c.ParcelIDPrefix + "AZ0056"
+	if p, err := site.ParseParcelID(id); err != nil || p.Insee() != site.InseeIvry {
+		t.Errorf("ParseParcelID(%q) = %v, %v; want a parcel of Ivry-sur-Seine", id, p, err)
+	}
+	if len(c.MilestoneKinds) != 3 {
+		t.Errorf("GET /api/config: %d milestone kinds; want release, disposal and deadline", len(c.MilestoneKinds))
+	}
+	for _, k := range c.MilestoneKinds {
+		if _, err := site.ParseMilestoneKind(string(k.Key)); err != nil || k.Label != k.Key.Label() {
+			t.Errorf("GET /api/config: milestone kind %q labelled %q (%v); want a kind labelled %q", k.Key, k.Label, err, k.Key.Label())
+		}
+	}
+}
+
 // contractKeys are the members the shared HTTP contract promises, by object.
 var contractKeys = map[string][]string{
 	"site": {"id", "name", "address", "department", "current_use", "occupant", "owner", "modality",
 		"modality_label", "modality_done", "counterparty", "notes", "sources", "as_of", "area_m2",
 		"area_ha", "parts", "parcels", "timeline", "calendar"},
-	"part": {"id", "label", "status", "status_label", "status_since", "area_m2", "declared_area_m2",
+	"part": {"id", "label", "status", "status_label", "status_since", "status_since_label", "area_m2", "declared_area_m2",
 		"geometry_quality", "geometry_source", "geometry", "status_history"},
-	"status_history": {"status", "status_label", "from", "until", "reason"},
-	"timeline": {"id", "part_id", "kind", "date", "date_label", "planned", "cancelled", "title",
+	"status_history": {"status", "status_label", "from", "from_label", "until", "reason"},
+	"timeline": {"id", "part_id", "kind", "date", "date_label", "date_start", "planned", "unconfirmed", "cancelled", "title",
 		"description", "source", "area_m2", "amount_eur"},
 	"calendar": {"id", "site_id", "site_name", "part_id", "part_label", "kind", "kind_label", "label",
 		"planned", "planned_label", "planned_start", "planned_end", "actual", "actual_label",
 		"actual_start", "overdue", "slips", "plans"},
-	"plan": {"date", "date_label", "decided_on", "reason", "source", "recorded_at"},
+	"plan": {"date", "date_label", "date_start", "decided_on", "reason", "source", "recorded_at"},
 	"dashboard": {"as_of", "totals", "by_status", "by_department", "ceded_to_date", "ceded_by_year",
 		"due_next_12_months", "overdue"},
 	"totals":        {"sites", "parts", "located_parts", "unlocated_parts", "area_m2", "area_ha"},

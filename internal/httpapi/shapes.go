@@ -57,33 +57,34 @@ func shapeSite(s *site.Site, reader auth.Role) siteJSON {
 		j.Parcels[i] = parcelRefJSON(p)
 	}
 	for i, e := range s.Timeline {
-		j.Timeline[i] = shapeEvent(e, reader)
+		j.Timeline[i] = shapeEvent(e, s.AsOf, reader)
 	}
 	return j
 }
 
 type partJSON struct {
-	ID              string               `json:"id"`
-	Label           string               `json:"label"`
-	Status          site.Status          `json:"status"`
-	StatusLabel     string               `json:"status_label"`
-	StatusSince     site.Date            `json:"status_since"`
-	AreaM2          *float64             `json:"area_m2"` // nil when unlocated
-	DeclaredAreaM2  *float64             `json:"declared_area_m2"`
-	GeometryQuality site.GeometryQuality `json:"geometry_quality"`
-	GeometrySource  string               `json:"geometry_source"`
-	Geometry        json.RawMessage      `json:"geometry"` // GeoJSON in WGS84; null when unlocated
-	StatusHistory   []statusPeriodJSON   `json:"status_history"`
+	ID               string               `json:"id"`
+	Label            string               `json:"label"`
+	Status           site.Status          `json:"status"`
+	StatusLabel      string               `json:"status_label"`
+	StatusSince      site.Date            `json:"status_since"`
+	StatusSinceLabel string               `json:"status_since_label"` // in French: "T4 2019"
+	AreaM2           *float64             `json:"area_m2"`            // nil when unlocated
+	DeclaredAreaM2   *float64             `json:"declared_area_m2"`
+	GeometryQuality  site.GeometryQuality `json:"geometry_quality"`
+	GeometrySource   string               `json:"geometry_source"`
+	Geometry         json.RawMessage      `json:"geometry"` // GeoJSON in WGS84; null when unlocated
+	StatusHistory    []statusPeriodJSON   `json:"status_history"`
 }
 
 func shapePart(p site.Part) partJSON {
 	j := partJSON{ID: p.ID, Label: p.Label, Status: p.Status, StatusLabel: p.Status.Label(),
-		StatusSince: p.StatusSince, AreaM2: p.AreaM2, DeclaredAreaM2: p.DeclaredAreaM2,
+		StatusSince: p.StatusSince, StatusSinceLabel: p.StatusSince.French(), AreaM2: p.AreaM2, DeclaredAreaM2: p.DeclaredAreaM2,
 		GeometryQuality: p.GeometryQuality, GeometrySource: p.GeometrySource, Geometry: p.Geometry,
 		StatusHistory: make([]statusPeriodJSON, len(p.StatusHistory))}
 	for i, h := range p.StatusHistory {
 		j.StatusHistory[i] = statusPeriodJSON{Status: h.Status, StatusLabel: h.Status.Label(),
-			From: h.From, Until: dayText(h.Until), Reason: h.Reason}
+			From: h.From, FromLabel: h.From.French(), Until: dayText(h.Until), Reason: h.Reason}
 	}
 	return j
 }
@@ -92,6 +93,7 @@ type statusPeriodJSON struct {
 	Status      site.Status `json:"status"`
 	StatusLabel string      `json:"status_label"`
 	From        site.Date   `json:"from"`
+	FromLabel   string      `json:"from_label"`
 	Until       *string     `json:"until"` // exclusive day YYYY-MM-DD; null for the current status
 	Reason      string      `json:"reason"`
 }
@@ -110,7 +112,9 @@ type eventJSON struct {
 	Kind        site.EventKind `json:"kind"`
 	Date        site.Date      `json:"date"`
 	DateLabel   string         `json:"date_label"`
+	DateStart   string         `json:"date_start"` // first day of the period
 	Planned     bool           `json:"planned"`
+	Unconfirmed bool           `json:"unconfirmed"` // planned, its period over on the day asked, neither done nor cancelled
 	Cancelled   bool           `json:"cancelled"`
 	Title       string         `json:"title"`
 	Description string         `json:"description"`
@@ -119,9 +123,9 @@ type eventJSON struct {
 	AmountEUR   *float64       `json:"amount_eur"`
 }
 
-func shapeEvent(e site.Event, reader auth.Role) eventJSON {
+func shapeEvent(e site.Event, day time.Time, reader auth.Role) eventJSON {
 	j := eventJSON{ID: e.ID, PartID: e.PartID, Kind: e.Kind, Date: e.Date, DateLabel: e.Date.French(),
-		Planned: e.Planned, Cancelled: e.Cancelled, Title: e.Title, Description: e.Description,
+		DateStart: e.Date.Start.Format(time.DateOnly), Planned: e.Planned, Unconfirmed: e.Unconfirmed(day), Cancelled: e.Cancelled, Title: e.Title, Description: e.Description,
 		Source: e.Source, AreaM2: e.AreaM2}
 	if reader.MaySee("amount_eur") {
 		j.AmountEUR = e.AmountEUR
@@ -154,6 +158,7 @@ type milestoneJSON struct {
 type planJSON struct {
 	Date       site.Date `json:"date"`
 	DateLabel  string    `json:"date_label"`
+	DateStart  string    `json:"date_start"` // first day of the period
 	DecidedOn  *string   `json:"decided_on"` // YYYY-MM-DD, when known
 	Reason     string    `json:"reason"`
 	Source     string    `json:"source"`
@@ -184,7 +189,8 @@ func shapeMilestone(m *site.Milestone, day time.Time) milestoneJSON {
 		j.ActualStart = dayText(&m.Actual.Start)
 	}
 	for i, p := range m.Plans {
-		j.Plans[i] = planJSON{Date: p.Date, DateLabel: p.Date.French(), DecidedOn: dayText(p.DecidedOn),
+		j.Plans[i] = planJSON{Date: p.Date, DateLabel: p.Date.French(),
+			DateStart: p.Date.Start.Format(time.DateOnly), DecidedOn: dayText(p.DecidedOn),
 			Reason: p.Reason, Source: p.Source, RecordedAt: p.RecordedAt}
 	}
 	return j

@@ -80,3 +80,25 @@ func TestSiteArea(t *testing.T) {
 		t.Errorf("Hectares(%v) = %v; want 1.12", s.AreaM2(), got)
 	}
 }
+
+func TestEventUnconfirmed(t *testing.T) {
+	day := time.Date(2022, 1, 1, 0, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name string
+		e    Event
+		want bool
+	}{
+		{"planned, period over", Event{Date: MustParseDate("2021-Q4"), Planned: true}, true},
+		{"planned, period ends today", Event{Date: MustParseDate("2022-01-01"), Planned: true}, false},
+		{"planned, period running", Event{Date: MustParseDate("2022"), Planned: true}, false},
+		{"planned but cancelled", Event{Date: MustParseDate("2021"), Planned: true, Cancelled: true}, false},
+		{"done", Event{Date: MustParseDate("2021")}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.e.Unconfirmed(day); got != tt.want {
+				t.Errorf("%+v.Unconfirmed(%s) = %v; want %v", tt.e, day.Format(time.DateOnly), got, tt.want)
+			}
+		})
+	}
+}

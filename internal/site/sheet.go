@@ -96,3 +96,10 @@ type Event struct {
 	AreaM2      *float64
 	AmountEUR   *float64 // confidential: see auth.Role.MaySee
 }
+
+// Unconfirmed reports whether, seen on day, the event is still planned though its whole
+// period is over: nobody recorded that it happened, nor cancelled it. It is the
+// milestones' Overdue rule for the timeline.
+func (e Event) Unconfirmed(day time.Time) bool {
+	return e.Planned && !e.Cancelled && !e.Date.End().After(day)
+}

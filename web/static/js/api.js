@@ -1,4 +1,5 @@
-// Calls to the service's own HTTP API (same origin only, as the CSP requires).
+// Calls to the service's own HTTP API (same origin only, as the CSP requires): every
+// read and every write the page makes, so that the routes live in one module.
 
 // ApiError is a failed call, with the HTTP status and, when the service sent an RFC 9457
 // problem, its detail and the body field or query parameter it names.
@@ -48,7 +49,7 @@ export function setCSRFToken(token) {
   csrfToken = token || '';
 }
 
-// send makes a write: a JSON body, the CSRF token and, when etag is given, If-Match. It
+// send makes a write (the named writes below use it): a JSON body, the CSRF token and, when etag is given, If-Match. It
 // returns the answer's body (null when empty) and its ETag, or throws an ApiError.
 export async function send(method, url, {body, etag} = {}) {
   const headers = {Accept: 'application/json'};
@@ -81,8 +82,9 @@ function sameOrigin(href) {
   return u.pathname + u.search;
 }
 
-// fetchConfig returns the base map settings, the server's today and the vocabulary of
-// statuses (with the moves allowed from each) and modalities.
+// fetchConfig returns the base map settings, the server's today, the vocabulary of
+// statuses (with the moves allowed from each), modalities and milestone kinds, the forms
+// of a date with precision and the commune's parcel-id prefix.
 export function fetchConfig({signal} = {}) {
   return getJSON('/api/config', {signal});
 }
@@ -110,6 +112,11 @@ export async function fetchParts(date, {signal} = {}) {
 export async function fetchCalendar(date, {signal} = {}) {
   const body = await getJSON(withQuery('/api/calendar', {date}), {signal});
   return body.items || [];
+}
+
+// fetchDashboard returns the dashboard as of date, as the service computes it.
+export function fetchDashboard(date, {signal} = {}) {
+  return getJSON(withQuery('/api/dashboard', {date}), {signal});
 }
 
 // fetchSite returns one site with its parts, parcels, timeline and calendar as of date,
@@ -143,4 +150,98 @@ export async function fetchParcel(id, {signal} = {}) {
     if (err instanceof ApiError && err.status === 404) return null;
     throw err;
   }
+}
+
+// ---- writes ----
+// Each takes the request's JSON body and the ETag of the site it changes (If-Match), and
+// returns what send returns: the answer's body and the site's new ETag.
+
+const sitePath = (id) => `/api/sites/${encodeURIComponent(id)}`;
+const partPath = (id) => `/api/parts/${encodeURIComponent(id)}`;
+const eventPath = (id) => `/api/events/${encodeURIComponent(id)}`;
+const milestonePath = (id) => `/api/milestones/${encodeURIComponent(id)}`;
+
+// signIn opens a session; its answer holds the CSRF token.
+export function signIn(name, password) {
+  return send('POST', '/api/session', {body: {name, password}});
+}
+
+// signOut closes the session.
+export function signOut() {
+  return send('DELETE', '/api/session');
+}
+
+// updateSite changes a site's facts (only the fields in body).
+export function updateSite(siteID, body, etag) {
+  return send('PATCH', sitePath(siteID), {body, etag});
+}
+
+// deleteSite deletes a site; an admin may restore it.
+export function deleteSite(siteID, body, etag) {
+  return send('DELETE', sitePath(siteID), {body, etag});
+}
+
+// restoreSite brings a deleted site back.
+export function restoreSite(siteID, body, etag) {
+  return send('POST', `${sitePath(siteID)}/restore`, {body, etag});
+}
+
+// changeStatus moves a part to another status.
+export function changeStatus(partID, body, etag) {
+  return send('POST', `${partPath(partID)}/status`, {body, etag});
+}
+
+// replaceGeometry gives a part a new outline.
+export function replaceGeometry(partID, body, etag) {
+  return send('PUT', `${partPath(partID)}/geometry`, {body, etag});
+}
+
+// splitPart cuts a new part out of a part.
+export function splitPart(partID, body, etag) {
+  return send('POST', `${partPath(partID)}/split`, {body, etag});
+}
+
+// linkParcels attaches cadastral parcels to a part.
+export function linkParcels(partID, body, etag) {
+  return send('POST', `${partPath(partID)}/parcels`, {body, etag});
+}
+
+// unlinkParcel detaches a parcel from a part.
+export function unlinkParcel(partID, parcelID, body, etag) {
+  return send('DELETE', `${partPath(partID)}/parcels/${encodeURIComponent(parcelID)}`, {body, etag});
+}
+
+// addEvent adds an event to a site's timeline.
+export function addEvent(siteID, body, etag) {
+  return send('POST', `${sitePath(siteID)}/events`, {body, etag});
+}
+
+// updateEvent changes an event (only the fields in body).
+export function updateEvent(eventID, body, etag) {
+  return send('PATCH', eventPath(eventID), {body, etag});
+}
+
+// removeEvent cancels (mode "cancel") or deletes (mode "delete") an event.
+export function removeEvent(eventID, mode, body, etag) {
+  return send('DELETE', withQuery(eventPath(eventID), {mode}), {body, etag});
+}
+
+// restoreEvent brings back an event deleted by mistake.
+export function restoreEvent(eventID, body, etag) {
+  return send('POST', `${eventPath(eventID)}/restore`, {body, etag});
+}
+
+// addMilestone adds a milestone to a site's calendar.
+export function addMilestone(siteID, body, etag) {
+  return send('POST', `${sitePath(siteID)}/milestones`, {body, etag});
+}
+
+// planMilestone gives a milestone a new planned date.
+export function planMilestone(milestoneID, body, etag) {
+  return send('POST', `${milestonePath(milestoneID)}/plans`, {body, etag});
+}
+
+// setActual records (or, with date null, clears) the date a milestone happened.
+export function setActual(milestoneID, body, etag) {
+  return send('PUT', `${milestonePath(milestoneID)}/actual`, {body, etag});
 }

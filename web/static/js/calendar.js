@@ -1,9 +1,10 @@
 // The calendar view: one row per site, Gantt-style bars up to the planned release and
 // disposal dates, actual dates marked, slipped plans shown, overdue items highlighted,
-// and today's line. Printable (see @media print in app.css).
+// and today's line. Printable (see @media print in app.css). Every date, period and
+// overdue flag is the service's (GET /api/calendar): the page only places them.
 
 import {h, replace, s} from './dom.js';
-import {formatDay, formatPreciseDate, periodStart} from './format.js';
+import {formatDay} from './format.js';
 import {statusDots} from './sitelist.js';
 import {MILESTONE_KINDS, OVERDUE_COLOR, milestoneColor, milestoneLabel} from './vocab.js';
 
@@ -121,8 +122,8 @@ function lane(item, y, withPart) {
   const plans = item.plans || [];
   const describe = [title];
   if (item.planned) {
-    const start = item.planned_start || periodStart(item.planned);
-    const end = item.planned_end || start;
+    const start = item.planned_start;
+    const end = item.planned_end;
     const x0 = xPercent(start);
     const x1 = Math.max(xPercent(dayAfter(end)), x0 + 0.35);
     const decided = plans[0]?.decided_on;
@@ -130,7 +131,7 @@ function lane(item, y, withPart) {
       nodes.push(s('rect', {x: pct(xPercent(decided)), y: y - 2, width: pct(x0 - xPercent(decided)), height: 4, class: 'lead', fill: color}));
     }
     for (const old of plans.slice(0, -1)) {
-      const ox = xPercent(periodStart(old.date));
+      const ox = xPercent(old.date_start);
       nodes.push(s('line', {x1: pct(ox), x2: pct(x0), y1: y, y2: y, class: 'slip-line'}));
       nodes.push(diamond(ox, y, 8, {class: 'slip', stroke: color}));
     }
@@ -141,18 +142,18 @@ function lane(item, y, withPart) {
       class: `window${item.actual ? ' window-done' : ''}${item.overdue && !item.actual ? ' window-overdue' : ''}`,
     });
     nodes.push(bar);
-    describe.push(`prévu ${item.planned_label || formatPreciseDate(item.planned)}`);
+    describe.push(`prévu ${item.planned_label}`);
     if (item.slips) describe.push(`${item.slips} report${item.slips > 1 ? 's' : ''}`);
     if (item.overdue && !item.actual) describe.push('en retard');
   }
   if (item.actual) {
-    const ax = xPercent(item.actual_start || periodStart(item.actual));
+    const ax = xPercent(item.actual_start);
     if (item.planned_end && ax > xPercent(dayAfter(item.planned_end))) {
       // done, but later than planned: the delay shows as a dotted line
       nodes.push(s('line', {x1: pct(xPercent(dayAfter(item.planned_end))), x2: pct(ax), y1: y, y2: y, class: 'slip-line'}));
     }
     nodes.push(diamond(ax, y, 11, {class: 'actual', fill: color}));
-    describe.push(`réalisé ${item.actual_label || formatPreciseDate(item.actual)}`);
+    describe.push(`réalisé ${item.actual_label}`);
   }
   const short = itemTitle(item, withPart, true);
   if (!item.planned && !item.actual) {
@@ -168,9 +169,9 @@ function lane(item, y, withPart) {
 
 // firstOpenDate orders the rows: sites with the nearest open milestone first.
 function firstOpenDate(items) {
-  const open = items.filter((i) => i.planned && !i.actual).map((i) => i.planned_start || periodStart(i.planned));
+  const open = items.filter((i) => i.planned && !i.actual).map((i) => i.planned_start);
   if (open.length) return `0 ${open.sort()[0]}`;
-  const done = items.filter((i) => i.actual).map((i) => i.actual_start || periodStart(i.actual));
+  const done = items.filter((i) => i.actual).map((i) => i.actual_start);
   return done.length ? `1 ${done.sort()[0]}` : '2';
 }
 
@@ -197,8 +198,8 @@ function ganttLabel(site, items) {
   if (!items.length) return `${site.name} : aucune échéance enregistrée`;
   return `${site.name} : ` + items.map((i) => {
     const bits = [itemTitle(i, true)];
-    if (i.planned) bits.push(`prévu ${i.planned_label || formatPreciseDate(i.planned)}`);
-    if (i.actual) bits.push(`réalisé ${i.actual_label || formatPreciseDate(i.actual)}`);
+    if (i.planned) bits.push(`prévu ${i.planned_label}`);
+    if (i.actual) bits.push(`réalisé ${i.actual_label}`);
     if (i.overdue && !i.actual) bits.push('en retard');
     return bits.join(', ');
   }).join(' ; ');

@@ -1,66 +1,31 @@
 // The dashboard: hectares by status, area ceded over the years, the next deadlines and
-// the overdue ones, computed from the very parts and calendar items the other views
-// show, so that the filters apply to it too.
+// the overdue ones, as the service computes them (GET /api/dashboard): the page draws
+// the figures and computes none, so they are the same as every other client's.
 
 import {h, replace, s} from './dom.js';
-import {formatDay, formatHa, formatNumber, formatPreciseDate, periodStart, plural, precisionLabel} from './format.js';
-import {isLocated, partArea} from './model.js';
+import {formatDay, formatHa, formatNumber, plural} from './format.js';
+import {precisionLabel} from './dates.js';
 import {FIRST_YEAR} from './calendar.js';
-import {STATUSES, darken, milestoneLabel, statusColor} from './vocab.js';
+import {darken, milestoneLabel, statusColor} from './vocab.js';
 
-// addMonths returns the ISO day n months after iso.
-function addMonths(iso, n) {
-  const d = new Date(`${iso}T00:00:00Z`);
-  d.setUTCMonth(d.getUTCMonth() + n);
-  return d.toISOString().slice(0, 10);
-}
-
-// summarize computes the dashboard's figures as of asOf.
-export function summarize(sites, parts, items, asOf) {
-  const siteIDs = new Set(sites.map((st) => st.id));
-  const mine = items.filter((i) => siteIDs.has(i.site_id));
-  const byStatus = STATUSES.map((st) => ({status: st.key, label: st.label, parts: 0, area_m2: 0, unknown: 0}));
-  const ceded = {parts: 0, area_m2: 0, unknown: 0};
-  const lastYear = Number(asOf.slice(0, 4));
-  const yearly = new Map();
-  for (const f of parts) {
-    const row = byStatus.find((b) => b.status === f.properties.status);
-    const area = partArea(f);
-    if (row) {
-      row.parts++;
-      row.area_m2 += area || 0;
-      if (!area) row.unknown++;
-    }
-    if (f.properties.status === 'ceded') {
-      ceded.parts++;
-      ceded.area_m2 += area || 0;
-      if (!area) ceded.unknown++;
-      const y = Number((f.properties.status_since || '').slice(0, 4));
-      if (y) yearly.set(y, (yearly.get(y) || 0) + (area || 0));
-    }
-  }
-  const cededByYear = [];
-  let cumulative = [...yearly].filter(([y]) => y < FIRST_YEAR).reduce((sum, [, a]) => sum + a, 0);
+// cededRows spreads the service's ceded areas over every year of the chart, from
+// FIRST_YEAR to the year shown: a year without cession keeps the cumulative area of the
+// year before.
+function cededRows(byYear, lastYear) {
+  const known = new Map(byYear.map((r) => [r.year, r]));
+  let cumulative = byYear.filter((r) => r.year < FIRST_YEAR).reduce((last, r) => r.cumulative_m2, 0);
+  const rows = [];
   for (let y = FIRST_YEAR; y <= lastYear; y++) {
-    cumulative += yearly.get(y) || 0;
-    cededByYear.push({year: y, area_m2: yearly.get(y) || 0, cumulative_m2: cumulative});
+    const r = known.get(y);
+    if (r) cumulative = r.cumulative_m2;
+    rows.push({year: y, area_m2: r ? r.area_m2 : 0, cumulative_m2: cumulative});
   }
-  const horizon = addMonths(asOf, 12);
-  const open = mine.filter((i) => i.planned && !i.actual);
-  const due = open.filter((i) => !i.overdue && i.planned_end >= asOf && i.planned_start <= horizon)
-    .sort((a, b) => a.planned_start.localeCompare(b.planned_start));
-  const overdue = open.filter((i) => i.overdue).sort((a, b) => a.planned_end.localeCompare(b.planned_end));
-  return {
-    totals: {
-      sites: sites.length, parts: parts.length, located: parts.filter(isLocated).length,
-      area_m2: parts.reduce((sum, f) => sum + (partArea(f) || 0), 0),
-    },
-    byStatus, ceded, cededByYear, due, overdue,
-  };
+  return rows;
 }
 
-function card(label, value, detail, cls) {
-  return h('div', {class: `card ${cls || ''}`}, h('p', {class: 'card-label'}, label), h('p', {class: 'card-value'}, value),
+// card shows one figure; key names it (data-card), for tests and styles.
+function card(key, label, value, detail, cls) {
+  return h('div', {class: `card ${cls || ''}`.trim(), dataset: {card: key}}, h('p', {class: 'card-label'}, label), h('p', {class: 'card-value'}, value),
     detail ? h('p', {class: 'card-detail'}, detail) : null);
 }
 
@@ -72,7 +37,7 @@ function statusBars(byStatus) {
     bar.style.width = `${(b.area_m2 / max) * 100}%`;
     bar.style.backgroundColor = statusColor(b.status);
     bar.style.borderColor = darken(statusColor(b.status));
-    const note = b.parts ? `${plural(b.parts, 'partie', 'parties')}${b.unknown ? `, dont ${formatNumber(b.unknown)} sans surface connue` : ''}` : 'aucune partie';
+    const note = b.parts ? plural(b.parts, 'partie', 'parties') : 'aucune partie';
     return h('li', {class: b.parts ? '' : 'hbar-empty', dataset: {status: b.status}},
       h('span', {class: 'hbar-label'}, b.label),
       h('span', {class: 'hbar-value'}, formatHa(b.area_m2)),
@@ -143,7 +108,7 @@ function deadlineItem(item, onSelect, overdue) {
   const what = [milestoneLabel(item.kind)];
   if (item.label) what.push(item.label);
   return h('li', {class: overdue ? 'deadline deadline-overdue' : 'deadline'},
-    h('span', {class: 'deadline-date'}, item.planned_label || formatPreciseDate(item.planned),
+    h('span', {class: 'deadline-date'}, item.planned_label,
       h('small', {}, ` ${precisionLabel(item.planned)}`)),
     h('span', {class: 'deadline-text'},
       h('button', {type: 'button', class: 'link-button', onclick: () => onSelect(item.site_id)}, item.site_name),
@@ -157,32 +122,44 @@ function deadlineList(items, onSelect, overdue, empty, id) {
     : h('p', {class: 'empty'}, empty);
 }
 
-// renderDashboard draws the dashboard of the filtered portfolio in el.
-export function renderDashboard(el, sites, parts, items, {asOf, today, filtered, onSelect}) {
-  const d = summarize(sites, parts, items, asOf);
-  const scope = filtered ? 'sélection filtrée' : 'tout le portefeuille';
+// renderDashboard draws the service's dashboard d (the /api/dashboard document) in el.
+// The service computes it for the whole portfolio: with filters on, the page says so.
+export function renderDashboard(el, d, {today, filtered, onSelect}) {
+  const asOf = d.as_of;
+  const t = d.totals;
+  const ceded = d.ceded_to_date;
+  const due = d.due_next_12_months || [];
+  const overdue = d.overdue || [];
+  const byStatus = d.by_status || [];
+  const rows = cededRows(d.ceded_by_year || [], Number(asOf.slice(0, 4)));
+  const scope = filtered ? 'tout le portefeuille (les filtres ne s’appliquent pas au tableau de bord)' : 'tout le portefeuille';
   replace(el,
     h('div', {class: 'view-head'},
       h('h2', {}, 'Tableau de bord'),
-      h('p', {class: 'view-intro'}, `État au ${formatDay(asOf)}${asOf === today ? " (aujourd'hui)" : ''} · ${scope}`)),
-    h('div', {class: 'cards'},
-      card('Sites suivis', formatNumber(d.totals.sites), `${plural(d.totals.parts, 'partie', 'parties')} dont ${formatNumber(d.totals.parts - d.totals.located)} non localisée${d.totals.parts - d.totals.located > 1 ? 's' : ''}`),
-      card('Surface suivie', formatHa(d.totals.area_m2), 'surfaces calculées ou déclarées'),
-      card('Cédé depuis 2006', formatHa(d.ceded.area_m2), `${plural(d.ceded.parts, 'partie cédée', 'parties cédées')}${d.ceded.unknown ? `, dont ${formatNumber(d.ceded.unknown)} sans surface connue` : ''}`, 'card-ceded'),
-      card('Échéances dépassées', formatNumber(d.overdue.length), d.overdue.length ? 'à replanifier ou à constater' : 'aucune', d.overdue.length ? 'card-overdue' : ''),
-      card('Dans les 12 mois', formatNumber(d.due.length), `jusqu’au ${formatDay(addMonths(asOf, 12))}`)),
+      h('p', {class: 'view-intro', id: 'dashboard-intro'}, `État au ${formatDay(asOf)}${asOf === today ? " (aujourd'hui)" : ''} · ${scope}`)),
+    h('div', {class: 'cards', id: 'dashboard-cards'},
+      card('sites', 'Sites suivis', formatNumber(t.sites), `${plural(t.parts, 'partie', 'parties')} dont ${formatNumber(t.unlocated_parts)} non localisée${t.unlocated_parts > 1 ? 's' : ''}`),
+      card('area', 'Surface suivie', formatHa(t.area_m2), 'surfaces calculées des parties localisées'),
+      card('ceded', 'Cédé à ce jour', formatHa(ceded.area_m2), plural(ceded.parts, 'partie cédée', 'parties cédées'), 'card-ceded'),
+      card('overdue', 'Échéances dépassées', formatNumber(overdue.length), overdue.length ? 'à replanifier ou à constater' : 'aucune', overdue.length ? 'card-overdue' : ''),
+      card('due', 'Dans les 12 mois', formatNumber(due.length), `à partir du ${formatDay(asOf)}`)),
     h('div', {class: 'dash-grid'},
       h('section', {class: 'dash-block', 'aria-labelledby': 'status-title'},
         h('h3', {id: 'status-title'}, 'Surface par statut'),
-        statusBars(d.byStatus)),
+        statusBars(byStatus)),
       h('section', {class: 'dash-block', 'aria-labelledby': 'ceded-title'},
         h('h3', {id: 'ceded-title'}, 'Surface cédée par année et cumul (ha)'),
-        cededChart(d.cededByYear), cededTable(d.cededByYear),
+        cededChart(rows), cededTable(rows),
         h('p', {class: 'chart-caption'}, 'Barres : surface cédée dans l’année ; ligne : cumul depuis 2006. Surfaces des emprises approximatives.')),
       h('section', {class: 'dash-block', 'aria-labelledby': 'due-title'},
         h('h3', {id: 'due-title'}, 'Prochaines échéances (12 mois)'),
-        deadlineList(d.due, onSelect, false, 'Aucune échéance prévue dans les 12 mois.', 'due-list')),
+        deadlineList(due, onSelect, false, 'Aucune échéance prévue dans les 12 mois.', 'due-list')),
       h('section', {class: 'dash-block', 'aria-labelledby': 'overdue-title'},
         h('h3', {id: 'overdue-title'}, 'Échéances dépassées'),
-        deadlineList(d.overdue, onSelect, true, 'Aucune échéance dépassée.', 'overdue-list'))));
+        deadlineList(overdue, onSelect, true, 'Aucune échéance dépassée.', 'overdue-list'))));
+}
+
+// renderDashboardMessage shows why there is no dashboard (loading, refusal).
+export function renderDashboardMessage(el, message) {
+  replace(el, h('div', {class: 'view-head'}, h('h2', {}, 'Tableau de bord'), h('p', {class: 'view-intro'}, message)));
 }

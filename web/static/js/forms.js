@@ -4,7 +4,7 @@
 
 import {ApiError} from './api.js';
 import {h, replace} from './dom.js';
-import {formatPreciseDate} from './format.js';
+import {dateHint} from './dates.js';
 
 let serial = 0;
 
@@ -95,23 +95,23 @@ export function clearProblems(form) {
   }
 }
 
-// sinceOf reads the date in "(under_study since 2019-12)".
-function sinceOf(detail) {
-  const since = /since ([^)\s]+)\)/.exec(detail)?.[1];
-  return since ? ` (${formatPreciseDate(since)})` : '';
-}
-
 // REASONS turns the service's usual refusals (English, for logs) into French.
 const REASONS = [
   [/^is required/, () => 'Ce champ est obligatoire.'],
   [/^must not be empty/, () => 'Ce champ ne doit pas être vide.'],
   [/is in the future/, () => 'Cette date est dans le futur : une date à venir se saisit comme prévue.'],
-  [/^must be after the start of the current status/, (d) => `La date doit être postérieure au début du statut actuel${sinceOf(d)}.`],
+  [/^must be after the start of the current status/, () => 'La date doit être postérieure au début du statut actuel.'],
   [/^cannot go from/, () => 'Ce changement de statut n’est pas permis : cochez « correction » pour rectifier une erreur de saisie.'],
   [/^a ceded part cannot become/, () => 'Un terrain cédé ne change plus de statut ; cochez « correction » pour rectifier une erreur de saisie.'],
-  [/^a correction must give its reason|^is required: say why/, () => 'Indiquez le motif.'],
+  [/must give its reason|^is required: say why/, () => 'Indiquez le motif.'],
   [/^part is already/, () => 'La partie a déjà ce statut.'],
-  [/is not a date|not a valid date|is not a day/, () => 'Date non reconnue.'],
+  [/^item (\d+): /, (d) => `La référence n° ${/^item (\d+)/.exec(d)[1]} n’est pas une parcelle cadastrale (ex. AZ 56 ou 94041000AZ0056).`],
+  [/year (\d+) is out of range (\d+)–(\d+)/, (d) => {
+    const [, y, lo, hi] = /year (\d+) is out of range (\d+)–(\d+)/.exec(d);
+    return `L’année ${y} est hors des années permises (${lo} à ${hi}).`;
+  }],
+  [/is not a date|not a valid date|is not a day|is not a real day|has no month|is not YYYY/, () => `Date non reconnue. ${dateHint()}`],
+  [/must be above 0/, () => 'Saisissez un nombre positif.'],
   [/characters long; at most (\d+)/, (d) => `Texte trop long : ${/at most (\d+)/.exec(d)[1]} caractères au plus.`],
   [/must not contain control characters/, () => 'Ce texte contient un caractère non permis.'],
   [/^nothing to change/, () => 'Aucune modification à enregistrer.'],
@@ -127,7 +127,7 @@ const REASONS = [
   [/^the piece is not inside part/, () => 'La partie dessinée déborde de la partie à scinder.'],
   [/^the piece has no area inside part/, () => 'La partie dessinée ne recouvre pas la partie à scinder.'],
   [/^the piece covers the whole of part/, () => 'La partie dessinée couvre toute la partie : il n’en resterait rien.'],
-  [/is in commune \d+, not Ivry-sur-Seine/, () => 'Cette parcelle n’est pas à Ivry-sur-Seine.'],
+  [/is in commune \S+, not Ivry-sur-Seine/, () => 'Cette parcelle n’est pas à Ivry-sur-Seine.'],
   [/attached to another part|belongs to part/, () => 'Cette parcelle est déjà rattachée à une autre partie.'],
 ];
 

@@ -2,7 +2,8 @@
 // why, each change summed up as its fields before and after.
 
 import {h, replace} from './dom.js';
-import {formatDateTime, formatEuros, formatM2, formatPreciseDate, plural} from './format.js';
+import {formatDateTime, formatEuros, formatM2, plural} from './format.js';
+import {formatPreciseDate} from './dates.js';
 import {eventKindLabel, milestoneLabel, modalityLabel, qualityLabel, statusLabel} from './vocab.js';
 
 const ACTIONS = {

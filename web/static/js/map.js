@@ -4,7 +4,8 @@
 
 import * as L from '/vendor/leaflet/leaflet-src.esm.js';
 import {h, replace} from './dom.js';
-import {formatHa, formatPreciseDate} from './format.js';
+import {formatHa} from './format.js';
+import {formatPreciseDate} from './dates.js';
 import {createParcels} from './parcels.js';
 import {STATUSES, darken, qualityLabel, statusColor, statusLabel} from './vocab.js';
 

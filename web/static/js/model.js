@@ -44,14 +44,37 @@ export function disposalYear(feature) {
   return yearOf(p.actual_disposal || p.planned_disposal);
 }
 
-// parcelID reads a cadastral reference typed by a user ("AZ 56", "az0056",
-// "94041000AZ0056") as a 14-character parcel id of Ivry-sur-Seine, or null.
+// parcelPrefix is the first part of the commune's parcel ids ("94041000"), from the
+// service's configuration (GET /api/config, parcel_id_prefix); empty until it arrives.
+let parcelPrefix = '';
+
+// setParcelIDPrefix takes up the service's parcel-id prefix.
+export function setParcelIDPrefix(prefix) {
+  parcelPrefix = typeof prefix === 'string' ? prefix : '';
+}
+
+// A short reference is a section and a number, as planners write them ("AZ 56"); the id
+// pads them to these widths after the commune's prefix.
+const SECTION_WIDTH = 2;
+const NUMBER_WIDTH = 4;
+
+// parcelID reads a cadastral reference typed by a user: a short one ("AZ 56",
+// "az0056") becomes an id of the commune, anything else is kept as typed (without
+// spaces, in capitals), for the service to accept or refuse — it alone knows which ids
+// are valid (Corsica's 2A and 2B among them).
 export function parcelID(query) {
-  const q = query.replace(/\s+/g, '').toUpperCase();
-  if (/^\d{8}[0-9A-Z]{2}\d{4}$/.test(q)) return q;
+  const q = (query || '').replace(/\s+/g, '').toUpperCase();
   const m = /^([A-Z]{1,2})0*(\d{1,4})$/.exec(q);
-  if (!m) return null;
-  return `94041000${m[1].padStart(2, '0')}${m[2].padStart(4, '0')}`;
+  if (m && parcelPrefix) return `${parcelPrefix}${m[1].padStart(SECTION_WIDTH, '0')}${m[2].padStart(NUMBER_WIDTH, '0')}`;
+  return q;
+}
+
+// looksLikeParcelID tells whether a typed text, read by parcelID, is worth asking the
+// service about: as long as an id of the commune, letters and digits only. Whether it
+// is a valid id is the service's answer.
+export function looksLikeParcelID(query) {
+  const id = parcelID(query);
+  return Boolean(parcelPrefix) && id.length === parcelPrefix.length + SECTION_WIDTH + NUMBER_WIDTH && /^[0-9A-Z]+$/.test(id);
 }
 
 // departments lists the departments of the sites, for the filter.
@@ -77,8 +100,7 @@ function siteMatchesSearch(site, q, parcels) {
   const haystack = [site.name, site.address, site.id, site.department, ...site.parts.map((f) => f.properties.part_label)];
   if (haystack.some((t) => fold(t).includes(needle))) return true;
   const known = parcels.get(site.id) || [];
-  const typed = parcelID(q);
-  if (typed && known.includes(typed)) return true;
+  if (known.includes(parcelID(q))) return true;
   const compact = needle.replace(/\s+/g, '');
   return compact.length >= 4 && known.some((id) => fold(id).includes(compact));
 }

@@ -3,18 +3,18 @@
 
 import {h, replace} from './dom.js';
 import {historySection} from './history.js';
-import {
-  formatDateTime, formatDay, formatEuros, formatHa, formatM2, formatNumber, formatPreciseDate, periodEnd, periodStart, plural, precisionLabel,
-} from './format.js';
+import {formatDateTime, formatDay, formatEuros, formatHa, formatM2, formatNumber, plural} from './format.js';
+import {precisionLabel} from './dates.js';
 import {
   darken, eventKindLabel, milestoneLabel, modalityLabel, qualityLabel, statusColor, statusLabel,
 } from './vocab.js';
 
-// statusChip shows a status as a coloured label.
+// statusChip shows a status as a coloured label; since is the French label of the day
+// it began, as the service writes it.
 export function statusChip(status, since) {
   const chip = h('span', {class: 'chip', dataset: {status}},
     h('span', {class: 'chip-dot', 'aria-hidden': 'true'}), statusLabel(status),
-    since ? h('span', {class: 'chip-since'}, ` depuis ${formatPreciseDate(since)}`) : null);
+    since ? h('span', {class: 'chip-since'}, ` depuis ${since}`) : null);
   chip.firstChild.style.backgroundColor = statusColor(status);
   chip.style.borderColor = darken(statusColor(status), 0.1);
   return chip;
@@ -44,7 +44,7 @@ function keyFacts(detail, edit) {
   const modality = detail.modality_label || modalityLabel(detail.modality);
   const parts = detail.parts || [];
   return h('section', {class: 'panel-section'},
-    h('div', {class: 'panel-status'}, parts.map((p) => statusChip(p.status, p.status_since))),
+    h('div', {class: 'panel-status'}, parts.map((p) => statusChip(p.status, p.status_since_label))),
     h('dl', {class: 'facts'},
       fact('Surface', detail.area_m2 ? `${formatHa(detail.area_m2)} (${formatM2(detail.area_m2)})` : 'inconnue'),
       fact('Service ou organisme', detail.department),
@@ -63,8 +63,8 @@ function statusHistory(part) {
   const rows = history.map((st, i) => {
     const next = history[i + 1];
     const period = next
-      ? ` de ${formatPreciseDate(st.from)} à ${formatPreciseDate(next.from)}`
-      : ` depuis ${formatPreciseDate(st.from)}`;
+      ? ` de ${st.from_label} à ${next.from_label}`
+      : ` depuis ${st.from_label}`;
     return h('li', {},
       statusChip(st.status), h('span', {class: 'history-dates'}, period),
       st.reason ? h('p', {class: 'history-reason'}, st.reason) : null);
@@ -77,7 +77,7 @@ function partBlock(part, multiple, edit) {
   return h('li', {class: 'part', dataset: {partId: part.id}},
     multiple ? h('h4', {}, part.label) : null,
     h('dl', {class: 'facts facts-compact'},
-      multiple ? fact('Statut', statusChip(part.status, part.status_since)) : null,
+      multiple ? fact('Statut', statusChip(part.status, part.status_since_label)) : null,
       fact('Surface calculée', part.area_m2 ? `${formatM2(part.area_m2)} (${formatHa(part.area_m2)})` : null),
       fact('Surface déclarée', part.declared_area_m2 ? formatM2(part.declared_area_m2) : null),
       fact('Géométrie', qualityBadge(part.geometry_quality)),
@@ -117,17 +117,17 @@ function parcelsSection(detail, edit) {
 // eventDate writes an event's date with its precision; planned ones say how precise
 // the plan is.
 function eventDate(e) {
-  const label = e.date_label || formatPreciseDate(e.date);
   return h('span', {class: 'event-date'},
-    h('time', {datetime: periodStart(e.date)}, label),
+    h('time', {datetime: e.date_start}, e.date_label),
     e.planned ? h('span', {class: 'precision'}, ` · ${precisionLabel(e.date)}`) : null);
 }
 
 function eventItem(e, partLabels, asOf, edit) {
   const state = e.cancelled ? 'cancelled' : e.planned ? 'planned' : 'done';
-  const later = !e.planned && periodStart(e.date) > asOf;
-  // a planned event whose whole period is over and that nobody confirmed
-  const stale = state === 'planned' && periodEnd(e.date) <= asOf;
+  const later = !e.planned && e.date_start > asOf;
+  // the service's flag: a planned event whose whole period is over and that nobody
+  // confirmed nor cancelled
+  const stale = e.unconfirmed;
   const badge = {cancelled: 'annulé', planned: 'prévu', done: 'réalisé'}[state];
   const extras = [];
   if (e.area_m2) extras.push(formatM2(e.area_m2));
@@ -149,12 +149,12 @@ function eventItem(e, partLabels, asOf, edit) {
 // timelineSection draws the events top to bottom, with a marker where the displayed
 // date falls; planned events are drawn hollow and dashed.
 function timelineSection(detail, asOf, today, edit) {
-  const events = [...(detail.timeline || [])].sort((a, b) => periodStart(a.date).localeCompare(periodStart(b.date)));
+  const events = [...(detail.timeline || [])].sort((a, b) => a.date_start.localeCompare(b.date_start));
   const partLabels = new Map((detail.parts || []).map((p) => [p.id, p.label]));
   const items = [];
   let marked = false;
   for (const e of events) {
-    if (!marked && periodStart(e.date) > asOf) {
+    if (!marked && e.date_start > asOf) {
       items.push(nowMarker(asOf, today));
       marked = true;
     }
@@ -176,7 +176,7 @@ function nowMarker(asOf, today) {
 
 function planItem(plan, current) {
   return h('li', {class: current ? 'plan plan-current' : 'plan plan-old'},
-    h(current ? 'strong' : 's', {}, plan.date_label || formatPreciseDate(plan.date)),
+    h(current ? 'strong' : 's', {}, plan.date_label),
     h('span', {class: 'precision'}, ` · ${precisionLabel(plan.date)}`),
     plan.decided_on ? h('span', {class: 'plan-decided'}, ` · décidé le ${formatDay(plan.decided_on)}`) : null,
     plan.reason ? h('p', {class: 'plan-reason'}, plan.reason) : null,
@@ -187,14 +187,14 @@ function milestoneItem(m, multipleParts, edit) {
   const title = [milestoneLabel(m.kind)];
   if (m.label) title.push(m.label);
   const status = m.actual
-    ? h('span', {class: 'badge badge-done'}, `réalisé ${m.actual_label || formatPreciseDate(m.actual)}`)
+    ? h('span', {class: 'badge badge-done'}, `réalisé ${m.actual_label}`)
     : m.overdue ? h('span', {class: 'badge badge-overdue'}, 'en retard')
       : m.planned ? h('span', {class: 'badge badge-planned'}, 'prévu') : h('span', {class: 'badge'}, 'date non publiée');
   const plans = m.plans || [];
   return h('li', {class: `milestone${m.overdue ? ' milestone-overdue' : ''}`, dataset: {kind: m.kind}},
     h('p', {class: 'milestone-title'}, h('strong', {}, title.join(' — ')), ' ', status),
     multipleParts && m.part_label ? h('p', {class: 'event-part'}, m.part_label) : null,
-    m.planned ? h('p', {class: 'milestone-planned'}, 'Date prévue : ', h('strong', {}, m.planned_label || formatPreciseDate(m.planned)),
+    m.planned ? h('p', {class: 'milestone-planned'}, 'Date prévue : ', h('strong', {}, m.planned_label),
       ` (${precisionLabel(m.planned)}, au plus tard le ${formatDay(m.planned_end)})`) : null,
     m.slips ? h('p', {class: 'milestone-slips'}, `${plural(m.slips, 'report', 'reports')} de la date prévue`) : null,
     plans.length > 1 || (plans.length === 1 && (plans[0].reason || plans[0].source))
@@ -240,7 +240,7 @@ function notesSection(detail) {
 }
 
 // renderPanel draws a site's detail (the /api/sites/{id} document) in el. For an editor,
-// edit holds the editing tools to place beside each thing (see edit.js); notice and flash
+// edit holds the editing tools to place beside each thing (see editor.js); notice and flash
 // are shown above the sections; history adds the section of the site's changes.
 export function renderPanel(el, detail, {onClose, asOf, today, edit = null, notice = null, flash = null, history = false}) {
   replace(el,

@@ -1,7 +1,7 @@
 // Who is signed in: the header's account area, the sign-in dialog, and the session the
 // writes run under (its CSRF token goes with each of them, see api.js).
 
-import {ApiError, fetchSession, send, setCSRFToken} from './api.js';
+import {ApiError, fetchSession, setCSRFToken, signIn as apiSignIn, signOut as apiSignOut} from './api.js';
 import {h, replace} from './dom.js';
 
 const ROLE_LABELS = {viewer: 'lecture', editor: 'édition', admin: 'administration'};
@@ -112,7 +112,7 @@ export function openSignIn({message = '', onSignedIn}) {
     }
     $('signin-submit').disabled = true;
     try {
-      const {body} = await send('POST', '/api/session', {body: {name, password}});
+      const {body} = await apiSignIn(name, password);
       adopt(body);
     } catch (err) {
       replace(error, signInMessage(err));
@@ -139,7 +139,7 @@ export function openSignIn({message = '', onSignedIn}) {
 // signOut ends the session on the service.
 export async function signOut() {
   try {
-    await send('DELETE', '/api/session');
+    await apiSignOut();
   } finally {
     forgetSession();
   }

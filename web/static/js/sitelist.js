@@ -3,7 +3,7 @@
 
 import {h, replace} from './dom.js';
 import {formatHa, plural} from './format.js';
-import {isLocated, partArea} from './model.js';
+import {isLocated} from './model.js';
 import {statusColor, statusLabel} from './vocab.js';
 
 // statusDots shows the statuses of a site's parts as coloured dots.
@@ -23,7 +23,8 @@ function statusSummary(parts) {
 
 function siteItem(site, selected, onSelect) {
   const located = site.parts.filter(isLocated);
-  const area = site.parts.reduce((sum, f) => sum + (partArea(f) || 0), 0);
+  // the site's area as the service counts it: unlocated parts add nothing
+  const area = site.parts.reduce((sum, f) => sum + (f.properties.area_m2 || 0), 0);
   const meta = [statusSummary(site.parts)];
   if (area) meta.push(formatHa(area));
   if (located.length && located.length < site.parts.length) {

@@ -2,7 +2,8 @@
 // alternative to the map.
 
 import {h, replace} from './dom.js';
-import {formatHa, formatPreciseDate, periodStart} from './format.js';
+import {formatHa} from './format.js';
+import {formatPreciseDate, sortKey} from './dates.js';
 import {partArea} from './model.js';
 import {statusChip} from './panel.js';
 import {STATUSES, qualityLabel} from './vocab.js';
@@ -24,7 +25,7 @@ const COLUMNS = [
   {key: 'name', label: 'Site', value: (f) => f.properties.name, text: true},
   {key: 'part', label: 'Partie', value: (f) => f.properties.part_label || '', text: true},
   {key: 'status', label: 'Statut', value: (f) => statusRank(f.properties.status)},
-  {key: 'since', label: 'Depuis', value: (f) => (f.properties.status_since ? periodStart(f.properties.status_since) : '')},
+  {key: 'since', label: 'Depuis', value: (f) => sortKey(f.properties.status_since)},
   {key: 'area', label: 'Surface', value: (f) => partArea(f) ?? -1, numeric: true},
   {key: 'department', label: 'Service', value: (f) => f.properties.department || '', text: true},
   {key: 'release', label: 'Libération', value: (f) => f.properties.actual_release || f.properties.planned_release || ''},

@@ -26,7 +26,8 @@ export const MODALITIES = [];
 
 const modalityLabels = new Map();
 
-// setVocabulary takes up the statuses and modalities the service's configuration gives.
+// setVocabulary takes up the statuses, modalities and milestone kinds the service's
+// configuration gives.
 // Without them (the configuration could not be read), the statuses the colours name are
 // shown by their keys, and no move is offered but a correction.
 export function setVocabulary(config = {}) {
@@ -42,6 +43,12 @@ export function setVocabulary(config = {}) {
   MODALITIES.splice(0, MODALITIES.length, ...modalities.map((m) => m.key));
   modalityLabels.clear();
   for (const m of modalities) modalityLabels.set(m.key, m.label);
+  const kinds = Array.isArray(config.milestone_kinds) && config.milestone_kinds.length
+    ? config.milestone_kinds
+    : Object.keys(MILESTONE_COLORS).map((key) => ({key, label: key}));
+  MILESTONE_KINDS.splice(0, MILESTONE_KINDS.length, ...kinds.map((k) => ({
+    key: k.key, label: k.label || k.key, color: MILESTONE_COLORS[k.key] ?? UNKNOWN_COLOR,
+  })));
 }
 
 // statusColor is the colour of a status, wherever a status is drawn.
@@ -115,17 +122,16 @@ export function eventKindLabel(kind) {
   return EVENT_KINDS[kind] ?? kind;
 }
 
-// MILESTONE_KINDS are the kinds of calendar milestones, with their colours in the
-// calendar view.
-export const MILESTONE_KINDS = [
-  {key: 'release', label: 'Libération', color: statusColor('released')},
-  {key: 'disposal', label: 'Cession', color: statusColor('ceded')},
-  {key: 'deadline', label: 'Échéance', color: '#44546a'},
-];
+const MILESTONE_COLORS = {release: statusColor('released'), disposal: statusColor('ceded'), deadline: '#44546a'};
+
+// MILESTONE_KINDS are the kinds of calendar milestones, with their French labels (the
+// service's, from GET /api/config) and their colours in the calendar view; filled by
+// setVocabulary.
+export const MILESTONE_KINDS = [];
 
 // milestoneColor is the colour of a calendar milestone kind.
 export function milestoneColor(kind) {
-  return MILESTONE_KINDS.find((k) => k.key === kind)?.color ?? UNKNOWN_COLOR;
+  return MILESTONE_COLORS[kind] ?? UNKNOWN_COLOR;
 }
 
 // milestoneLabel names a calendar milestone kind.

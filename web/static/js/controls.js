@@ -1,0 +1,242 @@
+// The page's controls: the view tabs, the date shown (slider, typed date, today), the
+// export links, the filters and search, the keyboard and the browser's history.
+
+import {withQuery} from './api.js';
+import {$, app, asOf, notify, writeURL} from './app.js';
+import {FIRST_YEAR, LAST_YEAR} from './calendar.js';
+import {loadData, lookUpParcel, refresh} from './data.js';
+import {h, replace} from './dom.js';
+import {formatDay, parseDay} from './format.js';
+import {departments, disposalYears} from './model.js';
+import {closePanel, openPanel} from './sitepanel.js';
+import {VIEWS, readState} from './state.js';
+import {STATUSES, darken, statusColor} from './vocab.js';
+
+
+export function showView(view) {
+  for (const v of VIEWS) {
+    const tab = $(`tab-${v}`);
+    const active = v === view;
+    tab.setAttribute('aria-selected', String(active));
+    tab.tabIndex = active ? 0 : -1;
+    $(`view-${v}`).hidden = !active;
+  }
+  $('layout').dataset.view = view;
+  document.body.dataset.view = view;
+  if (view === 'carte') app.map?.invalidate();
+}
+
+export function setView(view, {focus = false} = {}) {
+  if (app.state.view === view) return;
+  app.state.view = view;
+  showView(view);
+  writeURL(true);
+  if (focus) $(`tab-${view}`).focus();
+}
+
+// ---- controls ----
+
+export function yearOfState() {
+  return Number(asOf().slice(0, 4));
+}
+
+// dateForYear is the date the slider shows for a year: the end of that year, or today
+// for the current year.
+export function dateForYear(year) {
+  return year === Number(app.today.slice(0, 4)) ? app.today : `${year}-12-31`;
+}
+
+export function setDate(date) {
+  const clamped = date < `${FIRST_YEAR}-01-01` ? `${FIRST_YEAR}-01-01` : date > `${LAST_YEAR}-12-31` ? `${LAST_YEAR}-12-31` : date;
+  const next = clamped === app.today ? null : clamped;
+  if (next === app.state.date) return;
+  app.state.date = next;
+  syncDateControls();
+  writeURL();
+  loadData();
+}
+
+export function syncDateControls() {
+  const date = asOf();
+  $('asof-year').value = String(yearOfState());
+  $('asof-year').setAttribute('aria-valuetext', `état au ${formatDay(date)}`);
+  $('asof-date').value = formatDay(date);
+  $('asof-date').removeAttribute('aria-invalid');
+  replace($('asof-print'), formatDay(date));
+  $('asof-today').disabled = !app.state.date;
+  document.body.classList.toggle('past-state', Boolean(app.state.date));
+  syncExportLinks();
+}
+
+// EXPORTS are the downloads the API offers; they follow the date shown.
+const EXPORTS = [
+  ['export-geojson-wgs84', '/export/sites.geojson', {crs: 'CRS84'}],
+  ['export-geojson-l93', '/export/sites.geojson', {crs: 'EPSG:2154'}],
+  ['export-csv', '/export/sites.csv', {}],
+  ['export-ics', '/api/calendar.ics', {}],
+];
+
+export function syncExportLinks() {
+  for (const [id, path, params] of EXPORTS) {
+    $(id).href = withQuery(path, {...params, date: app.state.date});
+  }
+}
+
+export function statusOptions() {
+  return STATUSES.map((st) => {
+    const swatch = h('span', {class: 'swatch', 'aria-hidden': 'true'});
+    swatch.style.backgroundColor = statusColor(st.key);
+    swatch.style.borderColor = darken(statusColor(st.key));
+    const box = h('input', {type: 'checkbox', value: st.key, name: 'statut'});
+    box.addEventListener('change', onStatusChange);
+    return h('label', {class: 'check'}, box, swatch, st.label);
+  });
+}
+
+export function onStatusChange() {
+  app.state.statuses = [...document.querySelectorAll('#status-options input:checked')].map((b) => b.value);
+  syncStatusSummary();
+  refresh();
+}
+
+export function syncStatusSummary() {
+  const n = app.state.statuses.length;
+  replace($('status-summary'), n ? `Statut (${n})` : 'Statut : tous');
+  for (const box of document.querySelectorAll('#status-options input')) box.checked = app.state.statuses.includes(box.value);
+}
+
+export function fillSelect(select, first, values, current, label = (v) => v) {
+  replace(select, h('option', {value: ''}, first), values.map(([value, text]) => h('option', {value}, label(text))));
+  select.value = current;
+  if (select.value !== current) {
+    // a shared URL may name a value the data no longer has: keep it visible
+    select.append(h('option', {value: current}, current));
+    select.value = current;
+  }
+}
+
+export function fillFilterOptions() {
+  fillSelect($('department-filter'), 'Tous', departments(app.sites).map((d) => [d, d]), app.state.department);
+  const years = disposalYears(app.features).map((y) => [String(y), String(y)]);
+  fillSelect($('year-filter'), 'Toutes', [...years, ['sans', 'sans date de cession']], app.state.year);
+}
+
+export function syncControls() {
+  syncDateControls();
+  syncStatusSummary();
+  $('search').value = app.state.q;
+  $('department-filter').value = app.state.department;
+  $('year-filter').value = app.state.year;
+  app.map.setParcels(app.state.parcels);
+  showView(app.state.view);
+}
+
+export function debounce(fn, ms) {
+  let timer;
+  return (...args) => {
+    clearTimeout(timer);
+    timer = setTimeout(() => fn(...args), ms);
+  };
+}
+
+export function bindControls() {
+  const onSearch = debounce(() => {
+    app.state.q = $('search').value;
+    lookUpParcel(app.state.q);
+    refresh();
+  }, 150);
+  $('search').addEventListener('input', onSearch);
+  $('department-filter').addEventListener('change', (e) => {
+    app.state.department = e.target.value;
+    refresh();
+  });
+  $('year-filter').addEventListener('change', (e) => {
+    app.state.year = e.target.value;
+    refresh();
+  });
+  $('reset-filters').addEventListener('click', () => {
+    Object.assign(app.state, {statuses: [], department: '', year: '', q: ''});
+    syncControls();
+    refresh();
+    $('search').focus();
+  });
+
+  const slide = debounce((year) => setDate(dateForYear(year)), 250);
+  $('asof-year').addEventListener('input', (e) => {
+    const year = Number(e.target.value);
+    $('asof-date').value = formatDay(dateForYear(year));
+    slide(year);
+  });
+  $('asof-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    applyTypedDate();
+  });
+  $('asof-date').addEventListener('change', applyTypedDate);
+  $('asof-today').addEventListener('click', () => setDate(app.today));
+
+  const tabs = $('tab-carte').parentElement;
+  tabs.addEventListener('click', (e) => {
+    const tab = e.target.closest('[role=tab]');
+    if (tab) setView(tab.dataset.view);
+  });
+  tabs.addEventListener('keydown', onTabKey);
+  $('print-calendar').addEventListener('click', () => window.print());
+
+  document.addEventListener('keydown', (e) => {
+    if (e.key !== 'Escape' || e.target.closest?.('dialog')) return;
+    const menu = e.target.closest?.('details.menu[open]');
+    if (app.editor.closeForm()) {
+      e.preventDefault();
+    } else if (menu) {
+      menu.open = false;
+      menu.querySelector('summary').focus();
+    } else if (app.state.site && !$('panel').hidden) {
+      closePanel();
+    }
+  });
+  // A menu closes when the user clicks elsewhere.
+  document.addEventListener('click', (e) => {
+    for (const menu of document.querySelectorAll('details.menu[open]')) {
+      if (!menu.contains(e.target)) menu.open = false;
+    }
+  });
+  window.addEventListener('popstate', onPopState);
+}
+
+export function applyTypedDate() {
+  const iso = parseDay($('asof-date').value);
+  if (!iso) {
+    $('asof-date').setAttribute('aria-invalid', 'true');
+    notify('date', 'Date non reconnue : écrivez-la JJ/MM/AAAA, entre 2006 et 2030.');
+    return;
+  }
+  notify('date', '');
+  setDate(iso);
+}
+
+// onTabKey moves between the view tabs with the arrow keys, Home and End.
+export function onTabKey(e) {
+  const i = VIEWS.indexOf(app.state.view);
+  const moves = {ArrowRight: i + 1, ArrowLeft: i - 1 + VIEWS.length, Home: 0, End: VIEWS.length - 1};
+  if (!(e.key in moves)) return;
+  e.preventDefault();
+  setView(VIEWS[moves[e.key] % VIEWS.length], {focus: true});
+}
+
+export function onPopState() {
+  const before = app.state;
+  app.state = readState(window.location.hash);
+  app.state.map = before.map; // the map stays where it is: history is about views and sites
+  syncControls();
+  if (before.date !== app.state.date) {
+    loadData();
+    return;
+  }
+  refresh();
+  if (app.state.site) openPanel(app.state.site, {focus: false});
+  else if (!$('panel').hidden) {
+    $('panel').hidden = true;
+    $('layout').classList.remove('has-panel');
+    app.map.highlight(null);
+  }
+}
