@@ -84,7 +84,7 @@ func runImportCadastre(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer db.close(ctx, false)
+	defer db.close(ctx)
 	if !*force {
 		prev, err := db.store.FindCadastreImportBySHA256(ctx, imp.SHA256)
 		if err == nil && prev.Latest {
@@ -485,7 +485,7 @@ func runLink(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer db.close(ctx, false)
+	defer db.close(ctx)
 	if *unlink {
 		if err := db.store.DetachParcels(ctx, *part, ids); err != nil {
 			return err
@@ -526,7 +526,7 @@ func runRebuild(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer db.close(ctx, false)
+	defer db.close(ctx)
 	return rebuildPart(ctx, e, db.store, *part)
 }
 
