@@ -359,7 +359,10 @@ func ensureRoles(ctx context.Context, admin *pgxpool.Pool) error {
 			}
 		}
 	}
-	return nil
+	// A test's setup may watch the service's sessions: pg_stat_activity shows their queries
+	// only to members of pg_read_all_stats, as they log in as the server's user.
+	_, err = conn.Exec(ctx, "GRANT pg_read_all_stats TO "+pgx.Identifier{migrations.OwnerRole}.Sanitize())
+	return err
 }
 
 // createExtensions creates, as the server's superuser, the extensions the migrations need
