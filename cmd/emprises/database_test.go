@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -103,6 +104,38 @@ func TestServiceRole(t *testing.T) {
 	var owner string
 	if err := pool.QueryRow(ctx, "SELECT tableowner FROM pg_tables WHERE tablename = 'audit_log'").Scan(&owner); err != nil || owner != migrations.OwnerRole {
 		t.Errorf("audit_log belongs to %q, %v; want %s", owner, err, migrations.OwnerRole)
+	}
+
+	// With DATABASE_URL: a new database set up as the README says, migrated with the owner's
+	// URL; the service's URL alone cannot migrate it, and says what to give.
+	admin, err := pgx.Connect(ctx, old.ConnString("postgres"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close(ctx)
+	if _, err := admin.Exec(ctx, "CREATE DATABASE fresh OWNER "+migrations.OwnerRole); err != nil {
+		t.Fatal(err)
+	}
+	fresh, err := pgx.Connect(ctx, old.ConnString("fresh"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ext := range migrations.Extensions {
+		if _, err := fresh.Exec(ctx, "CREATE EXTENSION "+ext); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fresh.Close(ctx)
+	appURL, ownerURL := old.UserConnString(migrations.AppRole, "fresh"), old.UserConnString(migrations.OwnerRole, "fresh")
+	err = run(ctx, []string{"migrate", "--database-url", appURL}, e.getenv, nil, &stderr, &stderr)
+	if err == nil || !strings.Contains(err.Error(), "42501") || !strings.Contains(err.Error(), "--migrate-database-url") {
+		t.Errorf("migrate as the service's role = %v; want a 42501 refusal naming --migrate-database-url", err)
+	}
+	if err := run(ctx, []string{"migrate", "--database-url", appURL, "--migrate-database-url", ownerURL}, e.getenv, nil, &stderr, &stderr); err != nil {
+		t.Fatalf("migrate with the owner's URL: %v\n%s", err, stderr.String())
+	}
+	if err := run(ctx, []string{"seed", "--database-url", appURL}, e.getenv, nil, &stderr, &stderr); err != nil {
+		t.Errorf("seed as the service's role once migrated: %v\n%s", err, stderr.String())
 	}
 }
 
