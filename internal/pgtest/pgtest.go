@@ -98,7 +98,9 @@ func Main(m *testing.M) int {
 	}
 	shutdown := func() {
 		closeAdmin()
-		if err := c.Close(context.Background()); err != nil {
+		// Stop, not Close: the cluster is this binary's alone and its folder goes next,
+		// even if a test attached to it again (to restart it) and never let go.
+		if err := c.Stop(context.Background()); err != nil {
 			fmt.Fprintf(os.Stderr, "pgtest: %v\n", err)
 		}
 		os.RemoveAll(dir)
@@ -359,9 +361,10 @@ func ensureRoles(ctx context.Context, admin *pgxpool.Pool) error {
 			}
 		}
 	}
-	// A test's setup may watch the service's sessions: pg_stat_activity shows their queries
-	// only to members of pg_read_all_stats, as they log in as the server's user.
-	_, err = conn.Exec(ctx, "GRANT pg_read_all_stats TO "+pgx.Identifier{migrations.OwnerRole}.Sanitize())
+	// A test's setup may watch the service's sessions (pg_stat_activity shows their queries
+	// only to members of pg_read_all_stats, as they log in as the server's user) and read
+	// the server's settings (data_directory, to restart it).
+	_, err = conn.Exec(ctx, "GRANT pg_read_all_stats, pg_read_all_settings TO "+pgx.Identifier{migrations.OwnerRole}.Sanitize())
 	return err
 }
 
