@@ -44,7 +44,7 @@ func runUsers(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return err
 		}
-		defer db.close(ctx, false)
+		defer db.close(ctx)
 		if action == "disable" {
 			if err := db.store.DisableUser(ctx, cliActor(e), target); err != nil {
 				return accountError(err)
@@ -87,7 +87,7 @@ func usersAdd(ctx context.Context, e *env, d dbFlags, name, role string) error {
 	if err != nil {
 		return err
 	}
-	defer db.close(ctx, false)
+	defer db.close(ctx)
 	password := auth.NewPassword()
 	hash, err := auth.HashPassword(password)
 	if err != nil {
@@ -106,7 +106,7 @@ func usersList(ctx context.Context, e *env, d dbFlags) error {
 	if err != nil {
 		return err
 	}
-	defer db.close(ctx, false)
+	defer db.close(ctx)
 	users, err := db.store.ListUsers(ctx)
 	if err != nil {
 		return err
@@ -144,7 +144,7 @@ func runTokens(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return err
 		}
-		defer db.close(ctx, false)
+		defer db.close(ctx)
 		token := auth.Secret(auth.TokenMarker)
 		t, err := db.store.CreateToken(ctx, cliActor(e), auth.NormalizeName(*user), token)
 		if err != nil {
@@ -162,7 +162,7 @@ func runTokens(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return err
 		}
-		defer db.close(ctx, false)
+		defer db.close(ctx)
 		tokens, err := db.store.ListTokens(ctx)
 		if err != nil {
 			return err
@@ -187,7 +187,7 @@ func runTokens(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return err
 		}
-		defer db.close(ctx, false)
+		defer db.close(ctx)
 		t, err := db.store.RevokeToken(ctx, cliActor(e), *id, prefix)
 		if err != nil {
 			return accountError(err)

@@ -84,7 +84,7 @@ func runImportCadastre(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer db.close(ctx, false)
+	defer db.close(ctx)
 	if !*force {
 		prev, err := db.store.FindCadastreImportBySHA256(ctx, imp.SHA256)
 		if err == nil && prev.Latest {
@@ -488,7 +488,7 @@ func runLink(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer db.close(ctx, false)
+	defer db.close(ctx)
 	l, err := db.store.LinkParcels(ctx, cliActor(e), *part, store.AnyVersion, store.ParcelLink{
 		IDs: ids, Unlink: *unlink, Move: *move, Rebuild: *rebuild, Reason: *reason})
 	if err != nil {
@@ -529,7 +529,7 @@ func runRebuild(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer db.close(ctx, false)
+	defer db.close(ctx)
 	rb, err := db.store.RebuildPart(ctx, cliActor(e), *part, store.AnyVersion, *reason)
 	if err != nil {
 		return err

@@ -37,7 +37,7 @@ func withDatabase(ctx context.Context, e *env, args []string, name string, fn fu
 	if err != nil {
 		return err
 	}
-	defer db.close(ctx, false)
+	defer db.close(ctx)
 	return fn(db.store)
 }
 
@@ -95,6 +95,6 @@ func runExport(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer db.close(ctx, false)
+	defer db.close(ctx)
 	return writeOutput(e, *out, func(w io.Writer) error { return write(ctx, w, db.store) })
 }

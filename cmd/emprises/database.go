@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -9,20 +10,26 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/jackc/pgx/v5/pgconn"
+
 	"github.com/emprises/emprises/geodata"
 	"github.com/emprises/emprises/internal/pgcluster"
 	"github.com/emprises/emprises/internal/store"
+	"github.com/emprises/emprises/migrations"
 )
 
 // dbFlags are the database settings every subcommand that touches data shares.
 type dbFlags struct {
-	url     string
-	dataDir string
+	url        string
+	migrateURL string
+	dataDir    string
 }
 
 func (d *dbFlags) register(fs *flag.FlagSet, e *env) {
 	fs.StringVar(&d.url, "database-url", e.getenv("DATABASE_URL"),
-		"PostgreSQL+PostGIS connection string ($DATABASE_URL); empty: the private cluster in the data folder")
+		"PostgreSQL+PostGIS connection string, as the service's role ($DATABASE_URL); empty: the private cluster in the data folder")
+	fs.StringVar(&d.migrateURL, "migrate-database-url", e.getenv("EMPRISES_MIGRATE_DATABASE_URL"),
+		"connection string for migrations, as the role that owns the schema ($EMPRISES_MIGRATE_DATABASE_URL); default: --database-url")
 	fs.StringVar(&d.dataDir, "data", envOr(e, "EMPRISES_DATA", "./.data"),
 		"data folder for the private cluster ($EMPRISES_DATA)")
 }
@@ -35,42 +42,63 @@ type database struct {
 }
 
 // openDatabase connects to DATABASE_URL or, without one, creates and starts (or attaches
-// to) the private cluster in the data folder; then it applies the migrations. With seed,
-// an empty database is loaded with the reference sites.
+// to) the private cluster in the data folder; then it applies the migrations, as the role
+// that owns the schema, and opens the store as the service's role, which may only read and
+// write rows (migrations/006_least_privilege.sql). With seed, an empty database is loaded
+// with the reference sites.
 func openDatabase(ctx context.Context, e *env, d dbFlags, seed bool) (*database, error) {
 	db := &database{log: e.stderr}
-	connString := d.url
-	if connString == "" {
+	connString, migrateURL := d.url, d.migrateURL
+	switch {
+	case connString == "" && migrateURL != "":
+		return nil, usageError{"--migrate-database-url ($EMPRISES_MIGRATE_DATABASE_URL) goes with --database-url ($DATABASE_URL); the private cluster has its own roles"}
+	case connString == "":
 		dir, err := filepath.Abs(d.dataDir)
 		if err != nil {
 			return nil, err
 		}
-		c, err := pgcluster.Open(ctx, pgcluster.Options{Dir: dir, Database: "emprises", Log: e.stderr})
+		c, err := pgcluster.Open(ctx, pgcluster.Options{
+			Dir:        dir,
+			Database:   "emprises",
+			Owner:      migrations.OwnerRole,
+			Users:      []string{migrations.AppRole},
+			Extensions: migrations.Extensions,
+			Log:        e.stderr,
+		})
 		if err != nil {
 			return nil, err
 		}
 		db.cluster = c
-		connString = c.ConnString("emprises")
+		connString = c.UserConnString(migrations.AppRole, "emprises")
+		migrateURL = c.UserConnString(migrations.OwnerRole, "emprises")
+	case migrateURL == "":
+		// One role for both, the operator's choice (see the README); once the schema is
+		// up to date, migrating changes nothing and needs no privilege beyond reading it.
+		migrateURL = connString
 	}
-	if err := store.Migrate(ctx, connString); err != nil {
-		db.close(ctx, false)
+	if err := store.Migrate(ctx, migrateURL); err != nil {
+		db.close(ctx)
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && pgErr.Code == "42501" && d.migrateURL == "" && d.url != "" {
+			return nil, fmt.Errorf("%w\nmigrations run as the role that owns the schema: give its connection string in --migrate-database-url ($EMPRISES_MIGRATE_DATABASE_URL)", err)
+		}
 		return nil, err
 	}
 	s, err := store.Open(ctx, connString)
 	if err != nil {
-		db.close(ctx, false)
+		db.close(ctx)
 		return nil, err
 	}
 	db.store = s
 	if seed {
 		empty, err := s.Empty(ctx)
 		if err != nil {
-			db.close(ctx, false)
+			db.close(ctx)
 			return nil, err
 		}
 		if empty {
 			if err := seedReference(ctx, e, s); err != nil {
-				db.close(ctx, false)
+				db.close(ctx)
 				return nil, err
 			}
 		}
@@ -78,14 +106,14 @@ func openDatabase(ctx context.Context, e *env, d dbFlags, seed bool) (*database,
 	return db, nil
 }
 
-// close releases the pool and stops the private cluster if this process started it, or
-// always when stopCluster is set (serve owns the cluster it runs on).
-func (db *database) close(ctx context.Context, stopCluster bool) {
+// close releases the pool and leaves the private cluster, which stops it if no other
+// process uses it (pgcluster's rule: the last to leave stops it, whoever started it).
+func (db *database) close(ctx context.Context) {
 	if db.store != nil {
 		db.store.Close()
 	}
-	if db.cluster != nil && (stopCluster || db.cluster.Started()) {
-		if err := db.cluster.Stop(context.WithoutCancel(ctx)); err != nil {
+	if db.cluster != nil {
+		if err := db.cluster.Close(context.WithoutCancel(ctx)); err != nil {
 			fmt.Fprintln(db.log, "emprises: stopping PostgreSQL:", err)
 		}
 	}

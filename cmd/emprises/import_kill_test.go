@@ -31,9 +31,12 @@ func TestImportSurvivesSIGKILL(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	// Kill it once PostgreSQL is receiving its parcels.
+	// Kill it once PostgreSQL is receiving its parcels: its transaction then holds a write
+	// lock on a parcels table (pg_locks shows every session's locks to any role).
 	deadline := time.Now().Add(30 * time.Second)
-	for c.count(`SELECT count(*) FROM pg_stat_activity WHERE query ILIKE 'copy%parcel%' OR query ILIKE '%INSERT INTO parcels%'`) == 0 {
+	for c.count(`SELECT count(*) FROM pg_locks l JOIN pg_class t ON t.oid = l.relation
+	              WHERE l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+	                AND t.relname LIKE '%parcel%' AND l.mode = 'RowExclusiveLock' AND l.pid <> pg_backend_pid()`) == 0 {
 		if time.Now().After(deadline) {
 			cmd.Process.Kill()
 			cmd.Wait()
@@ -44,7 +47,8 @@ func TestImportSurvivesSIGKILL(t *testing.T) {
 	cmd.Process.Signal(syscall.SIGKILL)
 	cmd.Wait()
 	// PostgreSQL rolls the transaction back once it sees the connection gone.
-	for c.count(`SELECT count(*) FROM pg_stat_activity WHERE application_name = 'emprises' AND state <> 'idle'`) > 0 {
+	for c.count(`SELECT count(*) FROM pg_locks l JOIN pg_class t ON t.oid = l.relation
+	              WHERE t.relname LIKE '%parcel%' AND l.mode = 'RowExclusiveLock' AND l.pid <> pg_backend_pid()`) > 0 {
 		time.Sleep(20 * time.Millisecond)
 	}
 	if n := c.count(`SELECT count(*) FROM parcels`); n != 0 {

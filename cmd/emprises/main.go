@@ -95,7 +95,8 @@ func usage(w io.Writer, cmds map[string]command) {
 		fmt.Fprintf(w, "  %-9s %s\n", n, cmds[n].summary)
 	}
 	fmt.Fprintln(w, "\nRun \"emprises <command> --help\" for its flags.")
-	fmt.Fprintln(w, "Environment: DATABASE_URL (an existing PostGIS database; default: a private cluster),")
+	fmt.Fprintln(w, "Environment: DATABASE_URL (an existing PostGIS database, as the service's role; default: a private cluster),")
+	fmt.Fprintln(w, "EMPRISES_MIGRATE_DATABASE_URL (the same, as the schema's owner, for migrations; default: DATABASE_URL),")
 	fmt.Fprintln(w, "EMPRISES_DATA (data folder, default ./.data), EMPRISES_ADDR (default 127.0.0.1:8080).")
 }
 

@@ -41,7 +41,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer db.close(ctx, true)
+	defer db.close(ctx)
 
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {

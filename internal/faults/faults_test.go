@@ -102,7 +102,7 @@ func restartPostgres(t *testing.T, st *store.Store) {
 	t.Helper()
 	ctx := context.Background()
 	var dataDir string
-	if err := st.Pool().QueryRow(ctx, "SHOW data_directory").Scan(&dataDir); err != nil {
+	if err := pgtest.OwnerPool(t, st.Pool()).QueryRow(ctx, "SHOW data_directory").Scan(&dataDir); err != nil {
 		t.Fatal(err)
 	}
 	pidFile := filepath.Join(dataDir, "postmaster.pid")
@@ -127,9 +127,12 @@ func restartPostgres(t *testing.T, st *store.Store) {
 		}
 	}
 	time.Sleep(time.Second) // down for a moment, as a restart is
-	if _, err := pgcluster.Open(ctx, pgcluster.Options{Dir: filepath.Dir(dataDir), Fast: true}); err != nil {
+	c, err := pgcluster.Open(ctx, pgcluster.Options{Dir: filepath.Dir(dataDir), Fast: true})
+	if err != nil {
 		t.Fatalf("restart: %v", err)
 	}
+	// This process's own use of the cluster ends here; pgtest's goes on and stops it.
+	c.Close(ctx) //nolint:errcheck // it only leaves, pgtest still uses the cluster
 }
 
 // TestPostgresRestartUnderLoad restarts PostgreSQL while readers and a writer use the

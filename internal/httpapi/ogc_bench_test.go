@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+
+	"github.com/emprises/emprises/internal/pgtest"
 )
 
 // BenchmarkOGCItems serves pages of 10 000 synthetic parcels. The allocations reported
@@ -15,7 +17,7 @@ import (
 func BenchmarkOGCItems(b *testing.B) {
 	st := seededStore(b)
 	ogcSeedParcels(b, st, 10_000)
-	if _, err := st.Pool().Exec(context.Background(), "VACUUM ANALYZE parcels"); err != nil {
+	if _, err := pgtest.OwnerPool(b, st.Pool()).Exec(context.Background(), "VACUUM ANALYZE parcels"); err != nil {
 		b.Fatal(err)
 	}
 	srv := httptest.NewServer(NewServer(st, Config{}, slog.New(slog.DiscardHandler)))

@@ -83,46 +83,6 @@ func (c *Cluster) command(ctx context.Context, name string, args ...string) *exe
 	return cmd
 }
 
-// mkdirOwned creates dir if missing and gives it to the cluster's owner with mode perm.
-func (c *Cluster) mkdirOwned(dir string, perm fs.FileMode) error {
-	if err := os.Mkdir(dir, perm); err != nil && !errors.Is(err, fs.ErrExist) {
-		return fmt.Errorf("pgcluster: %w", err)
-	}
-	return c.chown(dir, perm)
-}
-
-// createOwned creates file if missing, owned by the cluster's owner.
-func (c *Cluster) createOwned(file string) error {
-	f, err := os.OpenFile(file, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
-	if err != nil {
-		return fmt.Errorf("pgcluster: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("pgcluster: %w", err)
-	}
-	return c.chown(file, 0o600)
-}
-
-// writeFileOwned writes file, owned by the cluster's owner.
-func (c *Cluster) writeFileOwned(file string, data []byte, perm fs.FileMode) error {
-	if err := os.WriteFile(file, data, perm); err != nil {
-		return fmt.Errorf("pgcluster: %w", err)
-	}
-	return c.chown(file, perm)
-}
-
-func (c *Cluster) chown(path string, perm fs.FileMode) error {
-	if c.owner != nil {
-		if err := os.Chown(path, int(c.owner.uid), int(c.owner.gid)); err != nil {
-			return fmt.Errorf("pgcluster: %w", err)
-		}
-	}
-	if err := os.Chmod(path, perm); err != nil {
-		return fmt.Errorf("pgcluster: %w", err)
-	}
-	return nil
-}
-
 // dirInfo is what checkReachable needs to know of a directory.
 type dirInfo struct {
 	mode     fs.FileMode
@@ -244,9 +204,13 @@ func parseProcStat(stat string) (comm, state string, ok bool) {
 // the process dies.
 func lockDir(ctx context.Context, dir string, logf func(string, ...any)) (unlock func(), err error) {
 	path := filepath.Join(dir, "pgcluster.lock")
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDONLY, 0o644)
+	f, err := openNoFollow(path, syscall.O_CREAT|syscall.O_RDONLY, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("pgcluster: lock: %w", err)
+	}
+	if err := checkRegular(f); err != nil {
+		f.Close()
+		return nil, err
 	}
 	for waited := false; ; waited = true {
 		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)

@@ -8,6 +8,7 @@
 //	Dir/run/            the unix socket directory, mode 0700: the server listens on no TCP port
 //	Dir/pg.log          the server log
 //	Dir/pgcluster.lock  the file lock taken around init, start and stop
+//	Dir/pgcluster.users the file every user of the server holds a shared lock on
 //
 // The socket is Dir/run/.s.PGSQL.5432 and unix socket paths are limited to 107 bytes, so the
 // absolute Dir may be at most 89 bytes long. Open rejects a longer Dir with an error instead
@@ -15,10 +16,22 @@
 //
 // PostgreSQL refuses to run as root: when the program runs as root, initdb, pg_ctl and the
 // server run as the postgres system user, which owns Dir/pg, Dir/run and Dir/pg.log, and
-// which therefore needs search permission on Dir and on every directory above it.
+// which therefore needs search permission on Dir and on every directory above it. Dir
+// itself, and the lock files, belong to the running user.
 //
-// The server outlives the process that started it: Open attaches to a server already running
-// in Dir (Started reports false), and only a caller that started it should normally Stop it.
+// Open refuses a data folder that belongs to another user, and, as root, one on a path
+// another user could change (a folder of theirs on the way, or one writable by them): such
+// a user could otherwise plant links that make root hand over or truncate system files.
+// Within Dir, pgcluster never follows a symbolic link it did not make (see safefs.go).
+//
+// The server outlives the process that started it and is shared: Open starts it or attaches
+// to it (Started tells which), and every Cluster Open returns uses it until Close. The last
+// user to Close stops it, whoever started it: a process leaving while another (serve, an
+// import) still uses the server leaves it running, and the other stops it when it leaves.
+// Each user holds a shared flock on Dir/pgcluster.users; Close drops its own and stops the
+// server only if it then gets the exclusive lock at once. The kernel drops the locks of a
+// process that dies, so a crashed user never keeps the server up for ever: the next
+// process to Open and Close it stops it.
 package pgcluster
 
 import (
@@ -29,6 +42,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -52,9 +66,18 @@ const (
 type Options struct {
 	// Dir is the data folder; the cluster lives in Dir/pg and the unix socket in Dir/run.
 	Dir string
-	// Database is created if it does not exist; empty means none. Extensions are not created
-	// here: migrations do that.
+	// Database is created if it does not exist; empty means none.
 	Database string
+	// Owner, if set, is a login role, created if missing, that owns Database and every object
+	// of its public schema that no extension owns (objects the superuser made before the
+	// database had an owner are given to it). Migrations run as Owner.
+	Owner string
+	// Users are more login roles created if missing, with no privilege of their own: the
+	// migrations grant them what they need.
+	Users []string
+	// Extensions are created in Database by the superuser, as a database owner that is not
+	// a superuser may not create untrusted extensions such as PostGIS.
+	Extensions []string
 	// Log receives progress messages ("initialising PostgreSQL cluster in ..."); may be nil.
 	Log io.Writer
 	// Fast trades durability for speed, for tests: initdb skips its fsync, and the server
@@ -80,12 +103,14 @@ type Cluster struct {
 	log       io.Writer
 	timeout   time.Duration
 	started   bool
+	users     *os.File // Dir/pgcluster.users, share-locked from Open until Close
 }
 
 // Open makes sure the cluster in opts.Dir exists and runs: it initialises it on first use,
 // starts it unless it is already running (then it attaches to it), and creates
-// opts.Database if missing. A file lock in Dir keeps concurrent callers, in this process or
-// others, from initialising or starting it twice.
+// opts.Database, its roles and extensions if missing. A file lock in Dir keeps concurrent
+// callers, in this process or others, from initialising or starting it twice. The caller
+// uses the server until it calls Close.
 func Open(ctx context.Context, opts Options) (*Cluster, error) {
 	c, err := newCluster(opts)
 	if err != nil {
@@ -94,7 +119,14 @@ func Open(ctx context.Context, opts Options) (*Cluster, error) {
 	if err := checkPostGIS(c.bin, opts.sharedir); err != nil {
 		return nil, fmt.Errorf("pgcluster: %w", err)
 	}
+	euid := uint32(os.Geteuid())
+	if err := checkDataDir(c.dir, euid, true, os.Lstat); err != nil {
+		return nil, fmt.Errorf("pgcluster: %w", err)
+	}
 	if err := os.MkdirAll(c.dir, 0o755); err != nil {
+		return nil, fmt.Errorf("pgcluster: %w", err)
+	}
+	if err := checkDataDir(c.dir, euid, false, os.Lstat); err != nil {
 		return nil, fmt.Errorf("pgcluster: %w", err)
 	}
 	unlock, err := lockDir(ctx, c.dir, c.logf)
@@ -114,11 +146,65 @@ func Open(ctx context.Context, opts Options) (*Cluster, error) {
 		c.started = true
 	}
 	if opts.Database != "" {
-		if err := c.createDatabase(ctx, opts.Database); err != nil {
+		if err := c.createDatabase(ctx, opts); err != nil {
 			return nil, err
 		}
 	}
+	if err := c.join(); err != nil {
+		return nil, err
+	}
 	return c, nil
+}
+
+// usersFile is the file each user of the server holds a shared lock on.
+const usersFile = "pgcluster.users"
+
+// join takes this Cluster's shared lock on the users file. The caller holds the directory
+// lock, so no Close is between its check and its stop.
+func (c *Cluster) join() error {
+	f, err := openNoFollow(filepath.Join(c.dir, usersFile), syscall.O_CREAT|syscall.O_RDONLY, 0o644)
+	if err != nil {
+		return fmt.Errorf("pgcluster: %w", err)
+	}
+	if err := checkRegular(f); err != nil {
+		f.Close()
+		return err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_SH); err != nil {
+		f.Close()
+		return fmt.Errorf("pgcluster: lock %s: %w", f.Name(), err)
+	}
+	c.users = f
+	return nil
+}
+
+// Close ends this Cluster's use of the server and, if no other Cluster in any process uses
+// it, stops it. A Cluster is not used after Close; a second Close does nothing.
+func (c *Cluster) Close(ctx context.Context) error {
+	if c.users == nil {
+		return nil
+	}
+	unlock, err := lockDir(ctx, c.dir, c.logf)
+	c.users.Close() // drops the shared lock
+	c.users = nil
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	f, err := openNoFollow(filepath.Join(c.dir, usersFile), syscall.O_RDONLY, 0)
+	if err != nil {
+		return fmt.Errorf("pgcluster: %w", err)
+	}
+	defer f.Close()
+	err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+	if errors.Is(err, syscall.EWOULDBLOCK) {
+		c.logf("leaving PostgreSQL running in %s: another process uses it", c.dir)
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("pgcluster: lock %s: %w", f.Name(), err)
+	}
+	return c.stopLocked(ctx)
 }
 
 // Shutdown stops the cluster in dir if one is running there, without creating or starting
@@ -172,8 +258,15 @@ func newCluster(opts Options) (*Cluster, error) {
 // ConnString returns a keyword/value connection string for database on this cluster's
 // socket, as the postgres superuser.
 func (c *Cluster) ConnString(database string) string {
+	return c.UserConnString(superuser, database)
+}
+
+// UserConnString returns a keyword/value connection string for database on this cluster's
+// socket, as role user. The socket folder is open to the server's owner only, and within it
+// the server trusts whoever connects.
+func (c *Cluster) UserConnString(user, database string) string {
 	return fmt.Sprintf("host=%s port=%d user=%s dbname=%s sslmode=disable",
-		quoteConnValue(c.socketDir), port, superuser, quoteConnValue(database))
+		quoteConnValue(c.socketDir), port, quoteConnValue(user), quoteConnValue(database))
 }
 
 // Started reports whether Open started the server, rather than attaching to a running one.
@@ -183,14 +276,24 @@ func (c *Cluster) Started() bool { return c.started }
 func (c *Cluster) Dir() string { return c.dir }
 
 // Stop shuts the server down cleanly (pg_ctl stop -m fast: open sessions are ended) and waits
-// for it to exit. It stops the server whether or not this Cluster started it; stopping a
-// server that is not running is not an error.
+// for it to exit, whoever else uses it: it is for cleaning up (tests, a program's own
+// throw-away cluster); a program that shares the data folder calls Close. It ends this
+// Cluster's use of the server; stopping a server that is not running is not an error.
 func (c *Cluster) Stop(ctx context.Context) error {
 	unlock, err := lockDir(ctx, c.dir, c.logf)
+	if c.users != nil {
+		c.users.Close()
+		c.users = nil
+	}
 	if err != nil {
 		return err
 	}
 	defer unlock()
+	return c.stopLocked(ctx)
+}
+
+// stopLocked stops the server; the caller holds the directory lock.
+func (c *Cluster) stopLocked(ctx context.Context) error {
 	pf, err := c.livePostmaster()
 	if err != nil || pf.pid == 0 {
 		return err
@@ -236,7 +339,7 @@ func (c *Cluster) waitRunning(ctx context.Context) (bool, error) {
 // over a live or zombie PID.
 func (c *Cluster) livePostmaster() (pidFile, error) {
 	path := filepath.Join(c.dataDir, "postmaster.pid")
-	data, err := os.ReadFile(path)
+	data, err := readFileNoFollow(path, 4096)
 	if errors.Is(err, os.ErrNotExist) {
 		return pidFile{}, nil
 	}
@@ -270,6 +373,12 @@ func (c *Cluster) start(ctx context.Context, fast bool) error {
 	if c.owner != nil {
 		if err := checkReachable(c.dir, c.owner); err != nil {
 			return fmt.Errorf("pgcluster: %w", err)
+		}
+	}
+	whose := "the user PostgreSQL runs as"
+	for _, d := range []string{c.dataDir, c.dataDir + ".new", c.socketDir} {
+		if err := checkOwnedDir(d, c.ownerUID(), whose); err != nil {
+			return err
 		}
 	}
 	if err := c.initIfNeeded(ctx, fast); err != nil {
@@ -307,7 +416,7 @@ func (c *Cluster) start(ctx context.Context, fast bool) error {
 // initIfNeeded runs initdb unless Dir/pg holds a cluster. initdb writes into Dir/pg.new,
 // renamed once complete, so an interrupted initdb is redone rather than half used.
 func (c *Cluster) initIfNeeded(ctx context.Context, fast bool) error {
-	version, err := os.ReadFile(filepath.Join(c.dataDir, "PG_VERSION"))
+	version, err := readFileNoFollow(filepath.Join(c.dataDir, "PG_VERSION"), 64)
 	if err == nil {
 		if v := strings.TrimSpace(string(version)); v != majorVersion {
 			return fmt.Errorf("pgcluster: the cluster in %s was created by PostgreSQL %s, but this program uses PostgreSQL %s", c.dataDir, v, majorVersion)
@@ -336,16 +445,9 @@ func (c *Cluster) initIfNeeded(ctx context.Context, fast bool) error {
 	if out, err := c.command(ctx, "initdb", args...).CombinedOutput(); err != nil {
 		return fmt.Errorf("pgcluster: initdb %s: %w\n%s", tmp, err, out)
 	}
-	f, err := os.OpenFile(filepath.Join(tmp, "postgresql.conf"), os.O_APPEND|os.O_WRONLY, 0)
-	if err != nil {
-		return fmt.Errorf("pgcluster: %w", err)
-	}
-	_, err = fmt.Fprintf(f, "\n# Settings that depend on where the cluster lives are rewritten at every start.\ninclude_if_exists = '%s'\n", confName)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("pgcluster: %w", err)
+	include := fmt.Sprintf("\n# Settings that depend on where the cluster lives are rewritten at every start.\ninclude_if_exists = '%s'\n", confName)
+	if err := c.appendOwned(filepath.Join(tmp, "postgresql.conf"), []byte(include)); err != nil {
+		return err
 	}
 	if err := os.Remove(c.dataDir); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("pgcluster: %w", err)
@@ -373,30 +475,131 @@ func serverConf(socketDir string, fast bool) string {
 	return b.String()
 }
 
-// createDatabase creates name unless it exists.
-func (c *Cluster) createDatabase(ctx context.Context, name string) error {
+// createDatabase creates opts.Database unless it exists, with its roles and extensions.
+func (c *Cluster) createDatabase(ctx context.Context, opts Options) error {
+	name := opts.Database
 	conn, err := pgx.Connect(ctx, c.ConnString("postgres"))
 	if err != nil {
 		return fmt.Errorf("pgcluster: create database %q: %w", name, err)
 	}
 	defer conn.Close(ctx)
+	roles := opts.Users
+	if opts.Owner != "" {
+		roles = append([]string{opts.Owner}, roles...)
+	}
+	for _, role := range roles {
+		if err := createRole(ctx, conn, role); err != nil {
+			return fmt.Errorf("pgcluster: create role %q: %w", role, err)
+		}
+	}
 	var exists bool
 	if err := conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", name).Scan(&exists); err != nil {
 		return fmt.Errorf("pgcluster: create database %q: %w", name, err)
 	}
-	if exists {
+	if !exists {
+		c.logf("creating database %s", name)
+		create := "CREATE DATABASE " + pgx.Identifier{name}.Sanitize()
+		if opts.Owner != "" {
+			create += " OWNER " + pgx.Identifier{opts.Owner}.Sanitize()
+		}
+		_, err = conn.Exec(ctx, create)
+		var pgErr *pgconn.PgError
+		if err != nil && !(errors.As(err, &pgErr) && pgErr.Code == "42P04") { // duplicate_database: created meanwhile
+			return fmt.Errorf("pgcluster: create database %q: %w", name, err)
+		}
+	}
+	if opts.Owner == "" && len(opts.Extensions) == 0 {
 		return nil
 	}
-	c.logf("creating database %s", name)
-	_, err = conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize())
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && pgErr.Code == "42P04" { // duplicate_database: created meanwhile
-		return nil
-	}
+	db, err := pgx.Connect(ctx, c.ConnString(name))
 	if err != nil {
-		return fmt.Errorf("pgcluster: create database %q: %w", name, err)
+		return fmt.Errorf("pgcluster: database %q: %w", name, err)
+	}
+	defer db.Close(ctx)
+	for _, ext := range opts.Extensions {
+		if _, err := db.Exec(ctx, "CREATE EXTENSION IF NOT EXISTS "+pgx.Identifier{ext}.Sanitize()); err != nil {
+			return fmt.Errorf("pgcluster: database %q: create extension %s: %w", name, ext, err)
+		}
+	}
+	if opts.Owner != "" {
+		if _, err := db.Exec(ctx, "ALTER DATABASE "+pgx.Identifier{name}.Sanitize()+" OWNER TO "+pgx.Identifier{opts.Owner}.Sanitize()); err != nil {
+			return fmt.Errorf("pgcluster: database %q: %w", name, err)
+		}
+		if _, err := db.Exec(ctx, fmt.Sprintf(adoptObjects, quoteLiteral(opts.Owner))); err != nil {
+			return fmt.Errorf("pgcluster: database %q: give its objects to %s: %w", name, opts.Owner, err)
+		}
 	}
 	return nil
+}
+
+// createRole creates a login role unless it exists, and lets it log in if it exists
+// without (a migration may have made it as a group role).
+func createRole(ctx context.Context, conn *pgx.Conn, role string) error {
+	var exists bool
+	if err := conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)", role).Scan(&exists); err != nil {
+		return err
+	}
+	verb := "ALTER"
+	if !exists {
+		verb = "CREATE"
+	}
+	_, err := conn.Exec(ctx, verb+" ROLE "+pgx.Identifier{role}.Sanitize()+" LOGIN")
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && (pgErr.Code == "42710" || pgErr.Code == "23505") { // created meanwhile
+		return nil
+	}
+	return err
+}
+
+// adoptObjects gives the owner role (a quoted literal, in place of the first %s) the tables, views,
+// sequences, routines and types of the public schema that the superuser owns and no
+// extension does: a database made before it had an owner role was migrated by the superuser.
+// Sequences that belong to a table follow it.
+const adoptObjects = `
+DO $$
+DECLARE
+	target text := %s;
+	r record;
+BEGIN
+	FOR r IN
+		SELECT CASE c.relkind WHEN 'S' THEN 'SEQUENCE' WHEN 'v' THEN 'VIEW'
+		                      WHEN 'm' THEN 'MATERIALIZED VIEW' ELSE 'TABLE' END AS kind,
+		       c.oid::regclass::text AS name
+		  FROM pg_class c
+		 WHERE c.relnamespace = 'public'::regnamespace
+		   AND c.relkind IN ('r', 'p', 'v', 'm', 'S')
+		   AND c.relowner = current_user::regrole
+		   AND NOT EXISTS (SELECT 1 FROM pg_depend d
+		                    WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
+		                      AND (d.deptype = 'e' OR (c.relkind = 'S' AND d.deptype IN ('a', 'i'))))
+	LOOP
+		EXECUTE format('ALTER %%s %%s OWNER TO %%I', r.kind, r.name, target);
+	END LOOP;
+	FOR r IN
+		SELECT p.oid::regprocedure::text AS name
+		  FROM pg_proc p
+		 WHERE p.pronamespace = 'public'::regnamespace AND p.proowner = current_user::regrole
+		   AND NOT EXISTS (SELECT 1 FROM pg_depend d
+		                    WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')
+	LOOP
+		EXECUTE format('ALTER ROUTINE %%s OWNER TO %%I', r.name, target);
+	END LOOP;
+	FOR r IN
+		SELECT t.oid::regtype::text AS name
+		  FROM pg_type t
+		 WHERE t.typnamespace = 'public'::regnamespace AND t.typowner = current_user::regrole
+		   AND t.typtype IN ('e', 'd', 'r')
+		   AND NOT EXISTS (SELECT 1 FROM pg_depend d
+		                    WHERE d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e')
+	LOOP
+		EXECUTE format('ALTER TYPE %%s OWNER TO %%I', r.name, target);
+	END LOOP;
+END
+$$`
+
+// quoteLiteral quotes s as an SQL string literal.
+func quoteLiteral(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
 }
 
 // ping connects once to check that the server accepts connections.
@@ -418,7 +621,7 @@ func (c *Cluster) logf(format string, args ...any) {
 
 // logTail returns the end of the server log, for error messages.
 func logTail(path string) string {
-	data, err := os.ReadFile(path)
+	data, err := readFileNoFollow(path, 64<<20)
 	if err != nil {
 		return ""
 	}

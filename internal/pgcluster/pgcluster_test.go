@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -410,5 +411,247 @@ func TestHelperProcess(t *testing.T) {
 		os.Exit(1)
 	}
 	fmt.Printf("started=%v\n", c.Started())
+	if os.Getenv("PGCLUSTER_HELPER_HOLD") != "" {
+		io.Copy(io.Discard, os.Stdin) // until the test closes it
+		if err := c.Close(context.Background()); err != nil {
+			fmt.Println(err)
+			os.Exit(1)
+		}
+	}
 	os.Exit(0)
+}
+
+// TestSymlinksNotFollowed plants, in a data folder, links to a file or folder outside it
+// where pgcluster creates, changes or rewrites files, and checks that the outside is left
+// as it was: as root, following them would hand system files to the postgres user.
+func TestSymlinksNotFollowed(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		link    string // in the data folder
+		toDir   bool   // the link points to a folder, else to a file
+		initial bool   // the cluster exists (initialised and stopped) before the link is planted
+		refused string // Open's error, or "" if Open succeeds (replacing the link)
+	}{
+		{"server log", "pg.log", false, false, "pg.log is a symbolic link"},
+		{"socket folder", "run", true, false, "run is a symbolic link"},
+		{"settings rewritten at each start", "pg/emprises.conf", false, true, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			dir := dataDir(t)
+			if tt.initial {
+				c := open(t, Options{Dir: dir, Fast: true})
+				if err := c.Stop(t.Context()); err != nil {
+					t.Fatal(err)
+				}
+			}
+			outside := filepath.Join(t.TempDir(), "precious")
+			if tt.toDir {
+				if err := os.Mkdir(outside, 0o755); err != nil {
+					t.Fatal(err)
+				}
+			} else if err := os.WriteFile(outside, []byte("precious\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			before := statOf(t, outside)
+			if err := os.Remove(filepath.Join(dir, tt.link)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				t.Fatal(err)
+			}
+			if err := os.Symlink(outside, filepath.Join(dir, tt.link)); err != nil {
+				t.Fatal(err)
+			}
+
+			c, err := Open(t.Context(), Options{Dir: dir, Fast: true})
+			switch {
+			case tt.refused == "" && err != nil:
+				t.Errorf("Open with a link at %s: %v; want it replaced", tt.link, err)
+			case tt.refused != "" && (err == nil || !strings.Contains(err.Error(), tt.refused)):
+				t.Errorf("Open with a link at %s: %v; want an error containing %q", tt.link, err, tt.refused)
+			}
+			if err == nil {
+				c.Close(context.Background())
+			}
+			if after := statOf(t, outside); after != before {
+				t.Errorf("the target of the link at %s changed: %+v; want %+v", tt.link, after, before)
+			}
+		})
+	}
+}
+
+// fileState is what a followed link would change about its target.
+type fileState struct {
+	mode     fs.FileMode
+	uid, gid uint32
+	content  string
+}
+
+func statOf(t *testing.T, path string) fileState {
+	t.Helper()
+	fi, err := os.Lstat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := fi.Sys().(*syscall.Stat_t)
+	s := fileState{mode: fi.Mode(), uid: st.Uid, gid: st.Gid}
+	if fi.Mode().IsRegular() {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.content = string(data)
+	}
+	return s
+}
+
+// TestDataDirOfAnotherUser checks that Open refuses, before changing anything, a data folder
+// that belongs to another user and, as root, one reached through another user's folder.
+func TestDataDirOfAnotherUser(t *testing.T) {
+	t.Parallel()
+	const nobody = 65534
+	root := os.Geteuid() == 0
+	tests := []struct {
+		name     string
+		rootOnly bool
+		dir      func(t *testing.T) string
+		want     []string
+	}{
+		{"folder of another user", false, func(t *testing.T) string {
+			if !root {
+				return "/usr/share" // root's, as on every system
+			}
+			dir := dataDir(t)
+			if err := os.Chown(dir, nobody, nobody); err != nil {
+				t.Fatal(err)
+			}
+			return dir
+		}, []string{"belongs to", "not to the user running this program"}},
+		{"as root, a folder of another user on the way", true, func(t *testing.T) string {
+			parent := dataDir(t)
+			if err := os.Chown(parent, nobody, nobody); err != nil {
+				t.Fatal(err)
+			}
+			return filepath.Join(parent, "data")
+		}, []string{"(uid 65534)", "another user could swap the data folder"}},
+		{"as root, a folder others may write to on the way", true, func(t *testing.T) string {
+			parent := dataDir(t)
+			if err := os.Chmod(parent, 0o777); err != nil {
+				t.Fatal(err)
+			}
+			return filepath.Join(parent, "data")
+		}, []string{"is writable by other users (mode 0777)"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.rootOnly && !root {
+				t.Skip("only root is refused a path other users can change")
+			}
+			dir := tt.dir(t)
+			c, err := Open(t.Context(), Options{Dir: dir, Fast: true})
+			if err == nil {
+				c.Stop(context.Background())
+				t.Fatalf("Open(%s) succeeded; want it refused", dir)
+			}
+			for _, want := range tt.want {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("Open(%s) = %v; want it to mention %q", dir, err, want)
+				}
+			}
+			for _, made := range []string{"pg", "run", "pgcluster.lock"} {
+				if _, err := os.Lstat(filepath.Join(dir, made)); err == nil {
+					t.Errorf("Open(%s) created %s before refusing the folder", dir, made)
+				}
+			}
+		})
+	}
+}
+
+// running reports whether a server runs in dir.
+func running(t *testing.T, dir string) bool {
+	t.Helper()
+	_, err := os.Stat(filepath.Join(dir, "pg", "postmaster.pid"))
+	return err == nil
+}
+
+// TestLastUserStops opens one cluster twice, as two programs sharing a data folder would,
+// and checks that the first to Close leaves the server running for the other, whichever
+// started it, and that the last to Close stops it.
+func TestLastUserStops(t *testing.T) {
+	t.Parallel()
+	for _, starterFirst := range []bool{true, false} {
+		t.Run(fmt.Sprintf("starter leaves first %v", starterFirst), func(t *testing.T) {
+			t.Parallel()
+			dir := dataDir(t)
+			starter := open(t, Options{Dir: dir, Fast: true})
+			attached := open(t, Options{Dir: dir})
+			if !starter.Started() || attached.Started() {
+				t.Fatalf("Started() = %v, %v; want true, false", starter.Started(), attached.Started())
+			}
+			first, last := attached, starter
+			if starterFirst {
+				first, last = starter, attached
+			}
+			if err := first.Close(t.Context()); err != nil {
+				t.Fatalf("first Close: %v", err)
+			}
+			if !running(t, dir) {
+				t.Fatalf("the first user to Close stopped the server the other still uses")
+			}
+			conn := connect(t, last, "postgres")
+			exec1(t, conn, "SELECT 1")
+			conn.Close(t.Context())
+			if err := last.Close(t.Context()); err != nil {
+				t.Fatalf("last Close: %v", err)
+			}
+			if running(t, dir) {
+				t.Errorf("the last user to Close left the server running")
+			}
+			if err := last.Close(t.Context()); err != nil {
+				t.Errorf("second Close: %v; want nil", err)
+			}
+		})
+	}
+}
+
+// TestLastUserStopsAcrossProcesses runs a user of the cluster in another process: the test
+// attaching and leaving does not stop the server that process started and uses; that
+// process leaving last does.
+func TestLastUserStopsAcrossProcesses(t *testing.T) {
+	t.Parallel()
+	dir := dataDir(t)
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcess$")
+	cmd.Env = append(os.Environ(), "PGCLUSTER_HELPER_DIR="+dir, "PGCLUSTER_HELPER_HOLD=1")
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	for deadline := time.Now().Add(time.Minute); !strings.Contains(out.String(), "started="); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("helper process did not open the cluster:\n%s", out.String())
+		}
+	}
+	c := open(t, Options{Dir: dir})
+	if c.Started() {
+		t.Fatalf("Open while the helper uses the server: Started() = true; want false")
+	}
+	if err := c.Close(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if !running(t, dir) {
+		t.Fatalf("Close in the test stopped the server the helper process uses")
+	}
+	stdin.Close() // the helper closes its Cluster and exits
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("helper process: %v\n%s", err, out.String())
+	}
+	if running(t, dir) {
+		t.Errorf("the helper, last to Close, left the server running:\n%s", out.String())
+	}
 }

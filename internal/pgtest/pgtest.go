@@ -8,8 +8,14 @@
 //		...
 //	}
 //
+// Tests connect as the service does, with least privilege: their sessions act as the role
+// migrations.AppRole (SET ROLE through the connection's options), which may read and write
+// rows but not change the schema, TRUNCATE, or change the append-only tables. Tests that
+// need more for their setup (DDL, disabling a trigger) take OwnerPool or OwnerURL, whose
+// sessions act as migrations.OwnerRole, which owns the schema and ran the migrations.
+//
 // With TEST_DATABASE_URL set, the databases are created on that server, whose user must be
-// allowed to create databases. Otherwise Main starts a private cluster (internal/pgcluster,
+// a superuser (it creates the roles and PostGIS). Otherwise Main starts a private cluster (internal/pgcluster,
 // fast and not crash-safe) for the test binary in a temporary folder, in RAM (/dev/shm)
 // when there is room, and removes it after.
 //
@@ -92,6 +98,8 @@ func Main(m *testing.M) int {
 	}
 	shutdown := func() {
 		closeAdmin()
+		// Stop, not Close: the cluster is this binary's alone and its folder goes next,
+		// even if a test attached to it again (to restart it) and never let go.
 		if err := c.Stop(context.Background()); err != nil {
 			fmt.Fprintf(os.Stderr, "pgtest: %v\n", err)
 		}
@@ -188,7 +196,8 @@ func closeAdmin() {
 }
 
 // NewDB returns a pool on a fresh, fully migrated database of the test's own, dropped at
-// the end of the test. Tests using it may run in parallel.
+// the end of the test, whose sessions act as migrations.AppRole. Tests using it may run in
+// parallel.
 func NewDB(t testing.TB) *pgxpool.Pool {
 	t.Helper()
 	dbURL := NewDBURL(t)
@@ -202,6 +211,23 @@ func NewDB(t testing.TB) *pgxpool.Pool {
 
 // NewDBURL is like NewDB but returns the database's connection string, for tests that run
 // the whole program.
+
+// OwnerPool returns a pool on db's database whose sessions act as migrations.OwnerRole, for
+// a test's setup that the service's role may not do; it is closed at the end of the test.
+func OwnerPool(t testing.TB, db *pgxpool.Pool) *pgxpool.Pool {
+	t.Helper()
+	pool, err := pgxpool.New(t.Context(), OwnerURL(db.Config().ConnString()))
+	if err != nil {
+		t.Fatalf("pgtest: %v", err)
+	}
+	t.Cleanup(pool.Close)
+	return pool
+}
+
+// OwnerURL returns dbURL, from NewDBURL, acting as migrations.OwnerRole.
+func OwnerURL(dbURL string) string {
+	return asRole(dbURL, migrations.OwnerRole)
+}
 func NewDBURL(t testing.TB) string {
 	t.Helper()
 	server.once.Do(setup)
@@ -209,7 +235,8 @@ func NewDBURL(t testing.TB) string {
 		t.Fatalf("pgtest: %v", server.err)
 	}
 	name := "pgtest_" + strings.ToLower(rand.Text()[:16])
-	create := "CREATE DATABASE " + pgx.Identifier{name}.Sanitize() + " TEMPLATE " + pgx.Identifier{server.template}.Sanitize()
+	create := "CREATE DATABASE " + pgx.Identifier{name}.Sanitize() + " TEMPLATE " + pgx.Identifier{server.template}.Sanitize() +
+		" OWNER " + pgx.Identifier{migrations.OwnerRole}.Sanitize()
 	if err := execRetry(t.Context(), server.admin, create); err != nil {
 		t.Fatalf("pgtest: create test database: %v", err)
 	}
@@ -224,7 +251,7 @@ func NewDBURL(t testing.TB) string {
 	if err != nil {
 		t.Fatalf("pgtest: %v", err)
 	}
-	return dbURL
+	return asRole(dbURL, migrations.AppRole)
 }
 
 // setup connects to the server and makes sure the template exists, recording any error in
@@ -252,6 +279,10 @@ func setup() {
 		return
 	}
 	server.template = "pgtest_tmpl_" + hash[:16]
+	if err := ensureRoles(ctx, admin); err != nil {
+		server.err = fmt.Errorf("roles: %w", err)
+		return
+	}
 	if err := ensureTemplate(ctx, server.baseURL, server.template); err != nil {
 		server.err = fmt.Errorf("template database %s: %w", server.template, err)
 	}
@@ -285,14 +316,18 @@ func ensureTemplate(ctx context.Context, baseURL, name string) error {
 	if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+buildID+" WITH (FORCE)"); err != nil {
 		return err
 	}
-	if _, err := conn.Exec(ctx, "CREATE DATABASE "+buildID); err != nil {
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+buildID+" OWNER "+pgx.Identifier{migrations.OwnerRole}.Sanitize()); err != nil {
 		return err
 	}
 	buildURL, err := withDatabase(baseURL, build)
 	if err != nil {
 		return err
 	}
-	if err := migrations.Apply(ctx, buildURL); err != nil {
+	if err := createExtensions(ctx, buildURL); err != nil {
+		return err
+	}
+	// As the service's own migrations do: the owner, not the superuser, makes the schema.
+	if err := migrations.Apply(ctx, asRole(buildURL, migrations.OwnerRole)); err != nil {
 		return err
 	}
 	// No test connects to the template: cloning needs it idle.
@@ -300,6 +335,73 @@ func ensureTemplate(ctx context.Context, baseURL, name string) error {
 		return err
 	}
 	return execRetry(ctx, conn, "ALTER DATABASE "+buildID+" RENAME TO "+pgx.Identifier{name}.Sanitize())
+}
+
+// ensureRoles creates the owner and service roles unless they exist, as group roles: test
+// sessions log in as the server's user and act as them.
+func ensureRoles(ctx context.Context, admin *pgxpool.Pool) error {
+	conn, err := admin.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	// Roles belong to the whole server, which other test binaries share.
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", int64(templateLock)); err != nil {
+		return err
+	}
+	defer conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", int64(templateLock)) //nolint:errcheck
+	for _, role := range []string{migrations.OwnerRole, migrations.AppRole} {
+		var exists bool
+		if err := conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)", role).Scan(&exists); err != nil {
+			return err
+		}
+		if !exists {
+			if _, err := conn.Exec(ctx, "CREATE ROLE "+pgx.Identifier{role}.Sanitize()+" NOLOGIN"); err != nil {
+				return err
+			}
+		}
+	}
+	// A test's setup may watch the service's sessions (pg_stat_activity shows their queries
+	// only to members of pg_read_all_stats, as they log in as the server's user) and read
+	// the server's settings (data_directory, to restart it).
+	_, err = conn.Exec(ctx, "GRANT pg_read_all_stats, pg_read_all_settings TO "+pgx.Identifier{migrations.OwnerRole}.Sanitize())
+	return err
+}
+
+// createExtensions creates, as the server's superuser, the extensions the migrations need
+// and the owner role may not create (PostGIS is not a trusted extension).
+func createExtensions(ctx context.Context, dbURL string) error {
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	for _, ext := range migrations.Extensions {
+		if _, err := conn.Exec(ctx, "CREATE EXTENSION IF NOT EXISTS "+pgx.Identifier{ext}.Sanitize()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// roleOption is the startup option that makes a session act as role from its start.
+func roleOption(role string) string { return "-c role=" + role }
+
+// asRole returns connString, in URL or keyword/value form, with sessions acting as role,
+// in place of any role or other options it had (in keyword/value form the last value of
+// a keyword wins).
+func asRole(connString, role string) string {
+	if strings.HasPrefix(connString, "postgres://") || strings.HasPrefix(connString, "postgresql://") {
+		u, err := url.Parse(connString)
+		if err != nil {
+			return connString // withDatabase parsed it already
+		}
+		q := u.Query()
+		q.Set("options", roleOption(role))
+		u.RawQuery = q.Encode()
+		return u.String()
+	}
+	return connString + " options='" + roleOption(role) + "'"
 }
 
 // execRetry runs sql, retrying while a database it needs idle still has a session: the
@@ -325,6 +427,9 @@ func execRetry(ctx context.Context, db interface {
 // migrationsHash returns a hex SHA-256 of the names and contents of the migration files.
 func migrationsHash(fsys fs.FS) (string, error) {
 	h := sha256.New()
+	// How the template is built is part of it: templates of an older pgtest on a shared
+	// server are not reused.
+	fmt.Fprintf(h, "pgtest template: owner %s, extensions by the superuser\x00", migrations.OwnerRole)
 	err := fs.WalkDir(fsys, ".", func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err

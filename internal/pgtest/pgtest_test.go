@@ -2,12 +2,16 @@ package pgtest
 
 import (
 	"context"
+	"errors"
 	"os"
 	"testing"
 	"testing/fstest"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/emprises/emprises/migrations"
 )
 
 func TestMain(m *testing.M) { os.Exit(Main(m)) }
@@ -29,7 +33,7 @@ func TestNewDB(t *testing.T) {
 				t.Errorf("to_regclass('sites') = %v, %v; want the sites table", sites, err)
 			}
 			// Would fail in the other subtest if both shared a database.
-			if _, err := db.Exec(t.Context(), "CREATE TABLE mine (n int)"); err != nil {
+			if _, err := OwnerPool(t, db).Exec(t.Context(), "CREATE TABLE mine (n int)"); err != nil {
 				t.Errorf("CREATE TABLE mine: %v", err)
 			}
 		})
@@ -81,5 +85,41 @@ func TestMigrationsHash(t *testing.T) {
 	hb, _ := migrationsHash(b)
 	if ha != ha2 || ha == hb {
 		t.Errorf("migrationsHash: same files %s, %s; changed file %s; want equal then different", ha, ha2, hb)
+	}
+}
+
+// TestLeastPrivilege checks that tests connect as the service's role: rows may be read and
+// written, but not the schema, nor the append-only tables; the owner may.
+func TestLeastPrivilege(t *testing.T) {
+	t.Parallel()
+	db := NewDB(t)
+	owner := OwnerPool(t, db)
+	var who string
+	if err := db.QueryRow(t.Context(), "SELECT current_user").Scan(&who); err != nil || who != migrations.AppRole {
+		t.Errorf("NewDB: current_user = %q, %v; want %s", who, err, migrations.AppRole)
+	}
+	if err := owner.QueryRow(t.Context(), "SELECT current_user").Scan(&who); err != nil || who != migrations.OwnerRole {
+		t.Errorf("OwnerPool: current_user = %q, %v; want %s", who, err, migrations.OwnerRole)
+	}
+	for _, sql := range []string{
+		"TRUNCATE audit_log",
+		"UPDATE milestone_plans SET reason = 'x'",
+		"DELETE FROM audit_log",
+		"CREATE TABLE mine (n int)",
+		"DROP INDEX parcels_geom",
+		"ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only",
+		"UPDATE schema_version SET version = 1",
+	} {
+		_, err := db.Exec(t.Context(), sql)
+		var pgErr *pgconn.PgError
+		if !errors.As(err, &pgErr) || pgErr.Code != "42501" {
+			t.Errorf("as %s, %s: %v; want SQLSTATE 42501 (insufficient_privilege)", migrations.AppRole, sql, err)
+		}
+	}
+	if _, err := db.Exec(t.Context(), "INSERT INTO users (name, role, password_hash) VALUES ('u', 'viewer', 'x')"); err != nil {
+		t.Errorf("as %s, INSERT INTO users: %v", migrations.AppRole, err)
+	}
+	if _, err := owner.Exec(t.Context(), "CREATE TABLE mine (n int)"); err != nil {
+		t.Errorf("as %s, CREATE TABLE: %v", migrations.OwnerRole, err)
 	}
 }

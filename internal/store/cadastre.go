@@ -178,13 +178,9 @@ func importCadastre(ctx context.Context, s *Store, tx pgx.Tx, by Actor, src Parc
 	if err := tx.QueryRow(ctx, `SELECT NOT EXISTS (SELECT 1 FROM parcels)`).Scan(&direct); err != nil {
 		return nil, err
 	}
-	if direct {
-		// The indexes are built once at the end, much faster than grown row by row; they
-		// are back before the transaction commits.
-		if _, err := tx.Exec(ctx, `DROP INDEX parcels_geom; DROP INDEX parcels_part_id`); err != nil {
-			return nil, err
-		}
-	}
+	// The indexes of parcels stay in place while it fills: dropping them would lock out
+	// every reader until commit, and the service's role, which does not own the table,
+	// may not drop them (migrations/006_least_privilege.sql).
 	stats, err := s.loadParcels(ctx, tx, src, direct, r.ImportID, cadastreSource(imp.FileName))
 	if err != nil {
 		return nil, err
@@ -207,14 +203,7 @@ func importCadastre(ctx context.Context, s *Store, tx pgx.Tx, by Actor, src Parc
 	// when no parcel is linked yet.
 	var touched []change
 	if direct {
-		progress("indexing")
 		r.First, r.Added = true, r.Parcels
-		if _, err := tx.Exec(ctx, `
-			CREATE INDEX parcels_geom ON parcels USING gist (geom);
-			CREATE INDEX parcels_part_id ON parcels (part_id);
-			ANALYZE parcels`); err != nil {
-			return nil, err
-		}
 	} else {
 		progress("comparing with the cadastre in the database")
 		if _, err := tx.Exec(ctx, `
@@ -512,20 +501,10 @@ func applyParcels(ctx context.Context, tx pgx.Tx, r *CadastreReport, imp Cadastr
 		 WHERE p.id = d.id`, r.ImportID, source); err != nil {
 		return err
 	}
-	// Many new parcels (the first import of another commune) get the indexes built once
-	// at the end, much faster than grown row by row; they are back before the transaction
-	// commits. Rows go in in the file's order: Etalab sorts parcels by id, so by section,
-	// and the parcels of one map tile sit in few pages.
-	var existing int
-	if err := tx.QueryRow(ctx, `SELECT count(*) FROM parcels`).Scan(&existing); err != nil {
-		return err
-	}
-	rebuild := r.Added > 50_000 && r.Added > existing
-	if rebuild {
-		if _, err := tx.Exec(ctx, `DROP INDEX parcels_geom; DROP INDEX parcels_part_id`); err != nil {
-			return err
-		}
-	}
+	// Rows go in in the file's order: Etalab sorts parcels by id, so by section, and the
+	// parcels of one map tile sit in few pages. Statistics are left to autovacuum, which
+	// analyzes parcels within a minute of a large change: the service's role may not
+	// ANALYZE a table it does not own.
 	if _, err := tx.Exec(ctx, `
 		INSERT INTO parcels (id, contenance_m2, geom, part_id, source, arpente, cadastre_created,
 		                     cadastre_updated, import_id)
@@ -534,20 +513,6 @@ func applyParcels(ctx context.Context, tx pgx.Tx, r *CadastreReport, imp Cadastr
 		  LEFT JOIN cadastre_inherit i ON i.id = a.id
 		 ORDER BY n.seq`, r.ImportID, source); err != nil {
 		return err
-	}
-	if rebuild {
-		if _, err := tx.Exec(ctx, `
-			CREATE INDEX parcels_geom ON parcels USING gist (geom);
-			CREATE INDEX parcels_part_id ON parcels (part_id)`); err != nil {
-			return err
-		}
-	}
-	if r.Added+r.Removed > existing/10 {
-		// Fresh statistics, so that the map's first queries on a new cadastre are planned
-		// for its real size.
-		if _, err := tx.Exec(ctx, `ANALYZE parcels`); err != nil {
-			return err
-		}
 	}
 	return nil
 }
