@@ -20,8 +20,9 @@ import (
 //     security);
 //   - the collection tables of package store: one path per collection, its items
 //     parameters (ogcItemsParamNames and the queryable properties) and its feature schema;
+//   - the structs of shapes.go: the schemas of the read API's answers (openapi_shapes.go);
 //   - openapi_base.json, the words a table cannot hold: summaries, descriptions, request
-//     bodies, the response shapes of /api/*, and the shared parameters and responses.
+//     bodies, the shapes no struct writes, and the shared parameters and responses.
 //
 // In openapi_base.json, paths are keyed by chi pattern ("/static/*"). A path with
 // {collectionId} is a template written once per collection, with "{collectionId}" in its
@@ -58,6 +59,9 @@ func buildOpenAPI(routes []apiRoute) ([]byte, error) {
 		return nil, fmt.Errorf("openapi: openapi_base.json has no paths or no components.schemas")
 	}
 	setEnums(schemas)
+	if err := setShapeSchemas(schemas); err != nil {
+		return nil, err
+	}
 	collections := store.Collections()
 	for _, c := range collections {
 		schemas[c.ID+"Feature"] = featureSchema(c)

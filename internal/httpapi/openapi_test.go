@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"reflect"
 	"slices"
 	"sort"
 	"strconv"
@@ -25,6 +26,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/emprises/emprises/internal/auth"
+	"github.com/emprises/emprises/internal/site"
 	"github.com/emprises/emprises/internal/store"
 )
 
@@ -539,5 +541,42 @@ func TestLibraryOf(t *testing.T) {
 		if lib, ok := libraryOf(tt.pattern); lib != tt.lib && tt.ok || ok != tt.ok {
 			t.Errorf("libraryOf(%q) = %q, %v; want %q, %v", tt.pattern, lib, ok, tt.lib, tt.ok)
 		}
+	}
+}
+
+func TestStructSchema(t *testing.T) {
+	type inner struct {
+		N int `json:"n"`
+	}
+	type shape struct {
+		inner
+		Name   string      `json:"name"`
+		Since  *site.Date  `json:"since"`
+		Area   *float64    `json:"area_m2"`
+		Status site.Status `json:"status"`
+		Tags   []string    `json:"tags"`
+		skip   int
+	}
+	refs := map[reflect.Type]string{reflect.TypeFor[site.Status](): "Status", reflect.TypeFor[site.Date](): "DateWithPrecision"}
+	base := map[string]any{"properties": map[string]any{"area_m2": map[string]any{"type": "string", "minimum": 0, "description": "d"}}}
+	got, err := structSchema(reflect.TypeFor[shape](), refs, base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{"type": "object", "required": []string{"n", "name", "since", "area_m2", "status", "tags"},
+		"properties": map[string]any{
+			"n":       map[string]any{"type": "integer"},
+			"name":    map[string]any{"type": "string"},
+			"since":   map[string]any{"allOf": []any{map[string]any{"$ref": "#/components/schemas/DateWithPrecision"}}, "nullable": true},
+			"area_m2": map[string]any{"type": "number", "nullable": true, "minimum": 0, "description": "d"},
+			"status":  map[string]any{"$ref": "#/components/schemas/Status"},
+			"tags":    map[string]any{"type": "array", "items": map[string]any{"type": "string"}},
+		}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("structSchema(shape) = %v; want %v", got, want)
+	}
+	base = map[string]any{"properties": map[string]any{"gone": map[string]any{"type": "string"}}}
+	if _, err := structSchema(reflect.TypeFor[shape](), refs, base); err == nil {
+		t.Error("structSchema with a hand-written field the struct has not = nil error; want one")
 	}
 }
