@@ -13,8 +13,9 @@ import (
 
 // routes lists every route of the service and the role it needs. Public routes are
 // readable by anyone (in private mode, authenticate asks for a signed-in user first);
-// the others are grouped under the middleware that checks their role, so no handler
-// decides who may call it.
+// the others pass the middleware that checks their role, so no handler decides who may
+// call it. The table records each route with its role: the OpenAPI document is written
+// from it (see buildOpenAPI), so the router, the roles and the API definition are one list.
 func (s *Server) routes() http.Handler {
 	r := chi.NewRouter()
 	r.Use(s.logAndRecover, secure, s.authenticate, middleware.GetHead,
@@ -28,64 +29,68 @@ func (s *Server) routes() http.Handler {
 		writeProblem(w, Problem{Status: http.StatusMethodNotAllowed,
 			Detail: req.Method + " is not allowed on " + req.URL.Path + "; allowed: " + strings.Join(allowed, ", ")})
 	})
+	t := &routeTable{r: r, require: s.require}
 
 	// Public: health, the OGC API, the read API and downloads, tiles, the page, sign-in.
-	r.Get("/healthz", s.handleHealth)
-	r.Get("/", s.handleOGCLanding) // the map page for browsers
-	r.Get("/conformance", s.handleOGCConformance)
-	r.Get("/collections", s.handleOGCCollections)
-	r.Get("/collections/{collectionId}", s.handleOGCCollection)
-	r.Get("/collections/{collectionId}/items", s.handleOGCItems)
-	r.Get("/collections/{collectionId}/items/{featureId}", s.handleOGCFeature)
-	r.Get("/api/openapi.json", s.handleOpenAPI)
-	r.Get("/api/config", s.handleConfig)
-	r.Get("/api/sites/{id}", s.handleSite)
-	r.Get("/api/calendar", s.handleCalendar)
-	r.Get("/api/calendar.csv", s.handleCalendarCSV)
-	r.Get("/api/calendar.ics", s.handleCalendarICS)
-	r.Get("/api/dashboard", s.handleDashboard)
-	r.Get("/export/sites.geojson", s.handleExportSites)
-	r.Get("/export/parcels.geojson", s.handleExportParcels)
-	r.Get("/export/sites.csv", s.handleExportFriches)
-	r.Get("/tiles/parcels/{z}/{x}/{y}.mvt", s.handleParcelTile(newTileCache(parcelTileMemory)))
-	r.Get("/tiles/sites/{z}/{x}/{y}.mvt", s.handleSiteTile)
-	r.Get("/static/*", s.serveFiles(web.Static(), "/static/"))
+	t.Get("/healthz", public, s.handleHealth)
+	t.Get("/", public, s.handleOGCLanding) // the map page for browsers
+	t.Get("/conformance", public, s.handleOGCConformance)
+	t.Get("/collections", public, s.handleOGCCollections)
+	t.Get("/collections/{collectionId}", public, s.handleOGCCollection)
+	t.Get("/collections/{collectionId}/items", public, s.handleOGCItems)
+	t.Get("/collections/{collectionId}/items/{featureId}", public, s.handleOGCFeature)
+	t.Get("/api/openapi.json", public, s.handleOpenAPI)
+	t.Get("/api/config", public, s.handleConfig)
+	t.Get("/api/sites/{id}", public, s.handleSite)
+	t.Get("/api/calendar", public, s.handleCalendar)
+	t.Get("/api/calendar.csv", public, s.handleCalendarCSV)
+	t.Get("/api/calendar.ics", public, s.handleCalendarICS)
+	t.Get("/api/dashboard", public, s.handleDashboard)
+	t.Get("/export/sites.geojson", public, s.handleExportSites)
+	t.Get("/export/parcels.geojson", public, s.handleExportParcels)
+	t.Get("/export/sites.csv", public, s.handleExportFriches)
+	t.Get("/tiles/parcels/{z}/{x}/{y}.mvt", public, s.handleParcelTile(newTileCache(parcelTileMemory)))
+	t.Get("/tiles/sites/{z}/{x}/{y}.mvt", public, s.handleSiteTile)
+	t.Get("/static/*", public, s.serveFiles(web.Static(), "/static/"))
 	for name, fsys := range web.Libraries() {
-		r.Get("/vendor/"+name+"/*", s.serveFiles(fsys, "/vendor/"+name+"/"))
+		t.Get("/vendor/"+name+"/*", public, s.serveFiles(fsys, "/vendor/"+name+"/"))
 	}
-	r.Get("/api/session", s.handleWhoAmI)
-	r.Post("/api/session", s.handleSignIn)
-	r.Delete("/api/session", s.handleSignOut)
+	t.Get("/api/session", public, s.handleWhoAmI)
+	t.Post("/api/session", public, s.handleSignIn)
+	t.Delete("/api/session", public, s.handleSignOut)
 
 	// Viewer: the change history holds confidential fields.
-	r.With(s.require(auth.Viewer)).Get("/api/sites/{id}/history", s.handleHistory)
+	t.Get("/api/sites/{id}/history", auth.Viewer, s.handleHistory)
 
 	// Editor: every write is one transaction with one audit record and, but for creating
 	// a site, must send the site's current ETag in If-Match.
-	r.Group(func(r chi.Router) {
-		r.Use(s.require(auth.Editor))
-		r.Post("/api/sites", s.handleCreateSite)
-		r.Patch("/api/sites/{id}", s.handleUpdateSite)
-		r.Delete("/api/sites/{id}", s.handleDeleteSite)
-		r.Post("/api/sites/{id}/events", s.handleCreateEvent)
-		r.Post("/api/sites/{id}/milestones", s.handleCreateMilestone)
-		r.Patch("/api/events/{id}", s.handleUpdateEvent)
-		r.Delete("/api/events/{id}", s.handleDeleteEvent)
-		r.Post("/api/parts/{id}/status", s.handleChangeStatus)
-		r.Put("/api/parts/{id}/geometry", s.handleSetGeometry)
-		r.Post("/api/parts/{id}/split", s.handleSplitPart)
-		r.Post("/api/parts/{id}/parcels", s.handleLinkParcels)
-		r.Delete("/api/parts/{id}/parcels/{parcel}", s.handleUnlinkParcel)
-		r.Post("/api/milestones/{id}/plans", s.handleAddPlan)
-		r.Put("/api/milestones/{id}/actual", s.handleSetActual)
-	})
+	t.Post("/api/sites", auth.Editor, s.handleCreateSite)
+	t.Patch("/api/sites/{id}", auth.Editor, s.handleUpdateSite)
+	t.Delete("/api/sites/{id}", auth.Editor, s.handleDeleteSite)
+	t.Post("/api/sites/{id}/events", auth.Editor, s.handleCreateEvent)
+	t.Post("/api/sites/{id}/milestones", auth.Editor, s.handleCreateMilestone)
+	t.Patch("/api/events/{id}", auth.Editor, s.handleUpdateEvent)
+	t.Delete("/api/events/{id}", auth.Editor, s.handleDeleteEvent)
+	t.Post("/api/parts/{id}/status", auth.Editor, s.handleChangeStatus)
+	t.Put("/api/parts/{id}/geometry", auth.Editor, s.handleSetGeometry)
+	t.Post("/api/parts/{id}/split", auth.Editor, s.handleSplitPart)
+	t.Post("/api/parts/{id}/parcels", auth.Editor, s.handleLinkParcels)
+	t.Delete("/api/parts/{id}/parcels/{parcel}", auth.Editor, s.handleUnlinkParcel)
+	t.Post("/api/milestones/{id}/plans", auth.Editor, s.handleAddPlan)
+	t.Put("/api/milestones/{id}/actual", auth.Editor, s.handleSetActual)
 
 	// Admin: bringing back what an editor deleted.
-	r.Group(func(r chi.Router) {
-		r.Use(s.require(auth.Admin))
-		r.Post("/api/sites/{id}/restore", s.handleRestoreSite)
-		r.Post("/api/events/{id}/restore", s.handleRestoreEvent)
-	})
+	t.Post("/api/sites/{id}/restore", auth.Admin, s.handleRestoreSite)
+	t.Post("/api/events/{id}/restore", auth.Admin, s.handleRestoreEvent)
+
+	s.routeList = t.routes
+	doc, err := buildOpenAPI(t.routes)
+	if err != nil {
+		// The document is written from constant tables: a failure is a programming error
+		// that every test run meets, like chi's panic on a bad pattern.
+		panic(err)
+	}
+	s.openAPI = doc
 	return r
 }
 
@@ -99,6 +104,59 @@ var compressedTypes = []string{
 	mediaJSON, mediaGeoJSON, "application/problem+json", "application/schema+json",
 	"application/vnd.oai.openapi+json", "text/csv", "text/calendar", "text/html", "text/css",
 	"text/javascript", "application/javascript", "image/svg+xml", mvtContentType,
+}
+
+// public is the role of a route anyone may call.
+const public auth.Role = ""
+
+// apiRoute is one route of the service as the router serves it and the API definition
+// describes it.
+type apiRoute struct {
+	Method  string    // GET, POST…
+	Pattern string    // chi's pattern: "/api/sites/{id}", "/static/*"
+	Role    auth.Role // the least role a caller needs; public for anyone
+}
+
+// routeTable registers routes on a chi router, each behind the check of its role, and
+// records them in order.
+type routeTable struct {
+	r       chi.Router
+	require func(auth.Role) func(http.Handler) http.Handler
+	routes  []apiRoute
+}
+
+func (t *routeTable) handle(method, pattern string, role auth.Role, h http.HandlerFunc) {
+	r := t.r
+	if role != public {
+		r = r.With(t.require(role))
+	}
+	r.Method(method, pattern, h)
+	t.routes = append(t.routes, apiRoute{Method: method, Pattern: pattern, Role: role})
+}
+
+// Get registers a GET route (HEAD too, through middleware.GetHead).
+func (t *routeTable) Get(pattern string, role auth.Role, h http.HandlerFunc) {
+	t.handle(http.MethodGet, pattern, role, h)
+}
+
+// Post registers a POST route.
+func (t *routeTable) Post(pattern string, role auth.Role, h http.HandlerFunc) {
+	t.handle(http.MethodPost, pattern, role, h)
+}
+
+// Put registers a PUT route.
+func (t *routeTable) Put(pattern string, role auth.Role, h http.HandlerFunc) {
+	t.handle(http.MethodPut, pattern, role, h)
+}
+
+// Patch registers a PATCH route.
+func (t *routeTable) Patch(pattern string, role auth.Role, h http.HandlerFunc) {
+	t.handle(http.MethodPatch, pattern, role, h)
+}
+
+// Delete registers a DELETE route.
+func (t *routeTable) Delete(pattern string, role auth.Role, h http.HandlerFunc) {
+	t.handle(http.MethodDelete, pattern, role, h)
 }
 
 // allowedMethods lists the methods router answers on path, for the Allow header of a 405

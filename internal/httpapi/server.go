@@ -39,6 +39,10 @@ type Server struct {
 	cfg     Config
 	logger  *slog.Logger
 	streams chan struct{} // the long-stream slots: see beginLongStream
+	// routeList is every route with its role, as routes registered them.
+	routeList []apiRoute
+	// openAPI is the API definition, written by routes from routeList.
+	openAPI []byte
 }
 
 // now is the current instant, from the configured clock.
