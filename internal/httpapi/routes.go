@@ -8,6 +8,7 @@ import (
 	"github.com/go-chi/chi/v5/middleware"
 
 	"github.com/emprises/emprises/internal/auth"
+	"github.com/emprises/emprises/internal/store"
 	"github.com/emprises/emprises/web"
 )
 
@@ -34,6 +35,9 @@ func (s *Server) routes() http.Handler {
 	r.Get("/conformance", s.handleOGCConformance)
 	r.Get("/collections", s.handleOGCCollections)
 	r.Get("/collections/{collectionId}", s.handleOGCCollection)
+	r.Get("/collections/{collectionId}/schema", s.handleOGCSchema())
+	r.Get("/collections/{collectionId}/schema/geojson", s.handleOGCGeoJSONSchema())
+	r.Get("/collections/{collectionId}/queryables", s.handleOGCQueryables())
 	r.Get("/collections/{collectionId}/items", s.handleOGCItems)
 	r.Get("/collections/{collectionId}/items/{featureId}", s.handleOGCFeature)
 	r.Get("/api/openapi.json", s.handleOpenAPI)
@@ -48,6 +52,8 @@ func (s *Server) routes() http.Handler {
 	r.Get("/export/sites.csv", s.handleExportFriches)
 	r.Get("/tiles/parcels/{z}/{x}/{y}.mvt", s.handleParcelTile(newTileCache(parcelTileMemory)))
 	r.Get("/tiles/sites/{z}/{x}/{y}.mvt", s.handleSiteTile)
+	r.Get("/tiles/parcels.json", s.handleTileJSON(store.CollectionParcels))
+	r.Get("/tiles/sites.json", s.handleTileJSON(store.CollectionSites))
 	r.Get("/static/*", s.serveFiles(web.Static(), "/static/"))
 	for name, fsys := range web.Libraries() {
 		r.Get("/vendor/"+name+"/*", s.serveFiles(fsys, "/vendor/"+name+"/"))
