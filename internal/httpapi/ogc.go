@@ -36,6 +36,13 @@ var ogcConformance = []string{
 	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
 	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
 	"http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+	// Part 5 (Schemas), under the names QGIS and the other servers use: the schema of
+	// every collection with the roles id, primary-geometry and the events' period, linked
+	// with rel …/ogc/1.0/schema; and the queryables.
+	"http://www.opengis.net/spec/ogcapi-features-5/1.0/conf/schemas",
+	"http://www.opengis.net/spec/ogcapi-features-5/1.0/conf/core-roles-features",
+	"http://www.opengis.net/spec/ogcapi-features-5/1.0/conf/returnables-and-receivables",
+	"http://www.opengis.net/spec/ogcapi-features-5/1.0/conf/queryables",
 }
 
 // ogcCollectionText titles and describes each collection (store.Collections lists them).
@@ -102,6 +109,8 @@ func (s *Server) handleOGCLanding(w http.ResponseWriter, r *http.Request) {
 			{Href: base + "/api/openapi.json", Rel: "service-desc", Type: mediaOpenAPI, Title: "The API definition (OpenAPI 3.0)"},
 			{Href: base + "/conformance", Rel: "conformance", Type: mediaJSON, Title: "Conformance classes implemented"},
 			{Href: base + "/collections", Rel: "data", Type: mediaJSON, Title: "The feature collections"},
+			{Href: base + "/tiles/sites.json", Rel: relTiles, Type: mediaJSON, Title: "Vector tiles of the site parts (TileJSON)"},
+			{Href: base + "/tiles/parcels.json", Rel: relTiles, Type: mediaJSON, Title: "Vector tiles of the cadastral parcels (TileJSON)"},
 		},
 	})
 }
@@ -199,7 +208,18 @@ func ogcDescribe(base string, info store.CollectionInfo, e store.Extent) ogcColl
 		Links: []ogcLink{
 			{Href: href, Rel: "self", Type: mediaJSON, Title: "This collection"},
 			{Href: href + "/items", Rel: "items", Type: mediaGeoJSON, Title: "Its features"},
+			{Href: href + "/schema", Rel: relSchema, Type: mediaSchema, Title: "The schema of its features (Part 5)"},
+			{Href: href + "/schema/geojson", Rel: "describedby", Type: mediaSchema, Title: "The schema of its GeoJSON features"},
+			// The same link for GDAL up to 3.6, which compares the relation as "describedBy",
+			// case and all (RFC 8288 compares relation types without case, so it is the same
+			// relation).
+			{Href: href + "/schema/geojson", Rel: "describedBy", Type: mediaSchema, Title: "The schema of its GeoJSON features"},
+			{Href: href + "/queryables", Rel: relQueryables, Type: mediaSchema, Title: "The properties a filter may name"},
 		},
+	}
+	if tiles, ok := tileSets[info.ID]; ok {
+		c.Links = append(c.Links, ogcLink{Href: base + "/tiles/" + tiles.name + ".json", Rel: relTiles, Type: mediaJSON,
+			Title: "Its vector tiles (TileJSON)"})
 	}
 	if e.BBox != nil || e.Temporal {
 		c.Extent = &ogcExtent{}

@@ -8,6 +8,7 @@ import (
 	"github.com/go-chi/chi/v5/middleware"
 
 	"github.com/emprises/emprises/internal/auth"
+	"github.com/emprises/emprises/internal/store"
 	"github.com/emprises/emprises/web"
 )
 
@@ -37,6 +38,9 @@ func (s *Server) routes() http.Handler {
 	t.Get("/conformance", public, s.handleOGCConformance)
 	t.Get("/collections", public, s.handleOGCCollections)
 	t.Get("/collections/{collectionId}", public, s.handleOGCCollection)
+	t.Get("/collections/{collectionId}/schema", public, s.handleOGCSchema())
+	t.Get("/collections/{collectionId}/schema/geojson", public, s.handleOGCGeoJSONSchema())
+	t.Get("/collections/{collectionId}/queryables", public, s.handleOGCQueryables())
 	t.Get("/collections/{collectionId}/items", public, s.handleOGCItems)
 	t.Get("/collections/{collectionId}/items/{featureId}", public, s.handleOGCFeature)
 	t.Get("/api/openapi.json", public, s.handleOpenAPI)
@@ -51,6 +55,8 @@ func (s *Server) routes() http.Handler {
 	t.Get("/export/sites.csv", public, s.handleExportFriches)
 	t.Get("/tiles/parcels/{z}/{x}/{y}.mvt", public, s.handleParcelTile(newTileCache(parcelTileMemory)))
 	t.Get("/tiles/sites/{z}/{x}/{y}.mvt", public, s.handleSiteTile)
+	t.Get("/tiles/parcels.json", public, s.handleTileJSON(store.CollectionParcels))
+	t.Get("/tiles/sites.json", public, s.handleTileJSON(store.CollectionSites))
 	t.Get("/static/*", public, s.serveFiles(web.Static(), "/static/"))
 	for name, fsys := range web.Libraries() {
 		t.Get("/vendor/"+name+"/*", public, s.serveFiles(fsys, "/vendor/"+name+"/"))

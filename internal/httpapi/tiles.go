@@ -21,6 +21,7 @@ import (
 //	/tiles/parcels/{z}/{x}/{y}.mvt  layer "parcels": id, contenance, part_id (absent when unlinked)
 //	/tiles/sites/{z}/{x}/{y}.mvt    layer "sites": part_id, site_id, name, label, status, quality
 //
+// /tiles/parcels.json and /tiles/sites.json describe them as TileJSON (tilejson.go).
 // A tile with nothing in it is answered 204 No Content. Parcels are drawn from zoom
 // MinParcelZoom on; below it every parcel tile is empty. Tiles carry an ETag and
 // Cache-Control so that browsers, proxies and CDNs keep them, and If-None-Match is

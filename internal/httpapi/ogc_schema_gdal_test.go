@@ -1,0 +1,117 @@
+package httpapi
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/emprises/emprises/internal/auth"
+)
+
+// gdalFieldType returns the type ogrinfo -so reports for field, "" when absent.
+func gdalFieldType(summary, field string) string {
+	m := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(field) + `: (\S+)`).FindStringSubmatch(summary)
+	if m == nil {
+		return ""
+	}
+	return m[1]
+}
+
+// TestGDALTypesFromSchema: GDAL's OAPIF driver reads the describedby schema and types the
+// fields from it, where it used to guess from a first page (events' area_m2, null on most
+// events, came out as String). A signed-in reader (GDAL sending the API token) gets
+// amount_eur, typed as well; an anonymous one does not get it at all.
+func TestGDALTypesFromSchema(t *testing.T) {
+	t.Parallel()
+	e := newEditEnv(t, Config{})
+	root := "OAPIF:" + e.srv.URL + "/"
+	want := map[string]map[string]string{
+		"events": {"area_m2": "Real", "date_start": "Date", "date_end": "Date", "planned": "Integer(Boolean)",
+			"kind": "String", "date": "String", "amount_eur": ""},
+		"sites":   {"area_m2": "Real", "declared_area_m2": "Real", "modality_done": "Integer(Boolean)", "status": "String"},
+		"parcels": {"number": "Integer", "contenance_m2": "Integer", "section": "String"},
+	}
+	for collection, fields := range want {
+		summary := runTool(t, "ogrinfo", "-ro", "-al", "-so", root, collection)
+		for field, typ := range fields {
+			if got := gdalFieldType(summary, field); got != typ {
+				t.Errorf("ogrinfo -so %s (anonymous): field %s is %q; want %q\n%s", collection, field, got, typ, summary)
+			}
+		}
+	}
+	summary := runTool(t, "ogrinfo", "--config", "GDAL_HTTP_HEADERS", "Authorization: Bearer "+e.tokens[auth.Viewer],
+		"-ro", "-al", "-so", root, "events")
+	for field, typ := range map[string]string{"amount_eur": "Real", "area_m2": "Real", "date_start": "Date"} {
+		if got := gdalFieldType(summary, field); got != typ {
+			t.Errorf("ogrinfo -so events (viewer): field %s is %q; want %q\n%s", field, got, typ, summary)
+		}
+	}
+}
+
+// TestGDALPageSize checks the README's advice for GDAL 3.6, whose OAPIF driver asks for 10
+// features a page unless told otherwise: with -oo PAGE_SIZE=1000, ogr2ogr copies 2 500
+// parcels in a handful of requests, and every one of them.
+func TestGDALPageSize(t *testing.T) {
+	t.Parallel()
+	st := seededStore(t)
+	ogcSeedParcels(t, st, 2500)
+	var pages atomic.Int64
+	h := NewServer(st, Config{}, testLogger(t))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/collections/parcels/items" {
+			pages.Add(1)
+		}
+		h.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	var n int
+	if err := st.Pool().QueryRow(t.Context(), "SELECT count(*) FROM parcels").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	gpkg := filepath.Join(t.TempDir(), "parcels.gpkg")
+	runTool(t, "ogr2ogr", "-f", "GPKG", gpkg, "OAPIF:"+srv.URL+"/", "parcels", "-oo", "PAGE_SIZE=1000")
+	info := runTool(t, "ogrinfo", "-ro", "-so", gpkg, "parcels")
+	if !strings.Contains(info, "Feature Count: "+strconv.Itoa(n)+"\n") {
+		t.Errorf("ogr2ogr -oo PAGE_SIZE=1000: want %d parcels in\n%s", n, info)
+	}
+	t.Logf("%d items requests for %d parcels", pages.Load(), n)
+	// One request for the layer's fields, then ceil(n / 1000) pages.
+	if got, max := pages.Load(), int64(1+(n+999)/1000); got > max {
+		t.Errorf("ogr2ogr -oo PAGE_SIZE=1000 made %d items requests for %d parcels; want at most %d", got, n, max)
+	}
+}
+
+// TestGDALReadsTileFromTileJSON follows the parcels' TileJSON as a client does: the tile
+// URL template filled at the announced minimum zoom over a parcel gives a tile that GDAL's
+// MVT driver reads, with the layer and fields the document announces.
+func TestGDALReadsTileFromTileJSON(t *testing.T) {
+	t.Parallel()
+	srv, st := newTestServer(t)
+	importSynthetic(t, st, 500)
+	var doc tileJSON
+	getJSON(t, srv, "/tiles/parcels.json", &doc)
+	tile := tileOf(t, st, 15, `SELECT ST_X(c), ST_Y(c) FROM (SELECT ST_Transform(ST_PointOnSurface(geom), 4326) AS c
+		FROM parcels WHERE id = $1) p`, "940410000A0001")
+	if int(tile.Z) != doc.MinZoom {
+		t.Fatalf("parcels TileJSON minzoom %d; the test reads zoom %d", doc.MinZoom, tile.Z)
+	}
+	url := strings.NewReplacer("{z}", fmt.Sprint(tile.Z), "{x}", fmt.Sprint(tile.X), "{y}", fmt.Sprint(tile.Y)).Replace(doc.Tiles[0])
+	summary := runTool(t, "ogrinfo", "-ro", "-al", "-so", "MVT:/vsicurl/"+url)
+	if !strings.Contains(summary, "Layer name: "+doc.VectorLayers[0].ID+"\n") {
+		t.Errorf("ogrinfo %s: no layer %q in\n%s", url, doc.VectorLayers[0].ID, summary)
+	}
+	if m := regexp.MustCompile(`Feature Count: (\d+)`).FindStringSubmatch(summary); m == nil || m[1] == "0" {
+		t.Errorf("ogrinfo %s: no parcel in\n%s", url, summary)
+	}
+	for _, field := range []string{"id", "contenance"} {
+		if _, ok := doc.VectorLayers[0].Fields[field]; !ok || gdalFieldType(summary, field) == "" {
+			t.Errorf("field %s: announced %v, read by GDAL as %q", field, ok, gdalFieldType(summary, field))
+		}
+	}
+}
