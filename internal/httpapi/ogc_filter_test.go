@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -211,5 +212,38 @@ func TestOGCConformanceFiltering(t *testing.T) {
 		if !slices.Contains(c.ConformsTo, "http://www.opengis.net/spec/"+class) {
 			t.Errorf("conformsTo = %v; want %s", c.ConformsTo, class)
 		}
+	}
+}
+
+// TestOGCFilterReadmeExamples requests every example of the README's Filtering section.
+func TestOGCFilterReadmeExamples(t *testing.T) {
+	t.Parallel()
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(readme), "#### Filtering (CQL2)")
+	if !ok {
+		t.Fatal("README.md has no Filtering (CQL2) section")
+	}
+	section, _, _ = strings.Cut(section, "\n#")
+	srv, _ := newTestServer(t)
+	n := 0
+	for line := range strings.Lines(section) {
+		path, query, ok := strings.Cut(strings.TrimSpace(line), "?")
+		if !ok || !strings.HasPrefix(path, "/collections/") {
+			continue
+		}
+		v := url.Values{}
+		for param := range strings.SplitSeq(query, "&") {
+			name, value, _ := strings.Cut(param, "=")
+			v.Set(name, value)
+		}
+		var fc ogcFC
+		ogcGet(t, srv, path+"?"+v.Encode(), http.StatusOK, mediaGeoJSON, &fc)
+		n++
+	}
+	if n < 5 {
+		t.Errorf("%d examples in the README's Filtering section; want 5", n)
 	}
 }
