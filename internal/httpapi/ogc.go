@@ -43,6 +43,17 @@ var ogcConformance = []string{
 	"http://www.opengis.net/spec/ogcapi-features-5/1.0/conf/core-roles-features",
 	"http://www.opengis.net/spec/ogcapi-features-5/1.0/conf/returnables-and-receivables",
 	"http://www.opengis.net/spec/ogcapi-features-5/1.0/conf/queryables",
+	// Part 3 (Filtering) with CQL2: filter, filter-lang and filter-crs on the items of
+	// every collection, in both encodings; comparisons, IS NULL and logic; LIKE, BETWEEN
+	// and IN; S_INTERSECTS with every geometry literal and BBOX.
+	"http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+	"http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+	"http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
+	"http://www.opengis.net/spec/cql2/1.0/conf/cql2-json",
+	"http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
+	"http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",
+	"http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
+	"http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions-plus",
 }
 
 // ogcCollectionText titles and describes each collection (store.Collections lists them).

@@ -2,11 +2,14 @@ package httpapi
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -119,5 +122,69 @@ func TestGDALReadsOGCAPI(t *testing.T) {
 				t.Errorf("GeoPackage layer %s: %s = %v; want Lambert-93, %v–%v", collection, name, v, bounds[0], bounds[1])
 			}
 		}
+	}
+}
+
+// TestGDALFilter copies site parts with ogr2ogr -where. GDAL 3.6 does not read the
+// conformance classes to decide whether to send a filter: it sends CQL text (filter-lang
+// cql-text, the drafts' name) when the OpenAPI document lists that value for filter-lang,
+// or when told to with OGR_OAPIF_ALLOW_CQL_TEXT; it evaluates on its side what it cannot
+// send (properties it does not know as queryable). Either way the copy must hold exactly
+// the parts plain SQL finds, and with CQL text allowed the server must have done the work.
+func TestGDALFilter(t *testing.T) {
+	t.Parallel()
+	st := seededStore(t)
+	var mu sync.Mutex
+	var filters []string
+	h := NewServer(st, Config{TileURL: "https://tiles.invalid/{z}/{x}/{y}.png"}, testLogger(t))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if f := r.URL.Query().Get("filter"); f != "" {
+			mu.Lock()
+			filters = append(filters, r.URL.Query().Get("filter-lang")+": "+f)
+			mu.Unlock()
+		}
+		h.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	count := func(where string) int {
+		var n int
+		err := st.Pool().QueryRow(context.Background(), `SELECT count(*) FROM part_states_on((now() AT TIME ZONE 'Europe/Paris')::date) h
+			JOIN site_parts p ON p.id = h.part_id JOIN sites s ON s.id = p.site_id WHERE `+where).Scan(&n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	for _, tt := range []struct {
+		where, sql string
+		cqlText    bool // CQL text allowed: the filter goes to the server
+	}{
+		{"area_m2 > 1000", "round(p.area_m2::numeric, 1) > 1000", false},
+		{"status = 'ceded' OR department = 'Eau de Paris'", "h.status = 'ceded' OR s.department = 'Eau de Paris'", false},
+		{"status = 'ceded' OR department = 'Eau de Paris'", "h.status = 'ceded' OR s.department = 'Eau de Paris'", true},
+		{"NOT (status = 'ceded') AND department = 'Eau de Paris'", "h.status <> 'ceded' AND s.department = 'Eau de Paris'", true},
+	} {
+		t.Run(tt.where+" cql-text="+strconv.FormatBool(tt.cqlText), func(t *testing.T) {
+			mu.Lock()
+			filters = nil
+			mu.Unlock()
+			gpkg := filepath.Join(t.TempDir(), "sites.gpkg")
+			args := []string{"-f", "GPKG", gpkg, "OAPIF:" + srv.URL + "/", "sites", "-where", tt.where}
+			if tt.cqlText {
+				args = append([]string{"--config", "OGR_OAPIF_ALLOW_CQL_TEXT", "YES"}, args...)
+			}
+			runTool(t, "ogr2ogr", args...)
+			info := runTool(t, "ogrinfo", "-ro", "-so", gpkg, "sites")
+			want := count(tt.sql)
+			if !strings.Contains(info, "Feature Count: "+strconv.Itoa(want)+"\n") || want == 0 {
+				t.Errorf("ogr2ogr -where %q: want %d parts in\n%s", tt.where, want, info)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if tt.cqlText && len(filters) == 0 {
+				t.Errorf("ogr2ogr -where %q with CQL text allowed sent no filter", tt.where)
+			}
+			t.Logf("filters sent: %q", filters)
+		})
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/emprises/emprises/internal/auth"
+	"github.com/emprises/emprises/internal/cql2"
 	"github.com/emprises/emprises/internal/site"
 	"github.com/emprises/emprises/internal/store"
 )
@@ -217,7 +218,13 @@ type ogcItemsParams struct {
 
 // ogcItemsParamNames are the parameters every items resource takes, besides the
 // collection's property filters and f.
-var ogcItemsParamNames = []string{"limit", "bbox", "bbox-crs", "crs", "datetime", "after", "before"}
+var ogcItemsParamNames = []string{"limit", "bbox", "bbox-crs", "crs", "datetime", "after", "before",
+	"filter", "filter-lang", "filter-crs"}
+
+// ogcFilterLangs are the values of filter-lang: the CQL2 encodings (OGC 21-065r2), the
+// first the default, and the name GDAL 3.6 sends for the text encoding (that of the
+// drafts, whose syntax the filters it writes share with CQL2's).
+var ogcFilterLangs = []string{"cql2-text", "cql2-json", "cql-text"}
 
 // ogcParseItems checks every parameter of an items request made by reader: the queryable
 // properties reader may see are filters too.
@@ -259,6 +266,9 @@ func ogcParseItems(q url.Values, info store.CollectionInfo, reader auth.Role) (o
 			return p, ogcBadParam(name, "is empty; it takes the id of a feature, as in the next and prev links")
 		}
 	}
+	if fq.Filter, fq.FilterCRS, err = ogcParseFilter(q); err != nil {
+		return p, err
+	}
 	for _, name := range queryables {
 		if q.Has(name) {
 			if fq.Where == nil {
@@ -269,4 +279,37 @@ func ogcParseItems(q url.Values, info store.CollectionInfo, reader auth.Role) (o
 	}
 	fq.Count = true
 	return p, nil
+}
+
+// ogcParseFilter reads the filter parameters of OGC API – Features Part 3: the filter in
+// the encoding filter-lang names, its geometry literals in filter-crs. The filter's
+// properties and types are checked by the store, against the collection.
+func ogcParseFilter(q url.Values) (cql2.Expr, site.CRS, error) {
+	lang := q.Get("filter-lang")
+	if lang == "" {
+		lang = ogcFilterLangs[0]
+	}
+	if !slices.Contains(ogcFilterLangs, lang) {
+		return nil, site.CRS{}, ogcBadParam("filter-lang", "%q is not a filter language of this service (%s)", lang, strings.Join(ogcFilterLangs[:2], ", "))
+	}
+	crs, err := crsParam(q, "filter-crs")
+	if err != nil {
+		return nil, crs, err
+	}
+	if !q.Has("filter") {
+		return nil, crs, nil
+	}
+	text := q.Get("filter")
+	if strings.TrimSpace(text) == "" {
+		return nil, crs, ogcBadParam("filter", "is empty; it takes a CQL2 expression such as status = 'ceded'")
+	}
+	parse := cql2.ParseText
+	if lang == "cql2-json" {
+		parse = cql2.ParseJSON
+	}
+	e, err := parse(text)
+	if err != nil {
+		return nil, crs, ogcBadParam("filter", "%v", err)
+	}
+	return e, crs, nil
 }

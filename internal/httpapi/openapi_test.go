@@ -229,7 +229,8 @@ func TestOpenAPIItemsParameters(t *testing.T) {
 		path := "/collections/" + c.ID + "/items"
 		t.Run(c.ID, func(t *testing.T) {
 			id := cmp.Or(firstFeature(t, e, c.ID), "1")
-			samples := map[string]string{"bbox": "2.38,48.80,2.40,48.82", "datetime": "2020-01-01", "after": id, "before": id}
+			samples := map[string]string{"bbox": "2.38,48.80,2.40,48.82", "datetime": "2020-01-01", "after": id, "before": id,
+				"filter": "TRUE"}
 			op := doc.Paths.Value(path).Get
 			documented := map[string]bool{}
 			for _, ref := range op.Parameters {

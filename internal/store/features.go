@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/emprises/emprises/internal/auth"
+	"github.com/emprises/emprises/internal/cql2"
 	"github.com/emprises/emprises/internal/site"
 )
 
@@ -35,6 +36,11 @@ type FeatureQuery struct {
 	BBox   *BBox
 	// Where holds property filters, name → value, the names among CollectionInfo.Filters.
 	Where map[string]string
+	// Filter, when set, is a CQL2 filter the features must also meet (OGC API – Features
+	// Part 3): on the queryable properties the reader may see, FilterGeometry and
+	// FilterDatetime. Its geometry literals are in FilterCRS (zero: site.CRS84).
+	Filter    cql2.Expr
+	FilterCRS site.CRS
 	// After and Before page by feature id (keyset): the features whose id sorts after
 	// After, or the last Limit ones whose id sorts before Before. At most one is set.
 	After, Before string
@@ -145,6 +151,12 @@ type collection struct {
 	bbox func(env string) string
 	// temporal is the condition that the feature meets span, a daterange.
 	temporal func(span string) string
+	// during is the condition that the feature's time meets span, for T_INTERSECTS on
+	// FilterDatetime; nil when the features carry no time.
+	during func(span string) string
+	// nullGeom is the condition that the feature has no geometry, using only the joins of
+	// the FROM clause (the count has no others).
+	nullGeom string
 	props    []property // the feature's properties, in the order they are written
 	// live is the condition every feature meets (soft-deleted rows are not features).
 	live string
@@ -246,8 +258,13 @@ LEFT JOIN LATERAL (
         WHERE m.site_id = p.site_id AND (m.part_id = p.id OR m.part_id IS NULL)
     ) m
 ) cal ON true`,
-		geom: "p.geom",
-		bbox: func(env string) string { return "ST_Intersects(p.geom, " + env + ")" },
+		geom:     "p.geom",
+		bbox:     func(env string) string { return "ST_Intersects(p.geom, " + env + ")" },
+		nullGeom: "p.geom IS NULL",
+		// A part's time is the periods of its statuses, as the datetime parameter reads it.
+		during: func(span string) string {
+			return "EXISTS (SELECT 1 FROM part_status_history th WHERE th.part_id = p.id AND th.valid && " + span + ")"
+		},
 		props: []property{
 			{"site_id", `s.id`, KindString, `s.id`, nil},
 			{"name", `s.name`, KindString, `s.name`, nil},
@@ -276,9 +293,10 @@ LEFT JOIN LATERAL (
 	CollectionParcels: {
 		key: "pa.id",
 		// A parcel of a deleted site's part shows no site and no part.
-		table: "parcels pa\nLEFT JOIN site_parts sp ON sp.id = pa.part_id\nLEFT JOIN sites ps ON ps.id = sp.site_id AND ps.deleted_at IS NULL",
-		geom:  "pa.geom",
-		bbox:  func(env string) string { return "ST_Intersects(pa.geom, " + env + ")" },
+		table:    "parcels pa\nLEFT JOIN site_parts sp ON sp.id = pa.part_id\nLEFT JOIN sites ps ON ps.id = sp.site_id AND ps.deleted_at IS NULL",
+		geom:     "pa.geom",
+		bbox:     func(env string) string { return "ST_Intersects(pa.geom, " + env + ")" },
+		nullGeom: "pa.geom IS NULL",
 		props: []property{
 			{"section", `pa.section`, KindString, `pa.section`, nil},
 			{"number", `pa.number`, KindInteger, `pa.number`, nil},
@@ -315,6 +333,11 @@ LEFT JOIN LATERAL (
 		temporal: func(span string) string {
 			return "daterange(e.date_start, period_end(e.date_start, e.date_precision)) && " + span
 		},
+		during: func(span string) string {
+			return "daterange(e.date_start, period_end(e.date_start, e.date_precision)) && " + span
+		},
+		nullGeom: `NOT EXISTS (SELECT 1 FROM site_parts g
+        WHERE (g.id = e.part_id OR (e.part_id IS NULL AND g.site_id = e.site_id)) AND g.geom IS NOT NULL)`,
 		props: []property{
 			{"site_id", `e.site_id`, KindString, `e.site_id`, nil},
 			{"site_name", `es.name`, KindString, `es.name`, nil},
@@ -334,10 +357,11 @@ LEFT JOIN LATERAL (
 		},
 	},
 	CollectionBoundaries: {
-		key:   "b.id",
-		table: "boundaries b",
-		geom:  "b.geom",
-		bbox:  func(env string) string { return "ST_Intersects(b.geom, " + env + ")" },
+		key:      "b.id",
+		table:    "boundaries b",
+		geom:     "b.geom",
+		bbox:     func(env string) string { return "ST_Intersects(b.geom, " + env + ")" },
+		nullGeom: "b.geom IS NULL",
 		props: []property{
 			{"name", `b.name`, KindString, `b.name`, nil},
 			{"source", `b.source`, KindString, `b.source`, nil},
@@ -461,6 +485,13 @@ func (c *collection) build(q *FeatureQuery, kind statement, id string) (string, 
 		if p := c.queryable(name, q.Reader); p == nil {
 			return "", nil, site.Invalid(name, "is not a queryable property of this collection")
 		}
+	}
+	if q.Filter != nil {
+		cond, err := c.filterCondition(&a, q)
+		if err != nil {
+			return "", nil, err
+		}
+		conds = append(conds, cond)
 	}
 	if kind == stmtOne {
 		var p string

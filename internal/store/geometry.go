@@ -64,3 +64,92 @@ func outlineEWKB(o site.Outline) ([]byte, error) {
 	var e ewkbEncoder
 	return e.encode(o.Polygons, o.SRID)
 }
+
+// geometryEWKB writes g as EWKB with srid, with go-geom, the store's codec.
+func geometryEWKB(g orb.Geometry, srid int) ([]byte, error) {
+	t, err := geomOf(g)
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if err := ewkb.Write(&buf, binary.LittleEndian, withSRID(t, srid)); err != nil {
+		return nil, fmt.Errorf("store: encode EWKB: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+func coords(ps []orb.Point) []geom.Coord {
+	out := make([]geom.Coord, len(ps))
+	for i, p := range ps {
+		out[i] = geom.Coord{p[0], p[1]}
+	}
+	return out
+}
+
+func rings(p orb.Polygon) [][]geom.Coord {
+	out := make([][]geom.Coord, len(p))
+	for i, r := range p {
+		out[i] = coords(r)
+	}
+	return out
+}
+
+// geomOf copies an orb geometry into go-geom's types.
+func geomOf(g orb.Geometry) (geom.T, error) {
+	switch g := g.(type) {
+	case orb.Point:
+		return geom.NewPointFlat(geom.XY, []float64{g[0], g[1]}), nil
+	case orb.MultiPoint:
+		return geom.NewMultiPoint(geom.XY).SetCoords(coords(g))
+	case orb.LineString:
+		return geom.NewLineString(geom.XY).SetCoords(coords(g))
+	case orb.MultiLineString:
+		ls := make([][]geom.Coord, len(g))
+		for i, l := range g {
+			ls[i] = coords(l)
+		}
+		return geom.NewMultiLineString(geom.XY).SetCoords(ls)
+	case orb.Polygon:
+		return geom.NewPolygon(geom.XY).SetCoords(rings(g))
+	case orb.MultiPolygon:
+		ps := make([][][]geom.Coord, len(g))
+		for i, p := range g {
+			ps[i] = rings(p)
+		}
+		return geom.NewMultiPolygon(geom.XY).SetCoords(ps)
+	case orb.Collection:
+		c := geom.NewGeometryCollection()
+		for _, m := range g {
+			t, err := geomOf(m)
+			if err != nil {
+				return nil, err
+			}
+			if err := c.Push(t); err != nil {
+				return nil, err
+			}
+		}
+		return c, nil
+	}
+	return nil, fmt.Errorf("store: geometry %T is not supported", g)
+}
+
+// withSRID sets the SRID of a go-geom geometry.
+func withSRID(t geom.T, srid int) geom.T {
+	switch t := t.(type) {
+	case *geom.Point:
+		return t.SetSRID(srid)
+	case *geom.MultiPoint:
+		return t.SetSRID(srid)
+	case *geom.LineString:
+		return t.SetSRID(srid)
+	case *geom.MultiLineString:
+		return t.SetSRID(srid)
+	case *geom.Polygon:
+		return t.SetSRID(srid)
+	case *geom.MultiPolygon:
+		return t.SetSRID(srid)
+	case *geom.GeometryCollection:
+		return t.SetSRID(srid)
+	}
+	return t
+}
