@@ -314,6 +314,15 @@ func ogcQueryablesSchema(base string, info store.CollectionInfo, reader auth.Rol
 			props = append(props, namedSchema{p.Name, ogcPropertySchema(info.ID, p)})
 		}
 	}
+	// The names a CQL2 filter gives the geometry (S_INTERSECTS) and, where features have
+	// time, their period (T_INTERSECTS).
+	props = append(props, namedSchema{"geometry", &jsonSchema{Title: "Géométrie", Format: ogcGeometryFormat,
+		Role: "primary-geometry"}})
+	if info.Temporal {
+		props = append(props, namedSchema{"datetime", &jsonSchema{Title: "Période",
+			Description: "Pour les parties de sites : les périodes où elles ont eu un statut ; pour les événements : la période de leur date.",
+			Type: "string", Format: "date"}})
+	}
 	no := false
 	return jsonSchema{
 		Schema: jsonSchemaDialect, ID: base + "/collections/" + info.ID + "/queryables",

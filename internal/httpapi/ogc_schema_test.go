@@ -209,13 +209,17 @@ func TestOGCSchemas(t *testing.T) {
 					last = max(last, i)
 				}
 
-				// The queryables: exactly the names the items take as filters for role.
+				// The queryables: exactly the names the items take as filters for role, and
+				// the names a CQL2 filter gives the geometry and the period.
 				q := schemaAs(t, e, role, "/collections/"+info.ID+"/queryables")
 				var names []string
 				for name := range q.Properties {
 					names = append(names, name)
 				}
-				want := info.Queryables(role)
+				want := append(info.Queryables(role), "geometry")
+				if info.Temporal {
+					want = append(want, "datetime")
+				}
 				slices.Sort(names)
 				slices.Sort(want)
 				if !slices.Equal(names, want) || q.AdditionalProperties == nil || *q.AdditionalProperties || q.ID != href+"/queryables" {
