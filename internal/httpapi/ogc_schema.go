@@ -321,7 +321,7 @@ func ogcQueryablesSchema(base string, info store.CollectionInfo, reader auth.Rol
 	if info.Temporal {
 		props = append(props, namedSchema{"datetime", &jsonSchema{Title: "Période",
 			Description: "Pour les parties de sites : les périodes où elles ont eu un statut ; pour les événements : la période de leur date.",
-			Type: "string", Format: "date"}})
+			Type:        "string", Format: "date"}})
 	}
 	no := false
 	return jsonSchema{
