@@ -214,3 +214,36 @@ func (c *Commitment) DueWithin(from, until time.Time) bool {
 
 // HasParty reports whether p is among the commitment's parties.
 func (c *Commitment) HasParty(p Party) bool { return slices.Contains(c.Parties, p) }
+
+// Filter selects commitments; its zero value selects them all.
+type Filter struct {
+	Status    *Status
+	Party     *Party
+	Axis      *Axis
+	SiteID    string
+	DueBefore *time.Time // due period starting before this day
+	DueAfter  *time.Time // due period ending after this day
+}
+
+// Match reports whether c passes the filter; c is seen as of a day (AsOf) so that the
+// status matched is that day's.
+func (f Filter) Match(c *Commitment) bool {
+	switch {
+	case f.Status != nil && c.Status != *f.Status,
+		f.Party != nil && !c.HasParty(*f.Party),
+		f.Axis != nil && c.Axis != *f.Axis,
+		f.SiteID != "" && !slices.Contains(c.SiteIDs, f.SiteID),
+		f.DueBefore != nil && (c.Due == nil || !c.Due.Start.Before(*f.DueBefore)),
+		f.DueAfter != nil && (c.Due == nil || !c.Due.Last().After(*f.DueAfter)):
+		return false
+	}
+	return true
+}
+
+// ParisIvry2019 is the convention as its section IV sets it: adopted by both councils in
+// 2019 (no public source available gives the days), for two years, renewed tacitly for
+// two years at a time, ended early with three months' notice.
+func ParisIvry2019() Convention {
+	return Convention{Adopted: site.MustParseDate("2019"), TermYears: 2, NoticeMonths: 3,
+		Sources: []string{"Convention Paris–Ivry 2019, §IV"}}
+}

@@ -44,6 +44,13 @@ func (s *Server) routes() http.Handler {
 	r.Get("/api/calendar.csv", s.handleCalendarCSV)
 	r.Get("/api/calendar.ics", s.handleCalendarICS)
 	r.Get("/api/dashboard", s.handleDashboard)
+	r.Get("/api/commitments", s.handleCommitments)
+	r.Get("/api/commitments.csv", s.handleCommitmentsCSV)
+	r.Get("/api/commitments/dashboard", s.handleGovernanceDashboard)
+	r.Get("/api/commitments/{id}", s.handleCommitment)
+	r.Get("/api/committees", s.handleCommittees)
+	r.Get("/api/meetings", s.handleMeetings)
+	r.Get("/api/meetings/{id}", s.handleMeeting)
 	r.Get("/export/sites.geojson", s.handleExportSites)
 	r.Get("/export/parcels.geojson", s.handleExportParcels)
 	r.Get("/export/sites.csv", s.handleExportFriches)
@@ -78,6 +85,14 @@ func (s *Server) routes() http.Handler {
 		r.Delete("/api/parts/{id}/parcels/{parcel}", s.handleUnlinkParcel)
 		r.Post("/api/milestones/{id}/plans", s.handleAddPlan)
 		r.Put("/api/milestones/{id}/actual", s.handleSetActual)
+		// The convention's governance: a commitment's or a meeting's ETag in If-Match.
+		r.Post("/api/commitments", s.handleCreateCommitment)
+		r.Patch("/api/commitments/{id}", s.handleUpdateCommitment)
+		r.Post("/api/commitments/{id}/follow-ups", s.handleAddFollowUp)
+		r.Post("/api/meetings", s.handleCreateMeeting)
+		r.Patch("/api/meetings/{id}", s.handleUpdateMeeting)
+		r.Post("/api/meetings/{id}/agenda", s.handleAddAgendaItem)
+		r.Post("/api/meetings/{id}/decisions", s.handleAddDecision)
 	})
 
 	// Admin: bringing back what an editor deleted.
