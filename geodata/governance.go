@@ -14,22 +14,13 @@ import (
 //go:embed governance.json
 var governanceJSON []byte
 
-// Governance is the convention's steering as the public record shows it: its term, its
-// committees, every commitment it makes (each with its clause and sources) and the
-// meetings public sources document.
+// Governance is the convention's steering as the public record shows it: its committees,
+// every commitment it makes (each with its clause and sources) and the meetings public
+// sources document. The convention's own term is the domain's (governance.ParisIvry2019).
 type Governance struct {
-	Convention  Convention   `json:"convention"`
 	Committees  []Committee  `json:"committees"`
 	Commitments []Commitment `json:"commitments"`
 	Meetings    []Meeting    `json:"meetings"`
-}
-
-// Convention is the agreement's own calendar.
-type Convention struct {
-	Adopted      site.Date `json:"adopted"`
-	TermYears    int       `json:"term_years"`
-	NoticeMonths int       `json:"notice_months"`
-	Sources      []string  `json:"sources"`
 }
 
 // Committee is a steering or technical committee with the cadences its clauses set.
@@ -122,9 +113,6 @@ func (g *Governance) check(sites []Site) error {
 		for _, p := range s.Parts {
 			partIDs[p.ID] = true
 		}
-	}
-	if g.Convention.Adopted.IsZero() || g.Convention.TermYears <= 0 || g.Convention.NoticeMonths <= 0 {
-		return fmt.Errorf("convention: needs its adoption, term and notice")
 	}
 	committees := map[string]bool{}
 	for _, c := range g.Committees {

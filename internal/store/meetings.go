@@ -329,7 +329,8 @@ func (s *Store) AddDecision(ctx context.Context, by User, meetingID int64, ifMat
 		if c.siteID, err = siteOf(ctx, tx, "milestone", c.entityID); err != nil {
 			return site.Invalid("milestone_id", "no milestone %d", *d.MilestoneID)
 		}
-		if _, err := bumpEntity(ctx, tx, "meeting", fmt.Sprint(meetingID), ifMatch); err != nil {
+		meetingVersion, err := bumpEntity(ctx, tx, "meeting", fmt.Sprint(meetingID), ifMatch)
+		if err != nil {
 			return err
 		}
 		// The decision is the authority on the date: it moves the plan whatever version
@@ -357,7 +358,13 @@ func (s *Store) AddDecision(ctx context.Context, by User, meetingID int64, ifMat
 		if c.after, err = snapshot(ctx, tx, "milestone", c.entityID); err != nil {
 			return err
 		}
-		out = Edit{SiteID: c.siteID, Version: c.version, EntityID: c.entityID, After: c.after}
+		// The editor goes on with the meeting: the answer carries its new version and
+		// state; SiteID says which site's calendar moved.
+		meeting, err := govSnapshot(ctx, tx, "meeting", fmt.Sprint(meetingID))
+		if err != nil {
+			return err
+		}
+		out = Edit{SiteID: c.siteID, Version: meetingVersion, EntityID: fmt.Sprint(meetingID), After: meeting}
 		out.AuditID, err = record(ctx, tx, by.Actor(), c)
 		return err
 	})
