@@ -1,6 +1,7 @@
 // Package geodata embeds the reference data Emprises is seeded with: every Paris-owned site
 // in Ivry-sur-Seine named by the 2019 convention, with its facts, dated events and disposal
-// calendar (sites.json), and the commune outline (commune-94041.geojson).
+// calendar (sites.json), the commune outline (commune-94041.geojson), and the convention's
+// commitments, committees and documented meetings (governance.json).
 package geodata
 
 import (
@@ -20,8 +21,9 @@ var communeJSON []byte
 
 // Dataset is the whole seed.
 type Dataset struct {
-	Sites   []Site
-	Commune Boundary
+	Sites      []Site
+	Commune    Boundary
+	Governance Governance
 }
 
 // Boundary is a reference outline such as the commune's.
@@ -111,7 +113,14 @@ type Plan struct {
 
 // Load parses and checks the embedded data set.
 func Load() (*Dataset, error) {
-	return Parse(sitesJSON, communeJSON)
+	ds, err := Parse(sitesJSON, communeJSON)
+	if err != nil {
+		return nil, err
+	}
+	if ds.Governance, err = parseGovernance(governanceJSON, ds.Sites); err != nil {
+		return nil, err
+	}
+	return ds, nil
 }
 
 // Parse reads a sites file and a commune outline, checking every value against the domain

@@ -126,6 +126,13 @@ func TestEveryWriteIsAudited(t *testing.T) {
 	for _, id := range strings.Fields(c.list(`SELECT string_agg(id, ' ' ORDER BY id) FROM sites`)) {
 		want = append(want, cli+" site.create "+id)
 	}
+	// and one creation per committee, commitment and meeting of the convention.
+	for _, table := range []string{"committee", "commitment", "meeting"} {
+		for _, id := range strings.Fields(c.list(`SELECT string_agg(id::text, ' ' ORDER BY id) FROM ` + table + `s`)) {
+			want = append(want, cli+" "+table+".create "+id)
+		}
+	}
+	slices.Sort(want)
 	got := log.since()
 	var texts []string
 	for _, r := range got {
@@ -234,7 +241,12 @@ func TestEveryWriteIsAudited(t *testing.T) {
 			req.Header.Set("Content-Type", "application/json")
 		}
 		if siteID != "" {
-			req.Header.Set("If-Match", fmt.Sprintf(`"v%s"`, c.list(`SELECT version::text FROM sites WHERE id = '`+siteID+`'`)))
+			// "commitment:ID" and "meeting:ID" name the governance entity whose ETag is wanted.
+			table, id, ok := strings.Cut(siteID, ":")
+			if !ok {
+				table, id = "site", siteID
+			}
+			req.Header.Set("If-Match", fmt.Sprintf(`"v%s"`, c.list(`SELECT version::text FROM `+table+`s WHERE id::text = '`+id+`'`)))
 		}
 		resp, err := srv.Client().Do(req)
 		if err != nil {
@@ -260,7 +272,8 @@ func TestEveryWriteIsAudited(t *testing.T) {
 	const s = "terrain-de-l-audit"
 	const inside = `{"type":"Polygon","coordinates":[[[2.4055,48.8157],[2.4065,48.8157],[2.4065,48.8163],[2.4055,48.8163],[2.4055,48.8157]]]}`
 	const piece = `{"type":"Polygon","coordinates":[[[2.4055,48.8157],[2.4060,48.8157],[2.4060,48.8163],[2.4055,48.8163],[2.4055,48.8157]]]}`
-	var event, milestone string
+	var event, milestone, meeting string
+	const commitment = "engagement-de-l-audit"
 	routes := []struct {
 		route      string // as routes.go registers it
 		token      string
@@ -305,6 +318,22 @@ func TestEveryWriteIsAudited(t *testing.T) {
 			body: `{"date":"2028","reason":"retard"}`, site: s, want: func() string { return "milestone.plan " + milestone }},
 		{route: "PUT /api/milestones/{id}/actual", token: editor, path: "/api/milestones/{milestone}/actual",
 			body: `{"date":"2025-11"}`, site: s, want: func() string { return "milestone.actual " + milestone }},
+		{route: "POST /api/commitments", token: editor, path: "/api/commitments",
+			body: `{"id":"` + commitment + `","clause":"II.A.2.i","axis":"A","title":"t","parties":["paris"],"firmness":"commits","sources":["s"]}`,
+			want: func() string { return "commitment.create " + commitment }},
+		{route: "PATCH /api/commitments/{id}", token: editor, path: "/api/commitments/" + commitment, body: `{"title":"t2"}`,
+			site: "commitment:" + commitment, want: func() string { return "commitment.update " + commitment }},
+		{route: "POST /api/commitments/{id}/follow-ups", token: editor, path: "/api/commitments/" + commitment + "/follow-ups",
+			body: `{"date":"2024-01-10","source":"s"}`, site: "commitment:" + commitment,
+			want: func() string { return "commitment.follow_up " + commitment }},
+		{route: "POST /api/meetings", token: editor, path: "/api/meetings", body: `{"committee_id":"cotech","date":"2024-01-10","state":"held"}`,
+			after: func(b []byte) { meeting = entityID(b) }, want: func() string { return "meeting.create " + meeting }},
+		{route: "PATCH /api/meetings/{id}", token: editor, path: "/api/meetings/{meeting}", body: `{"place":"Ivry"}`,
+			site: "meeting:{meeting}", want: func() string { return "meeting.update " + meeting }},
+		{route: "POST /api/meetings/{id}/agenda", token: editor, path: "/api/meetings/{meeting}/agenda", body: `{"title":"t"}`,
+			site: "meeting:{meeting}", want: func() string { return "meeting.agenda_item " + meeting }},
+		{route: "POST /api/meetings/{id}/decisions", token: editor, path: "/api/meetings/{meeting}/decisions", body: `{"text":"d"}`,
+			site: "meeting:{meeting}", want: func() string { return "meeting.decision " + meeting }},
 		{route: "DELETE /api/sites/{id}", token: editor, path: "/api/sites/" + s, body: `{"reason":"doublon"}`,
 			site: s, want: func() string { return "site.delete " + s }},
 		{route: "POST /api/sites/{id}/restore", token: admin, path: "/api/sites/" + s + "/restore", body: `{"reason":"pas un doublon"}`,
@@ -314,8 +343,8 @@ func TestEveryWriteIsAudited(t *testing.T) {
 	covered := map[string]bool{"POST /api/session": true, "DELETE /api/session": true}
 	for _, r := range routes {
 		method, _, _ := strings.Cut(r.route, " ")
-		path := strings.NewReplacer("{event}", event, "{milestone}", milestone).Replace(r.path)
-		b := call(r.token, method, path, r.body, r.site)
+		ids := strings.NewReplacer("{event}", event, "{milestone}", milestone, "{meeting}", meeting)
+		b := call(r.token, method, ids.Replace(r.path), r.body, ids.Replace(r.site))
 		if r.after != nil {
 			r.after(b)
 		}

@@ -130,6 +130,8 @@ func seedReference(ctx context.Context, e *env, s *store.Store) error {
 	}
 	fmt.Fprintf(e.stderr, "seed: %d sites, %d parts, %d events, %d calendar entries added; %d sites already present\n",
 		r.Sites, r.Parts, r.Events, r.Milestones, r.Skipped)
+	fmt.Fprintf(e.stderr, "seed: %d committees, %d commitments, %d meetings of the convention added\n",
+		r.Committees, r.Commitments, r.Meetings)
 	return nil
 }
 

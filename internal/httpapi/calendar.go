@@ -140,10 +140,15 @@ func (s *Server) handleCalendarICS(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	governanceEvents, err := s.governanceICS(r, asOf)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	w.Header().Set("Content-Type", "text/calendar; charset=utf-8")
 	attachment(w, "emprises-calendrier.ics")
 	bw := bufio.NewWriter(w)
-	err = writeICS(bw, items, asOf, s.now())
+	err = writeICS(bw, items, asOf, s.now(), governanceEvents)
 	if err == nil {
 		err = bw.Flush()
 	}
@@ -154,8 +159,9 @@ func (s *Server) handleCalendarICS(w http.ResponseWriter, r *http.Request) {
 
 // writeICS writes the calendar as one VCALENDAR with golang-ical, which escapes TEXT
 // values and folds lines at 75 octets. stamp is the DTSTAMP of every event: with
-// METHOD:PUBLISH it is when the feed was produced.
-func writeICS(w io.Writer, items []site.Milestone, asOf, stamp time.Time) error {
+// METHOD:PUBLISH it is when the feed was produced. more add other events (the
+// convention's meetings and commitment due dates).
+func writeICS(w io.Writer, items []site.Milestone, asOf, stamp time.Time, more ...func(*ics.Calendar)) error {
 	cal := ics.NewCalendar()
 	cal.SetProductId("-//Emprises//Calendrier des libérations et cessions//FR")
 	cal.SetCalscale("GREGORIAN")
@@ -204,6 +210,9 @@ func writeICS(w io.Writer, items []site.Milestone, asOf, stamp time.Time) error 
 				categories: []string{c.Kind.Label()}, status: ics.ObjectStatusConfirmed,
 			})
 		}
+	}
+	for _, add := range more {
+		add(cal)
 	}
 	// The library's default line end is the platform's; RFC 5545 asks for CRLF.
 	return cal.SerializeTo(w, ics.WithNewLineWindows)

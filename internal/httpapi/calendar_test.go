@@ -254,7 +254,14 @@ func TestCalendarICS(t *testing.T) {
 			want[fmt.Sprintf("milestone-%d-actual@emprises", c.ID)] = false
 		}
 	}
-	events := cal.Events()
+	// The convention's meetings and commitment due dates share the feed; they are
+	// checked by TestMeetingsAPI.
+	var events []*ics.VEvent
+	for _, e := range cal.Events() {
+		if strings.HasPrefix(e.Id(), "milestone-") {
+			events = append(events, e)
+		}
+	}
 	if len(events) != len(want) {
 		t.Errorf("calendar.ics has %d events; want %d, one per planned or actual date", len(events), len(want))
 	}
@@ -314,8 +321,8 @@ func TestCalendarICS(t *testing.T) {
 		t.Errorf("after a slip: UID %s SEQUENCE %d DTSTART %s; want UID %s SEQUENCE %d and a new DTSTART (was %s)",
 			uid2, seq2, start2, uid, seq+1, start)
 	}
-	if len(after.Events()) != len(events) {
-		t.Errorf("after a slip: %d events; want %d, the same", len(after.Events()), len(events))
+	if len(after.Events()) != len(cal.Events()) {
+		t.Errorf("after a slip: %d events; want %d, the same", len(after.Events()), len(cal.Events()))
 	}
 }
 

@@ -57,6 +57,7 @@ func badCases(milestone int64) []badCase {
 	const ceded = "/api/parts/triangle-cours-sud-emprise"
 	const unlocated = "/api/parts/tam-robert-witchitz-garage"
 	plans := fmt.Sprintf("/api/milestones/%d/plans", milestone)
+	const commitment = "/api/commitments/a2i-cpcu-mode-gestion"
 	geometry := func(g string) string {
 		return `{"geometry":` + g + `,"quality":"surveyed","source":"relevé test"}`
 	}
@@ -146,7 +147,37 @@ func badCases(milestone int64) []badCase {
 		{name: "If-Match tag not closed", method: "PATCH", path: site, body: `{"name":"x"}`, header: []string{"If-Match", `"v1`}, status: 400, field: "If-Match"},
 		{name: "sign-in body over 4 KB", method: "POST", path: "/api/session", big: 5 << 10, header: []string{"Authorization", ""}, status: 413, tableBody: `{"name":"aaaa…"} (5 KB)`},
 		{name: "sign-in name over 64 characters", method: "POST", path: "/api/session", body: `{"name":"` + strings.Repeat("a", 65) + `","password":"x"}`, header: []string{"Authorization", ""}, status: 400, field: "name", tableBody: `{"name":"aaaa…" (65),"password":"x"}`},
+		{name: "commitment with an unknown party", method: "POST", path: "/api/commitments", body: newCommitment(`"parties":["paris","ratp"]`), status: 400, field: "parties", tableBody: `{…,"parties":["paris","ratp"],…}`},
+		{name: "commitment with an unknown axis", method: "POST", path: "/api/commitments", body: newCommitment(`"axis":"D"`), status: 400, field: "axis", tableBody: `{…,"axis":"D",…}`},
+		{name: "commitment with an unknown firmness", method: "POST", path: "/api/commitments", body: newCommitment(`"firmness":"must"`), status: 400, field: "firmness", tableBody: `{…,"firmness":"must",…}`},
+		{name: "commitment with an impossible clause", method: "POST", path: "/api/commitments", body: newCommitment(`"clause":"II.D.9"`), status: 400, field: "clause", tableBody: `{…,"clause":"II.D.9",…}`},
+		{name: "commitment without a source", method: "POST", path: "/api/commitments", body: newCommitment(`"sources":[]`), status: 400, field: "sources", tableBody: `{…,"sources":[],…}`},
+		{name: "due date with an impossible precision", method: "PATCH", path: commitment, body: `{"due":"2021-Q5"}`, status: 400, field: "due"},
+		{name: "commitment linked to an unknown site", method: "PATCH", path: commitment, body: `{"site_ids":["nowhere"]}`, status: 400, field: "site_ids"},
+		{name: "commitment status changed without a follow-up", method: "PATCH", path: commitment, body: `{"status":"done"}`, status: 400, field: "status"},
+		{name: "unknown commitment status", method: "POST", path: commitment + "/follow-ups", body: `{"date":"2024-01-10","source":"s","status":"late"}`, status: 400, field: "status"},
+		{name: "progress outside 0–100", method: "POST", path: commitment + "/follow-ups", body: `{"date":"2024-01-10","source":"s","progress":120}`, status: 400, field: "progress"},
+		{name: "follow-up without a source", method: "POST", path: commitment + "/follow-ups", body: `{"date":"2024-01-10","note":"n"}`, status: 400, field: "source"},
+		{name: "follow-up without a date", method: "POST", path: commitment + "/follow-ups", body: `{"source":"s","note":"n"}`, status: 400, field: "date"},
+		{name: "follow-up dated in the future", method: "POST", path: commitment + "/follow-ups", body: `{"date":"2199","source":"s"}`, status: 400, field: "date"},
+		{name: "meeting of an unknown committee", method: "POST", path: "/api/meetings", body: `{"committee_id":"cofil","date":"2024-01-10","state":"held"}`, status: 400, field: "committee_id"},
+		{name: "meeting in the future marked held", method: "POST", path: "/api/meetings", body: `{"committee_id":"cotech","date":"2199-01-01","state":"held"}`, status: 400, field: "state"},
+		{name: "decision moving a date without a reason", method: "POST", path: "/api/meetings/1/decisions", body: fmt.Sprintf(`{"text":"report","milestone_id":%d,"new_date":"2031-Q2"}`, milestone), status: 400, field: "reason", tableBody: `{"text":"report","milestone_id":…,"new_date":"2031-Q2"}`},
+		{name: "agenda item about an unknown commitment", method: "POST", path: "/api/meetings/1/agenda", body: `{"title":"t","commitment_ids":["nothing"]}`, status: 400, field: "commitment_ids"},
 	}
+}
+
+// newCommitment is the body of a valid new commitment with one member replaced.
+func newCommitment(member string) string {
+	fields := map[string]string{"id": `"id":"action-test"`, "clause": `"clause":"II.A.2.i"`, "axis": `"axis":"A"`,
+		"title": `"title":"t"`, "parties": `"parties":["paris"]`, "firmness": `"firmness":"commits"`, "sources": `"sources":["s"]`}
+	name := member[1 : strings.Index(member[1:], `"`)+1]
+	fields[name] = member
+	parts := make([]string, 0, len(fields))
+	for _, k := range []string{"id", "clause", "axis", "title", "parties", "firmness", "sources"} {
+		parts = append(parts, fields[k])
+	}
+	return "{" + strings.Join(parts, ",") + "}"
 }
 
 // TestBadInput sends each bad request over HTTP to the real service on a real PostGIS and

@@ -50,6 +50,13 @@ func (s *Server) routes() http.Handler {
 	t.Get("/api/calendar.csv", public, s.handleCalendarCSV)
 	t.Get("/api/calendar.ics", public, s.handleCalendarICS)
 	t.Get("/api/dashboard", public, s.handleDashboard)
+	t.Get("/api/commitments", public, s.handleCommitments)
+	t.Get("/api/commitments.csv", public, s.handleCommitmentsCSV)
+	t.Get("/api/commitments/dashboard", public, s.handleGovernanceDashboard)
+	t.Get("/api/commitments/{id}", public, s.handleCommitment)
+	t.Get("/api/committees", public, s.handleCommittees)
+	t.Get("/api/meetings", public, s.handleMeetings)
+	t.Get("/api/meetings/{id}", public, s.handleMeeting)
 	t.Get("/export/sites.geojson", public, s.handleExportSites)
 	t.Get("/export/parcels.geojson", public, s.handleExportParcels)
 	t.Get("/export/sites.csv", public, s.handleExportFriches)
@@ -84,6 +91,14 @@ func (s *Server) routes() http.Handler {
 	t.Delete("/api/parts/{id}/parcels/{parcel}", auth.Editor, s.handleUnlinkParcel)
 	t.Post("/api/milestones/{id}/plans", auth.Editor, s.handleAddPlan)
 	t.Put("/api/milestones/{id}/actual", auth.Editor, s.handleSetActual)
+	// The convention's governance: a commitment's or a meeting's ETag in If-Match.
+	t.Post("/api/commitments", auth.Editor, s.handleCreateCommitment)
+	t.Patch("/api/commitments/{id}", auth.Editor, s.handleUpdateCommitment)
+	t.Post("/api/commitments/{id}/follow-ups", auth.Editor, s.handleAddFollowUp)
+	t.Post("/api/meetings", auth.Editor, s.handleCreateMeeting)
+	t.Patch("/api/meetings/{id}", auth.Editor, s.handleUpdateMeeting)
+	t.Post("/api/meetings/{id}/agenda", auth.Editor, s.handleAddAgendaItem)
+	t.Post("/api/meetings/{id}/decisions", auth.Editor, s.handleAddDecision)
 
 	// Admin: bringing back what an editor deleted.
 	t.Post("/api/sites/{id}/restore", auth.Admin, s.handleRestoreSite)

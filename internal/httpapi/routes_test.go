@@ -36,6 +36,13 @@ var reviewedRoles = map[string]auth.Role{
 	"DELETE /api/parts/{id}/parcels/{parcel}": auth.Editor,
 	"POST /api/milestones/{id}/plans":         auth.Editor,
 	"PUT /api/milestones/{id}/actual":         auth.Editor,
+	"POST /api/commitments":                   auth.Editor,
+	"PATCH /api/commitments/{id}":             auth.Editor,
+	"POST /api/commitments/{id}/follow-ups":   auth.Editor,
+	"POST /api/meetings":                      auth.Editor,
+	"PATCH /api/meetings/{id}":                auth.Editor,
+	"POST /api/meetings/{id}/agenda":          auth.Editor,
+	"POST /api/meetings/{id}/decisions":       auth.Editor,
 	"POST /api/sites/{id}/restore":            auth.Admin,
 	"POST /api/events/{id}/restore":           auth.Admin,
 }

@@ -510,7 +510,8 @@ func (s *Store) CreateMilestone(ctx context.Context, by User, siteID string, ifM
 			return err
 		}
 		c.entityID = fmt.Sprint(id)
-		return insertPlan(ctx, tx, id, m.Plan)
+		_, err = insertPlan(ctx, tx, id, m.Plan)
+		return err
 	})
 }
 
@@ -519,32 +520,42 @@ func (s *Store) CreateMilestone(ctx context.Context, by User, siteID string, ifM
 func (s *Store) AddPlan(ctx context.Context, by User, milestoneID int64, ifMatch Versions, p Plan) (Edit, error) {
 	c := change{action: "milestone.plan", entityType: "milestone", entityID: fmt.Sprint(milestoneID), reason: p.Reason}
 	return s.edit(ctx, by.Actor(), c, ifMatch, func(tx pgx.Tx, c *change) error {
-		var last *string
-		err := tx.QueryRow(ctx, `
-			SELECT (SELECT date_text(planned_date, planned_precision) FROM milestone_plans
-			         WHERE milestone_id = m.id ORDER BY id DESC LIMIT 1)
-			  FROM milestones m WHERE m.id = $1 FOR UPDATE`, milestoneID).Scan(&last)
-		if err != nil {
-			return err
-		}
-		if last != nil {
-			if *last == p.Date.String() {
-				return site.Invalid("date", "%s is already the planned date", *last)
-			}
-			if strings.TrimSpace(p.Reason) == "" {
-				return site.Invalid("reason", "moving the planned date from %s must give its reason", *last)
-			}
-		}
-		return insertPlan(ctx, tx, milestoneID, p)
+		_, err := addPlan(ctx, tx, milestoneID, p)
+		return err
 	})
 }
 
-func insertPlan(ctx context.Context, tx pgx.Tx, milestoneID int64, p Plan) error {
-	_, err := tx.Exec(ctx, `
+// addPlan appends a plan to a milestone whose site the transaction has locked, and
+// returns the plan's id: the one path by which a planned date moves, for an edit of the
+// calendar and for a meeting's decision alike.
+func addPlan(ctx context.Context, tx pgx.Tx, milestoneID int64, p Plan) (int64, error) {
+	var last *string
+	err := tx.QueryRow(ctx, `
+		SELECT (SELECT date_text(planned_date, planned_precision) FROM milestone_plans
+		         WHERE milestone_id = m.id ORDER BY id DESC LIMIT 1)
+		  FROM milestones m WHERE m.id = $1 FOR UPDATE`, milestoneID).Scan(&last)
+	if err != nil {
+		return 0, err
+	}
+	if last != nil {
+		if *last == p.Date.String() {
+			return 0, site.Invalid("date", "%s is already the planned date", *last)
+		}
+		if strings.TrimSpace(p.Reason) == "" {
+			return 0, site.Invalid("reason", "moving the planned date from %s must give its reason", *last)
+		}
+	}
+	return insertPlan(ctx, tx, milestoneID, p)
+}
+
+func insertPlan(ctx context.Context, tx pgx.Tx, milestoneID int64, p Plan) (int64, error) {
+	var id int64
+	err := tx.QueryRow(ctx, `
 		INSERT INTO milestone_plans (milestone_id, planned_date, planned_precision, decided_on, reason, source)
-		VALUES ($1, $2, $3, $4, $5, $6)`,
-		milestoneID, p.Date.Start, string(p.Date.Precision), p.DecidedOn, p.Reason, p.Source)
-	return err
+		VALUES ($1, $2, $3, $4, $5, $6)
+		RETURNING id`,
+		milestoneID, p.Date.Start, string(p.Date.Precision), p.DecidedOn, p.Reason, p.Source).Scan(&id)
+	return id, err
 }
 
 // SetActual records when a milestone happened, or clears a wrong record (date nil, with a

@@ -13,8 +13,9 @@ import (
 
 // SeedReport counts what Seed added.
 type SeedReport struct {
-	Sites, Parts, Events, Milestones int
-	Skipped                          int // sites already in the database, left as they are
+	Sites, Parts, Events, Milestones  int
+	Skipped                           int // sites already in the database, left as they are
+	Committees, Commitments, Meetings int // the convention's governance added
 }
 
 // Seed loads the reference data set in one transaction. It is idempotent: a site already in
@@ -48,7 +49,7 @@ func (s *Store) Seed(ctx context.Context, by Actor, ds *geodata.Dataset) (SeedRe
 				return err
 			}
 		}
-		return nil
+		return seedGovernance(ctx, tx, by, &ds.Governance, &r)
 	})
 	if err != nil {
 		return SeedReport{}, fmt.Errorf("store: seed: %w", err)

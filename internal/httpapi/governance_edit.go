@@ -1,0 +1,601 @@
+package httpapi
+
+import (
+	"bufio"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/emprises/emprises/internal/governance"
+	"github.com/emprises/emprises/internal/site"
+	"github.com/emprises/emprises/internal/spreadsheet"
+	"github.com/emprises/emprises/internal/store"
+)
+
+// Governance editing routes: a commitment's or a meeting's ETag in If-Match, like a site's.
+var (
+	editCommitment   = editKind{entity: "commitment", ifMatch: true}
+	createCommitment = editKind{entity: "commitment", creates: true}
+	addFollowUp      = editKind{entity: "commitment", ifMatch: true, creates: true}
+	editMeeting      = editKind{entity: "meeting", ifMatch: true}
+	createMeeting    = editKind{entity: "meeting", creates: true}
+	addToMeeting     = editKind{entity: "meeting", ifMatch: true, creates: true}
+)
+
+// commitmentRequest is the body of POST /api/commitments and PATCH /api/commitments/{id}.
+type commitmentRequest struct {
+	ID        optional[string]   `json:"id"`
+	Clause    optional[string]   `json:"clause"`
+	Axis      optional[string]   `json:"axis"`
+	Title     optional[string]   `json:"title"`
+	Quote     optional[string]   `json:"quote"`
+	Parties   optional[[]string] `json:"parties"`
+	SiteIDs   optional[[]string] `json:"site_ids"`
+	PartIDs   optional[[]string] `json:"part_ids"`
+	Due       optional[string]   `json:"due"` // null clears it
+	Firmness  optional[string]   `json:"firmness"`
+	Status    optional[string]   `json:"status"`   // creation only
+	Progress  optional[int]      `json:"progress"` // creation only
+	Sources   optional[[]string] `json:"sources"`
+	DecidedAt optional[int64]    `json:"decided_at_meeting"`
+	Reason    optional[string]   `json:"reason"`
+}
+
+func (req *commitmentRequest) fields() (store.CommitmentFields, error) {
+	var f store.CommitmentFields
+	var err error
+	if f.Clause, err = text(req.Clause, "clause", 40, false, true); err != nil {
+		return f, err
+	}
+	if f.Clause != nil {
+		if err := governance.CheckClause(*f.Clause); err != nil {
+			return f, err
+		}
+	}
+	if a, err := req.Axis.value("axis"); err != nil {
+		return f, err
+	} else if a != nil {
+		axis, err := governance.ParseAxis(*a)
+		if err != nil {
+			return f, err
+		}
+		f.Axis = &axis
+	}
+	if f.Title, err = text(req.Title, "title", maxShortText, false, true); err != nil {
+		return f, err
+	}
+	if f.Quote, err = text(req.Quote, "quote", maxLongText, true, false); err != nil {
+		return f, err
+	}
+	if ps, err := req.Parties.value("parties"); err != nil {
+		return f, err
+	} else if ps != nil {
+		if len(*ps) == 0 {
+			return f, site.Invalid("parties", "name at least one party")
+		}
+		parties := make([]governance.Party, len(*ps))
+		for i, p := range *ps {
+			if parties[i], err = governance.ParseParty(p); err != nil {
+				return f, err
+			}
+		}
+		f.Parties = &parties
+	}
+	if f.SiteIDs, err = slugList(req.SiteIDs, "site_ids"); err != nil {
+		return f, err
+	}
+	if f.PartIDs, err = slugList(req.PartIDs, "part_ids"); err != nil {
+		return f, err
+	}
+	if req.Due.set {
+		var due *site.Date
+		if !req.Due.null {
+			d, err := dateField("due", req.Due.v)
+			if err != nil {
+				return f, err
+			}
+			due = &d
+		}
+		f.Due = &due
+	}
+	if fi, err := req.Firmness.value("firmness"); err != nil {
+		return f, err
+	} else if fi != nil {
+		firmness, err := governance.ParseFirmness(*fi)
+		if err != nil {
+			return f, err
+		}
+		f.Firmness = &firmness
+	}
+	if f.Sources, err = sourceList(req.Sources, "sources"); err != nil {
+		return f, err
+	}
+	return f, nil
+}
+
+// slugList reads an optional list of site or part ids.
+func slugList(o optional[[]string], field string) (*[]string, error) {
+	ids, err := o.value(field)
+	if err != nil || ids == nil {
+		return nil, err
+	}
+	for _, id := range *ids {
+		if err := site.ValidateSlug(field, id); err != nil {
+			return nil, site.Invalid(field, "no site or part %q", id)
+		}
+	}
+	return ids, nil
+}
+
+// sourceList reads an optional list of sources: none may be blank.
+func sourceList(o optional[[]string], field string) (*[]string, error) {
+	ss, err := o.value(field)
+	if err != nil || ss == nil {
+		return nil, err
+	}
+	for _, s := range *ss {
+		if strings.TrimSpace(s) == "" {
+			return nil, site.Invalid(field, "a source must not be blank")
+		}
+		if err := checkText(field, s, 2000, false); err != nil {
+			return nil, err
+		}
+	}
+	return ss, nil
+}
+
+func progressField(o optional[int]) (*int, error) {
+	p, err := o.value("progress")
+	if err != nil || p == nil {
+		return nil, err
+	}
+	return p, governance.CheckProgress(*p)
+}
+
+func (s *Server) handleCreateCommitment(w http.ResponseWriter, r *http.Request) {
+	s.edit(w, r, createCommitment, func(p *principal, _ store.Versions) (store.Edit, error) {
+		var req commitmentRequest
+		if err := decodeBody(r, &req); err != nil {
+			return store.Edit{}, err
+		}
+		id, err := req.ID.required("id")
+		if err != nil {
+			return store.Edit{}, err
+		}
+		if err := site.ValidateSlug("id", id); err != nil {
+			return store.Edit{}, err
+		}
+		n := store.NewCommitment{ID: id, Status: governance.Unknown}
+		if n.Fields, err = req.fields(); err != nil {
+			return store.Edit{}, err
+		}
+		for field, missing := range map[string]bool{"clause": n.Fields.Clause == nil, "axis": n.Fields.Axis == nil,
+			"title": n.Fields.Title == nil, "parties": n.Fields.Parties == nil, "firmness": n.Fields.Firmness == nil,
+			"sources": n.Fields.Sources == nil || len(*n.Fields.Sources) == 0} {
+			if missing {
+				return store.Edit{}, site.Invalid(field, "is required")
+			}
+		}
+		if st, err := req.Status.value("status"); err != nil {
+			return store.Edit{}, err
+		} else if st != nil {
+			if n.Status, err = governance.ParseStatus(*st); err != nil {
+				return store.Edit{}, err
+			}
+		}
+		if n.Progress, err = progressField(req.Progress); err != nil {
+			return store.Edit{}, err
+		}
+		if n.DecidedAt, err = req.DecidedAt.value("decided_at_meeting"); err != nil {
+			return store.Edit{}, err
+		}
+		reason, err := reasonText(req.Reason)
+		if err != nil {
+			return store.Edit{}, err
+		}
+		return s.store.CreateCommitment(r.Context(), p.user, n, reason)
+	})
+}
+
+func (s *Server) handleUpdateCommitment(w http.ResponseWriter, r *http.Request) {
+	s.edit(w, r, editCommitment, func(p *principal, v store.Versions) (store.Edit, error) {
+		id, err := idParam(r)
+		if err != nil {
+			return store.Edit{}, err
+		}
+		var req commitmentRequest
+		if err := decodeBody(r, &req); err != nil {
+			return store.Edit{}, err
+		}
+		for field, set := range map[string]bool{"id": req.ID.set, "decided_at_meeting": req.DecidedAt.set} {
+			if set {
+				return store.Edit{}, site.Invalid(field, "cannot be changed")
+			}
+		}
+		if req.Status.set || req.Progress.set {
+			field := "status"
+			if !req.Status.set {
+				field = "progress"
+			}
+			return store.Edit{}, site.Invalid(field, "changes with a dated, sourced follow-up: POST /api/commitments/{id}/follow-ups")
+		}
+		f, err := req.fields()
+		if err != nil {
+			return store.Edit{}, err
+		}
+		reason, err := reasonText(req.Reason)
+		if err != nil {
+			return store.Edit{}, err
+		}
+		return s.store.UpdateCommitment(r.Context(), p.user, id, v, f, reason)
+	})
+}
+
+// followUpRequest is the body of POST /api/commitments/{id}/follow-ups.
+type followUpRequest struct {
+	Date      optional[string] `json:"date"`
+	Note      optional[string] `json:"note"`
+	Source    optional[string] `json:"source"`
+	Status    optional[string] `json:"status"`
+	Progress  optional[int]    `json:"progress"`
+	MeetingID optional[int64]  `json:"meeting_id"`
+}
+
+func (s *Server) handleAddFollowUp(w http.ResponseWriter, r *http.Request) {
+	s.edit(w, r, addFollowUp, func(p *principal, v store.Versions) (store.Edit, error) {
+		id, err := idParam(r)
+		if err != nil {
+			return store.Edit{}, err
+		}
+		var req followUpRequest
+		if err := decodeBody(r, &req); err != nil {
+			return store.Edit{}, err
+		}
+		var f governance.FollowUp
+		d, err := req.Date.required("date")
+		if err != nil {
+			return store.Edit{}, err
+		}
+		if f.Date, err = dateField("date", d); err != nil {
+			return store.Edit{}, err
+		}
+		if err := notFuture("date", f.Date, s.today()); err != nil {
+			return store.Edit{}, err
+		}
+		if f.Source, err = requiredText(req.Source, "source", 2000); err != nil {
+			return store.Edit{}, err
+		}
+		if n, err := text(req.Note, "note", maxLongText, true, false); err != nil {
+			return store.Edit{}, err
+		} else if n != nil {
+			f.Note = *n
+		}
+		if st, err := req.Status.value("status"); err != nil {
+			return store.Edit{}, err
+		} else if st != nil {
+			status, err := governance.ParseStatus(*st)
+			if err != nil {
+				return store.Edit{}, err
+			}
+			f.Status = &status
+		}
+		if f.Progress, err = progressField(req.Progress); err != nil {
+			return store.Edit{}, err
+		}
+		if f.MeetingID, err = req.MeetingID.value("meeting_id"); err != nil {
+			return store.Edit{}, err
+		}
+		return s.store.AddFollowUp(r.Context(), p.user, id, v, f)
+	})
+}
+
+// meetingRequest is the body of POST /api/meetings and PATCH /api/meetings/{id}.
+type meetingRequest struct {
+	CommitteeID optional[string]          `json:"committee_id"`
+	Date        optional[string]          `json:"date"`
+	Place       optional[string]          `json:"place"`
+	State       optional[string]          `json:"state"`
+	Minutes     optional[string]          `json:"minutes"`
+	Sources     optional[[]string]        `json:"sources"`
+	Attendees   optional[[]attendeeInput] `json:"attendees"`
+	Reason      optional[string]          `json:"reason"`
+}
+
+type attendeeInput struct {
+	Organisation optional[string] `json:"organisation"`
+	Role         optional[string] `json:"role"`
+}
+
+func (req *meetingRequest) fields() (store.MeetingFields, error) {
+	var f store.MeetingFields
+	var err error
+	if f.CommitteeID, err = text(req.CommitteeID, "committee_id", 80, false, true); err != nil {
+		return f, err
+	}
+	if f.CommitteeID != nil {
+		if err := site.ValidateSlug("committee_id", *f.CommitteeID); err != nil {
+			return f, site.Invalid("committee_id", "no committee %q", *f.CommitteeID)
+		}
+	}
+	if d, err := req.Date.value("date"); err != nil {
+		return f, err
+	} else if d != nil {
+		t, err := dayField("date", *d)
+		if err != nil {
+			return f, err
+		}
+		f.Date = &t
+	}
+	if st, err := req.State.value("state"); err != nil {
+		return f, err
+	} else if st != nil {
+		state, err := governance.ParseMeetingState(*st)
+		if err != nil {
+			return f, err
+		}
+		f.State = &state
+	}
+	if f.Place, err = text(req.Place, "place", maxShortText, false, false); err != nil {
+		return f, err
+	}
+	if f.Minutes, err = text(req.Minutes, "minutes", maxLongText, true, false); err != nil {
+		return f, err
+	}
+	if f.Sources, err = sourceList(req.Sources, "sources"); err != nil {
+		return f, err
+	}
+	if as, err := req.Attendees.value("attendees"); err != nil {
+		return f, err
+	} else if as != nil {
+		list := make([]governance.Attendee, len(*as))
+		for i, a := range *as {
+			field := "attendees[" + strconv.Itoa(i) + "]"
+			if list[i].Organisation, err = requiredText(a.Organisation, field+".organisation", maxShortText); err != nil {
+				return f, err
+			}
+			if role, err := text(a.Role, field+".role", maxShortText, false, false); err != nil {
+				return f, err
+			} else if role != nil {
+				list[i].Role = *role
+			}
+		}
+		f.Attendees = &list
+	}
+	return f, nil
+}
+
+func (s *Server) handleCreateMeeting(w http.ResponseWriter, r *http.Request) {
+	s.edit(w, r, createMeeting, func(p *principal, _ store.Versions) (store.Edit, error) {
+		var req meetingRequest
+		if err := decodeBody(r, &req); err != nil {
+			return store.Edit{}, err
+		}
+		f, err := req.fields()
+		if err != nil {
+			return store.Edit{}, err
+		}
+		switch {
+		case f.CommitteeID == nil:
+			return store.Edit{}, site.Invalid("committee_id", "is required")
+		case f.Date == nil:
+			return store.Edit{}, site.Invalid("date", "is required")
+		case f.State == nil:
+			return store.Edit{}, site.Invalid("state", "is required")
+		}
+		if err := governance.CheckState(*f.State, *f.Date, s.today()); err != nil {
+			return store.Edit{}, err
+		}
+		reason, err := reasonText(req.Reason)
+		if err != nil {
+			return store.Edit{}, err
+		}
+		return s.store.CreateMeeting(r.Context(), p.user, f, reason)
+	})
+}
+
+func (s *Server) handleUpdateMeeting(w http.ResponseWriter, r *http.Request) {
+	s.edit(w, r, editMeeting, func(p *principal, v store.Versions) (store.Edit, error) {
+		id, err := meetingParam(r)
+		if err != nil {
+			return store.Edit{}, err
+		}
+		var req meetingRequest
+		if err := decodeBody(r, &req); err != nil {
+			return store.Edit{}, err
+		}
+		f, err := req.fields()
+		if err != nil {
+			return store.Edit{}, err
+		}
+		if f.State != nil || f.Date != nil {
+			// Held and the day are checked together: the one sent with the one stored.
+			m, err := s.store.FindMeeting(r.Context(), id)
+			if err != nil {
+				return store.Edit{}, err
+			}
+			state, day := m.State, m.Date
+			if f.State != nil {
+				state = *f.State
+			}
+			if f.Date != nil {
+				day = *f.Date
+			}
+			if err := governance.CheckState(state, day, s.today()); err != nil {
+				return store.Edit{}, err
+			}
+		}
+		reason, err := reasonText(req.Reason)
+		if err != nil {
+			return store.Edit{}, err
+		}
+		return s.store.UpdateMeeting(r.Context(), p.user, id, v, f, reason)
+	})
+}
+
+// agendaItemRequest is the body of POST /api/meetings/{id}/agenda.
+type agendaItemRequest struct {
+	Title         optional[string]   `json:"title"`
+	Notes         optional[string]   `json:"notes"`
+	CommitmentIDs optional[[]string] `json:"commitment_ids"`
+	SiteIDs       optional[[]string] `json:"site_ids"`
+	MilestoneIDs  optional[[]int64]  `json:"milestone_ids"`
+}
+
+func (s *Server) handleAddAgendaItem(w http.ResponseWriter, r *http.Request) {
+	s.edit(w, r, addToMeeting, func(p *principal, v store.Versions) (store.Edit, error) {
+		id, err := meetingParam(r)
+		if err != nil {
+			return store.Edit{}, err
+		}
+		var req agendaItemRequest
+		if err := decodeBody(r, &req); err != nil {
+			return store.Edit{}, err
+		}
+		var item governance.AgendaItem
+		if item.Title, err = requiredText(req.Title, "title", maxShortText); err != nil {
+			return store.Edit{}, err
+		}
+		if n, err := text(req.Notes, "notes", maxLongText, true, false); err != nil {
+			return store.Edit{}, err
+		} else if n != nil {
+			item.Notes = *n
+		}
+		if ids, err := slugList(req.CommitmentIDs, "commitment_ids"); err != nil {
+			return store.Edit{}, err
+		} else if ids != nil {
+			item.CommitmentIDs = *ids
+		}
+		if ids, err := slugList(req.SiteIDs, "site_ids"); err != nil {
+			return store.Edit{}, err
+		} else if ids != nil {
+			item.SiteIDs = *ids
+		}
+		if ids, err := req.MilestoneIDs.value("milestone_ids"); err != nil {
+			return store.Edit{}, err
+		} else if ids != nil {
+			item.MilestoneIDs = *ids
+		}
+		return s.store.AddAgendaItem(r.Context(), p.user, id, v, item)
+	})
+}
+
+// decisionRequest is the body of POST /api/meetings/{id}/decisions.
+type decisionRequest struct {
+	Text         optional[string] `json:"text"`
+	CommitmentID optional[string] `json:"commitment_id"`
+	MilestoneID  optional[int64]  `json:"milestone_id"`
+	NewDate      optional[string] `json:"new_date"`
+	Reason       optional[string] `json:"reason"`
+	Owner        optional[string] `json:"owner"`
+	Due          optional[string] `json:"due"`
+}
+
+func (s *Server) handleAddDecision(w http.ResponseWriter, r *http.Request) {
+	s.edit(w, r, addToMeeting, func(p *principal, v store.Versions) (store.Edit, error) {
+		id, err := meetingParam(r)
+		if err != nil {
+			return store.Edit{}, err
+		}
+		var req decisionRequest
+		if err := decodeBody(r, &req); err != nil {
+			return store.Edit{}, err
+		}
+		var d governance.Decision
+		if d.Text, err = requiredText(req.Text, "text", maxLongText); err != nil {
+			return store.Edit{}, err
+		}
+		if c, err := text(req.CommitmentID, "commitment_id", 80, false, true); err != nil {
+			return store.Edit{}, err
+		} else if c != nil {
+			if err := site.ValidateSlug("commitment_id", *c); err != nil {
+				return store.Edit{}, err
+			}
+			d.CommitmentID = c
+		}
+		if d.MilestoneID, err = req.MilestoneID.value("milestone_id"); err != nil {
+			return store.Edit{}, err
+		}
+		for _, f := range []struct {
+			o     optional[string]
+			field string
+			dst   **site.Date
+		}{{req.NewDate, "new_date", &d.NewDate}, {req.Due, "due", &d.Due}} {
+			if t, err := f.o.value(f.field); err != nil {
+				return store.Edit{}, err
+			} else if t != nil {
+				date, err := dateField(f.field, *t)
+				if err != nil {
+					return store.Edit{}, err
+				}
+				*f.dst = &date
+			}
+		}
+		if d.Reason, err = reasonText(req.Reason); err != nil {
+			return store.Edit{}, err
+		}
+		if o, err := text(req.Owner, "owner", maxShortText, false, false); err != nil {
+			return store.Edit{}, err
+		} else if o != nil {
+			d.Owner = *o
+		}
+		if err := governance.CheckDecision(d); err != nil {
+			return store.Edit{}, err
+		}
+		return s.store.AddDecision(r.Context(), p.user, id, v, d)
+	})
+}
+
+// commitmentsCSVHeader names the columns of the commitments spreadsheet.
+var commitmentsCSVHeader = []string{
+	"Identifiant", "Clause", "Axe", "Engagement", "Parties", "Sites", "Échéance", "Fin de l'échéance",
+	"Formulation", "Statut", "Avancement (%)", "En retard", "Dernier suivi", "Sources", "Citation",
+}
+
+// handleCommitmentsCSV answers GET /api/commitments.csv with the filters of
+// /api/commitments: a spreadsheet French spreadsheet programs open as it is.
+func (s *Server) handleCommitmentsCSV(w http.ResponseWriter, r *http.Request) {
+	day, cs, err := s.commitmentsAsOf(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8; header=present")
+	attachment(w, "emprises-engagements-"+day.Format(time.DateOnly)+".csv")
+	bw := bufio.NewWriter(w)
+	bw.WriteString("\uFEFF") //nolint:errcheck // reported by Flush
+	cw := spreadsheet.NewWriter(bw)
+	cw.Comma = ';'
+	cw.UseCRLF = true
+	cw.Write(commitmentsCSVHeader) //nolint:errcheck // reported by Error
+	for i := range cs {
+		c := &cs[i]
+		parties := make([]string, len(c.Parties))
+		for j, p := range c.Parties {
+			parties[j] = partyLabels[p]
+		}
+		due, dueEnd := "", ""
+		if c.Due != nil {
+			due, dueEnd = c.Due.French(), frenchDay(c.Due.Last())
+		}
+		progress, last := "", ""
+		if c.Progress != nil {
+			progress = strconv.Itoa(*c.Progress)
+		}
+		if n := len(c.FollowUps); n > 0 {
+			f := c.FollowUps[n-1]
+			last = f.Date.French() + " – " + f.Note + " (" + f.Source + ")"
+		}
+		cw.Write([]string{c.ID, c.Clause, axisLabels[c.Axis], c.Title, strings.Join(parties, ", "), //nolint:errcheck // reported by Error
+			strings.Join(c.SiteIDs, ", "), due, dueEnd, firmnessLabels[c.Firmness], commitmentStatusLabels[c.Status],
+			progress, yesNo(c.Late(day)), last, strings.Join(c.Sources, " ; "), c.Quote})
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		s.logger.Warn("commitments.csv: write", "err", err)
+		return
+	}
+	if err := bw.Flush(); err != nil {
+		s.logger.Warn("commitments.csv: write", "err", err)
+	}
+}

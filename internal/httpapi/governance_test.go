@@ -1,0 +1,231 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/emprises/emprises/internal/auth"
+)
+
+func govGet(t *testing.T, e *editEnv, path string, v any) *http.Response {
+	t.Helper()
+	resp, body := e.as(t, auth.Viewer, "GET", path, "")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %d %s", path, resp.StatusCode, body)
+	}
+	if v != nil {
+		if err := json.Unmarshal(body, v); err != nil {
+			t.Fatalf("GET %s: %v", path, err)
+		}
+	}
+	return resp
+}
+
+type commitmentsBody struct {
+	Count int              `json:"count"`
+	Items []commitmentJSON `json:"items"`
+}
+
+func findCommitment(items []commitmentJSON, id string) *commitmentJSON {
+	for i := range items {
+		if items[i].ID == id {
+			return &items[i]
+		}
+	}
+	return nil
+}
+
+func TestCommitmentsAPI(t *testing.T) {
+	t.Parallel()
+	e := newEditEnv(t, Config{})
+	var all commitmentsBody
+	govGet(t, e, "/api/commitments?date=2022-01-01", &all)
+	if all.Count < 30 {
+		t.Fatalf("GET /api/commitments lists %d; want at least 30", all.Count)
+	}
+	for _, c := range all.Items {
+		if c.Clause == "" || len(c.Parties) == 0 || len(c.Sources) == 0 || c.Firmness == "" || c.Status == "" {
+			t.Errorf("commitment %s lacks a clause, party, source, firmness or status", c.ID)
+		}
+	}
+	tests := []struct {
+		date, status string
+		late         bool
+	}{{"2021-12-31", "unknown", false}, {"2022-01-01", "unknown", true}, {"2026-01-01", "done", false}}
+	for _, tt := range tests {
+		t.Run(tt.date, func(t *testing.T) {
+			var got commitmentsBody
+			govGet(t, e, "/api/commitments?date="+tt.date, &got)
+			c := findCommitment(got.Items, "a2i-cpcu-mode-gestion")
+			if c == nil || c.Status != tt.status || c.Late != tt.late || c.Due == nil || *c.Due != "2021-Q4" {
+				t.Errorf("CPCU management mode on %s = %+v; want status %s, late %v, due 2021-Q4", tt.date, c, tt.status, tt.late)
+			}
+		})
+	}
+	filters := []struct {
+		query string
+		want  func(c commitmentJSON) bool
+	}{
+		{"party=cpcu", func(c commitmentJSON) bool { return strings.Contains(strings.Join(c.Parties, ","), "cpcu") }},
+		{"axis=B", func(c commitmentJSON) bool { return c.Axis == "B" }},
+		{"site=passerelle-aux-cables", func(c commitmentJSON) bool { return strings.Contains(strings.Join(c.SiteIDs, ","), "passerelle") }},
+		{"due_before=2022-01-01&date=2022-01-01", func(c commitmentJSON) bool { return c.Due != nil && *c.Due < "2022" }},
+		{"status=done&date=2026-01-01", func(c commitmentJSON) bool { return c.Status == "done" }},
+	}
+	for _, f := range filters {
+		t.Run(f.query, func(t *testing.T) {
+			var got commitmentsBody
+			govGet(t, e, "/api/commitments?"+f.query, &got)
+			if got.Count == 0 || got.Count == all.Count {
+				t.Errorf("?%s selects %d of %d", f.query, got.Count, all.Count)
+			}
+			for _, c := range got.Items {
+				if !f.want(c) {
+					t.Errorf("?%s lists %s", f.query, c.ID)
+				}
+			}
+		})
+	}
+	for _, bad := range []string{"party=ratp", "axis=D", "status=late", "due_after=2022-13-01", "site=Not%20A%20Slug"} {
+		resp, body := e.as(t, auth.Viewer, "GET", "/api/commitments?"+bad, "")
+		name := bad[:strings.Index(bad, "=")]
+		if p := problemOf(t, body); resp.StatusCode != 400 || p.Param != name {
+			t.Errorf("GET /api/commitments?%s: %d %+v; want 400 naming %s", bad, resp.StatusCode, p, name)
+		}
+	}
+
+	var one commitmentJSON
+	resp := govGet(t, e, "/api/commitments/a2i-cpcu-mode-gestion", &one)
+	if len(one.FollowUps) != 1 || resp.Header.Get("ETag") != `"v1"` {
+		t.Errorf("commitment detail: %d follow-ups, ETag %s; want 1 and \"v1\"", len(one.FollowUps), resp.Header.Get("ETag"))
+	}
+
+	resp, body := e.as(t, auth.Viewer, "GET", "/api/commitments.csv?date=2022-01-01", "")
+	if !strings.HasPrefix(string(body), "\uFEFFIdentifiant;Clause;") || !strings.Contains(string(body), "a2i-cpcu-mode-gestion;II.A.2.i;") {
+		t.Errorf("commitments.csv starts %q", string(body[:min(200, len(body))]))
+	}
+	_ = resp
+
+	var dash governanceDashboardJSON
+	govGet(t, e, "/api/commitments/dashboard?date=2022-01-01", &dash)
+	if findCommitment(dash.Late, "a2i-cpcu-mode-gestion") == nil || findCommitment(dash.DueIn6Month, "a2i-cpcu-mode-gestion") != nil {
+		t.Errorf("dashboard on 2022-01-01 does not list the CPCU decision as late")
+	}
+	if dash.Term.N != 2 || dash.Term.NoticeBy != "2022-09-30" || len(dash.NextMeeting) != 2 || !dash.NextMeeting[0].Overdue {
+		t.Errorf("dashboard term %+v, next meetings %+v", dash.Term, dash.NextMeeting)
+	}
+}
+
+func TestMeetingsAPI(t *testing.T) {
+	t.Parallel()
+	e := newEditEnv(t, Config{})
+	var got struct {
+		Items []meetingJSON `json:"items"`
+	}
+	govGet(t, e, "/api/meetings?date=2021-06-01", &got)
+	var copil, nextCopil, nextCotech *meetingJSON
+	for i, m := range got.Items {
+		switch {
+		case !m.Derived && m.CommitteeID == "copil" && *m.Date == "2021-03-17":
+			copil = &got.Items[i]
+		case m.Derived && m.CommitteeID == "copil":
+			nextCopil = &got.Items[i]
+		case m.Derived && m.CommitteeID == "cotech":
+			nextCotech = &got.Items[i]
+		}
+	}
+	if copil == nil || copil.State != "held" || len(copil.Agenda) != 3 {
+		t.Fatalf("GET /api/meetings lacks the COPIL of 17 March 2021 with its agenda: %+v", got.Items)
+	}
+	if nextCopil == nil || *nextCopil.DueBy != "2021-09-17" || nextCopil.Overdue || nextCopil.Cadence.Clause != "II.A.1.i" {
+		t.Errorf("next COPIL = %+v; want due by 2021-09-17 (six months, II.A.1.i), not overdue on 2021-06-01", nextCopil)
+	}
+	if nextCotech == nil || !nextCotech.Overdue {
+		t.Errorf("next COTECH = %+v; want overdue (none recorded since 2019)", nextCotech)
+	}
+
+	// A decision of the COPIL moves a planned date: the calendar cites it.
+	var milestone int64
+	if err := e.st.Pool().QueryRow(t.Context(), `SELECT min(m.id) FROM milestones m WHERE m.site_id = 'cpcu-ivry'
+		AND EXISTS (SELECT 1 FROM milestone_plans p WHERE p.milestone_id = m.id)`).Scan(&milestone); err != nil {
+		t.Fatal(err)
+	}
+	path := fmt.Sprintf("/api/meetings/%d/decisions", *copil.ID)
+	body := fmt.Sprintf(`{"text":"Report","milestone_id":%d,"new_date":"2031-Q3","reason":"relocalisation retardée"}`, milestone)
+	resp, answer := e.as(t, auth.Editor, "POST", path, body, "If-Match", copil.ETag)
+	if resp.StatusCode != http.StatusCreated || resp.Header.Get("ETag") != `"v2"` {
+		t.Fatalf("POST %s: %d %s; want 201 with the meeting's ETag \"v2\"", path, resp.StatusCode, answer)
+	}
+	resp, _ = e.as(t, auth.Editor, "POST", path, body, "If-Match", copil.ETag)
+	if resp.StatusCode != http.StatusPreconditionFailed {
+		t.Errorf("the same decision with the old ETag: %d; want 412", resp.StatusCode)
+	}
+	var cal calendarResponse
+	govGet(t, e, "/api/calendar", &cal)
+	found := false
+	for _, m := range cal.Items {
+		if m.ID == milestone {
+			found = strings.Contains(fmt.Sprint(m), "COPIL du 17/03/2021")
+		}
+	}
+	if !found {
+		t.Errorf("the calendar does not cite the COPIL for the moved milestone")
+	}
+
+	// A commitment linked to a deleted site is refused.
+	etag := e.etag(t, "estacade")
+	if resp, b := e.as(t, auth.Editor, "DELETE", "/api/sites/estacade", `{"reason":"test"}`, "If-Match", etag); resp.StatusCode != 200 {
+		t.Fatalf("delete estacade: %d %s", resp.StatusCode, b)
+	}
+	resp, answer = e.as(t, auth.Editor, "PATCH", "/api/commitments/a2i-cpcu-mode-gestion", `{"site_ids":["estacade"]}`, "If-Match", `"v1"`)
+	if p := problemOf(t, answer); resp.StatusCode != 400 || p.Field != "site_ids" {
+		t.Errorf("commitment linked to a deleted site: %d %+v; want 400 naming site_ids", resp.StatusCode, p)
+	}
+
+	// The feed carries the meeting and the commitments' due dates.
+	_, feed := e.as(t, auth.Viewer, "GET", "/api/calendar.ics", "")
+	for _, want := range []string{fmt.Sprintf("UID:meeting-%d@emprises", *copil.ID), "UID:commitment-a2i-cpcu-mode-gestion@emprises", "UID:next-cotech@emprises"} {
+		if !strings.Contains(string(feed), want) {
+			t.Errorf("calendar.ics lacks %s", want)
+		}
+	}
+}
+
+func TestGovernanceWritesAPI(t *testing.T) {
+	t.Parallel()
+	e := newEditEnv(t, Config{})
+	resp, body := e.as(t, auth.Editor, "POST", "/api/commitments", newCommitment(`"id":"action-test"`))
+	if resp.StatusCode != http.StatusCreated || resp.Header.Get("ETag") != `"v1"` {
+		t.Fatalf("create commitment: %d %s", resp.StatusCode, body)
+	}
+	resp, body = e.as(t, auth.Editor, "POST", "/api/commitments/action-test/follow-ups",
+		`{"date":"2024-03","note":"engagé","source":"délibération 2024 DU 12","status":"in_progress","progress":40}`, "If-Match", `"v1"`)
+	if resp.StatusCode != http.StatusCreated || resp.Header.Get("ETag") != `"v2"` {
+		t.Fatalf("follow-up: %d %s", resp.StatusCode, body)
+	}
+	var c commitmentJSON
+	govGet(t, e, "/api/commitments/action-test", &c)
+	if c.Status != "in_progress" || c.Progress == nil || *c.Progress != 40 {
+		t.Errorf("after the follow-up: %+v", c)
+	}
+	resp, body = e.as(t, auth.Editor, "POST", "/api/meetings", `{"committee_id":"cotech","date":"2024-02-01","state":"held","attendees":[{"organisation":"Ville de Paris","role":"Mission Métropole"}]}`)
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("create meeting: %d %s", resp.StatusCode, body)
+	}
+	var edit editResponse
+	if err := json.Unmarshal(body, &edit); err != nil {
+		t.Fatal(err)
+	}
+	resp, body = e.as(t, auth.Editor, "POST", "/api/meetings/"+edit.EntityID+"/agenda",
+		`{"title":"Point CPCU","commitment_ids":["action-test"],"site_ids":["cpcu-ivry"]}`, "If-Match", `"v1"`)
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("agenda item: %d %s", resp.StatusCode, body)
+	}
+	resp, _ = e.as(t, auth.Viewer, "POST", "/api/meetings", `{"committee_id":"cotech","date":"2024-02-02","state":"held"}`)
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("a viewer creating a meeting: %d; want 403", resp.StatusCode)
+	}
+}
