@@ -37,6 +37,8 @@ func (s *Server) routes() http.Handler {
 	r.Get("/collections/{collectionId}", s.handleOGCCollection)
 	r.Get("/collections/{collectionId}/items", s.handleOGCItems)
 	r.Get("/collections/{collectionId}/items/{featureId}", s.handleOGCFeature)
+	r.Get("/collections/{collectionId}/items/{featureId}/versions", s.handleOGCVersions)
+	r.Get("/collections/{collectionId}/items/{featureId}/versions/{n}", s.handleOGCVersion)
 	r.Get("/api/openapi.json", s.handleOpenAPI)
 	r.Get("/api/config", s.handleConfig)
 	r.Get("/api/sites/{id}", s.handleSite)

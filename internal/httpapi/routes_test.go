@@ -64,6 +64,10 @@ var routeRoles = map[string]auth.Role{
 	"PUT /api/milestones/{id}/actual":                   auth.Editor,
 	"POST /api/sites/{id}/restore":                      auth.Admin,
 	"POST /api/events/{id}/restore":                     auth.Admin,
+
+	// The versions of a site part: public, with who changed it kept for viewers (auth).
+	"GET /collections/{collectionId}/items/{featureId}/versions":     "",
+	"GET /collections/{collectionId}/items/{featureId}/versions/{n}": "",
 }
 
 // TestRouteRoles walks the router: every route is in routeRoles, and each answers a
