@@ -390,3 +390,17 @@ func TestFeatureDatetime(t *testing.T) {
 		t.Errorf("boundary with datetime: %d %s; want 200 (no time: every day)", resp.StatusCode, body)
 	}
 }
+
+// TestGDALReadsPartVersions: GDAL's GeoJSON driver reads a part's versions as a layer, with
+// the version a whole number and the validity as dates.
+func TestGDALReadsPartVersions(t *testing.T) {
+	t.Parallel()
+	e := newEditEnv(t, Config{})
+	out := runTool(t, "ogrinfo", "-ro", "-al", "-so",
+		e.srv.URL+"/collections/sites/items/bassins-filtrants-halle-partie-cedee/versions")
+	for _, want := range []string{"Feature Count: 3", "version: Integer", "valid_from: Date", "valid_to: Date", "status: String"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("ogrinfo of the versions: no %q in\n%s", want, out)
+		}
+	}
+}
