@@ -47,6 +47,11 @@ const Anonymous Role = ""
 var confidential = map[string]Role{
 	"notes":      Viewer, // a site's internal notes
 	"amount_eur": Viewer, // an event's amount: sale prices are negotiated, not yet public
+	// Who changed a site part, when and why, as its versions show them: the change
+	// history is for signed-in readers (GET /api/sites/{id}/history needs a viewer).
+	"changed_by":    Viewer,
+	"changed_at":    Viewer,
+	"change_reason": Viewer,
 }
 
 // MaySee reports whether a reader with role r may read field (a JSON property name).

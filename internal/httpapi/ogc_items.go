@@ -162,8 +162,10 @@ func (s *Server) ogcItemsLinks(r *http.Request, collection string, q url.Values,
 	return links
 }
 
-// handleOGCFeature answers /collections/{collectionId}/items/{featureId}: one feature,
-// with site parts in their status of today.
+// handleOGCFeature answers /collections/{collectionId}/items/{featureId}: one feature, as
+// items shows it: with datetime, the feature items would list for that datetime (site parts
+// in their status that day, 410 Gone for a part that had none), without, today's. A site
+// part links to its versions (ogc_versions.go).
 func (s *Server) handleOGCFeature(w http.ResponseWriter, r *http.Request) {
 	info, ok := store.FindCollection(chi.URLParam(r, "collectionId"))
 	if !ok {
@@ -171,7 +173,7 @@ func (s *Server) handleOGCFeature(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	if err := ogcCheckParams(q, "crs"); err != nil {
+	if err := ogcCheckParams(q, "crs", "datetime"); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -180,6 +182,11 @@ func (s *Server) handleOGCFeature(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	crs, err := crsParam(q, "crs")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	period, err := ogcParseDatetime(q.Get("datetime"))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -194,9 +201,16 @@ func (s *Server) handleOGCFeature(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	today := s.today()
-	feature, err := s.store.FindFeature(r.Context(), info.ID, id, store.FeatureQuery{CRS: crs, AsOf: &today, Reader: s.readerRole(r)})
+	day := today // the day the versions link from: the last of the period
+	if period != nil && period.To != nil {
+		day = *period.To
+	}
+	feature, err := s.store.FindFeature(r.Context(), info.ID, id,
+		store.FeatureQuery{CRS: crs, AsOf: &today, Period: period, Reader: s.readerRole(r)})
 	if errors.Is(err, site.ErrNotFound) {
-		notFound()
+		if period == nil || info.ID != store.CollectionSites || !s.ogcPartGone(w, r, id, day) {
+			notFound()
+		}
 		return
 	}
 	if err != nil {
@@ -208,15 +222,24 @@ func (s *Server) handleOGCFeature(w http.ResponseWriter, r *http.Request) {
 	if r.URL.RawQuery != "" {
 		self += "?" + r.URL.RawQuery
 	}
-	links := ogcMarshal([]ogcLink{
+	links := []ogcLink{
 		{Href: self, Rel: "self", Type: mediaGeoJSON, Title: "This feature"},
 		{Href: base + "/collections/" + info.ID, Rel: "collection", Type: mediaJSON, Title: "The collection"},
-	})
+	}
+	if info.ID == store.CollectionSites {
+		more, err := s.ogcFeatureVersionLinks(r, id, day)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		links = append(links, more...)
+	}
 	// PostgreSQL built the feature, an object: its links go in before the closing brace.
-	body := make([]byte, 0, len(feature)+len(links)+16)
+	linksJSON := ogcMarshal(links)
+	body := make([]byte, 0, len(feature)+len(linksJSON)+16)
 	body = append(body, feature[:len(feature)-1]...)
 	body = append(body, `, "links": `...)
-	body = append(body, bytes.TrimSpace(links)...)
+	body = append(body, bytes.TrimSpace(linksJSON)...)
 	body = append(body, "}\n"...)
 	w.Header().Set("Content-Type", mediaGeoJSON)
 	w.Header().Set("Content-Crs", "<"+crs.URI+">")

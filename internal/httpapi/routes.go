@@ -43,6 +43,8 @@ func (s *Server) routes() http.Handler {
 	t.Get("/collections/{collectionId}/queryables", public, s.handleOGCQueryables())
 	t.Get("/collections/{collectionId}/items", public, s.handleOGCItems)
 	t.Get("/collections/{collectionId}/items/{featureId}", public, s.handleOGCFeature)
+	t.Get("/collections/{collectionId}/items/{featureId}/versions", public, s.handleOGCVersions)
+	t.Get("/collections/{collectionId}/items/{featureId}/versions/{n}", public, s.handleOGCVersion)
 	t.Get("/api/openapi.json", public, s.handleOpenAPI)
 	t.Get("/api/config", public, s.handleConfig)
 	t.Get("/api/sites/{id}", public, s.handleSite)
