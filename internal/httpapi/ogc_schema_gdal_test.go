@@ -115,3 +115,27 @@ func TestGDALReadsTileFromTileJSON(t *testing.T) {
 		}
 	}
 }
+
+// TestGDALWherePlanned copies the planned events with GDAL's own -where as a GIS desktop
+// writes it (a boolean as 1) and a day with GDAL 3.6's trailing T: the server answers both,
+// and the copy holds exactly the planned events.
+func TestGDALWherePlanned(t *testing.T) {
+	t.Parallel()
+	srv, st := newTestServer(t)
+	var planned int
+	if err := st.Pool().QueryRow(t.Context(), `
+SELECT count(*) FROM events e JOIN sites s ON s.id = e.site_id AND s.deleted_at IS NULL
+ WHERE e.deleted_at IS NULL AND e.planned`).Scan(&planned); err != nil {
+		t.Fatal(err)
+	}
+	if planned == 0 {
+		t.Fatal("the seed has no planned event: the check could not fail")
+	}
+	gpkg := filepath.Join(t.TempDir(), "events.gpkg")
+	runTool(t, "ogr2ogr", "-f", "GPKG", gpkg, "OAPIF:"+srv.URL+"/", "events", "-oo", "PAGE_SIZE=1000",
+		"-where", "planned = 1")
+	info := runTool(t, "ogrinfo", "-ro", "-so", gpkg, "events")
+	if !strings.Contains(info, "Feature Count: "+strconv.Itoa(planned)+"\n") {
+		t.Errorf("ogr2ogr -where \"planned = 1\": want %d events in\n%s", planned, info)
+	}
+}
