@@ -3,11 +3,11 @@
 
 import {withQuery} from './api.js';
 import {$, app, asOf, notify, writeURL} from './app.js';
-import {FIRST_YEAR, LAST_YEAR} from './calendar.js';
+import {FIRST_YEAR} from './calendar.js';
 import {loadData, lookUpParcel, refresh} from './data.js';
 import {h, replace} from './dom.js';
 import {formatDay, parseDay} from './format.js';
-import {departments, disposalYears} from './model.js';
+import {departments, disposalYears, hasFilters} from './model.js';
 import {closePanel, openPanel} from './sitepanel.js';
 import {VIEWS, readState} from './state.js';
 import {STATUSES, darken, statusColor} from './vocab.js';
@@ -46,18 +46,49 @@ export function dateForYear(year) {
   return year === Number(app.today.slice(0, 4)) ? app.today : `${year}-12-31`;
 }
 
+// setDate shows the state as of date, a day between FIRST_YEAR and today (see
+// dateProblem); the page says why it refuses any other.
 export function setDate(date) {
-  const clamped = date < `${FIRST_YEAR}-01-01` ? `${FIRST_YEAR}-01-01` : date > `${LAST_YEAR}-12-31` ? `${LAST_YEAR}-12-31` : date;
-  const next = clamped === app.today ? null : clamped;
-  if (next === app.state.date) return;
+  notify('date', '');
+  const next = date === app.today ? null : date;
+  if (next === app.state.date) {
+    syncDateControls();
+    return;
+  }
   app.state.date = next;
   syncDateControls();
   writeURL();
   loadData();
 }
 
+// dateProblem says why the page cannot show the state as of an ISO day, or '' when it
+// can. The service computes the state of any past day; for a day after today it would
+// give today's statuses under a future date (planned statuses are not applied), so the
+// page refuses such a day and points to the calendar, where the plans are.
+export function dateProblem(iso) {
+  if (iso < `${FIRST_YEAR}-01-01`) {
+    return `Le ${formatDay(iso)} est avant le début du suivi : choisissez une date à partir du 01/01/${FIRST_YEAR}.`;
+  }
+  if (app.today && iso > app.today) {
+    return `Le ${formatDay(iso)} est après aujourd’hui (${formatDay(app.today)}) : l’état à venir n’est pas calculé. Les dates prévues sont dans le calendrier.`;
+  }
+  return '';
+}
+
+// checkLinkDate drops a date from a shared link that the page cannot show, and says so.
+export function checkLinkDate() {
+  const problem = app.state.date ? dateProblem(app.state.date) : '';
+  if (!problem) return;
+  app.state.date = null;
+  syncDateControls();
+  writeURL();
+  notify('date', `${problem} État affiché : aujourd’hui.`);
+}
+
 export function syncDateControls() {
   const date = asOf();
+  // the slider goes from the first year followed to this year: no state is computed after today
+  if (app.today) $('asof-year').max = app.today.slice(0, 4);
   $('asof-year').value = String(yearOfState());
   $('asof-year').setAttribute('aria-valuetext', `état au ${formatDay(date)}`);
   $('asof-date').value = formatDay(date);
@@ -96,7 +127,14 @@ export function statusOptions() {
 export function onStatusChange() {
   app.state.statuses = [...document.querySelectorAll('#status-options input:checked')].map((b) => b.value);
   syncStatusSummary();
+  refreshFound();
+}
+
+// refreshFound redraws the views after a search or a filter changed, and places the map
+// on what they leave.
+function refreshFound() {
   refresh();
+  app.map.showFound(!hasFilters(app.state));
 }
 
 export function syncStatusSummary() {
@@ -143,21 +181,21 @@ export function bindControls() {
   const onSearch = debounce(() => {
     app.state.q = $('search').value;
     lookUpParcel(app.state.q);
-    refresh();
+    refreshFound();
   }, 150);
   $('search').addEventListener('input', onSearch);
   $('department-filter').addEventListener('change', (e) => {
     app.state.department = e.target.value;
-    refresh();
+    refreshFound();
   });
   $('year-filter').addEventListener('change', (e) => {
     app.state.year = e.target.value;
-    refresh();
+    refreshFound();
   });
   $('reset-filters').addEventListener('click', () => {
     Object.assign(app.state, {statuses: [], department: '', year: '', q: ''});
     syncControls();
-    refresh();
+    refreshFound();
     $('search').focus();
   });
 
@@ -204,13 +242,14 @@ export function bindControls() {
 }
 
 export function applyTypedDate() {
-  const iso = parseDay($('asof-date').value);
-  if (!iso) {
+  const typed = $('asof-date').value;
+  const iso = parseDay(typed);
+  const problem = iso ? dateProblem(iso) : `Date non reconnue (« ${typed.trim()} ») : écrivez-la JJ/MM/AAAA, par exemple 31/12/2015.`;
+  if (problem) {
     $('asof-date').setAttribute('aria-invalid', 'true');
-    notify('date', 'Date non reconnue : écrivez-la JJ/MM/AAAA, entre 2006 et 2030.');
+    notify('date', problem);
     return;
   }
-  notify('date', '');
   setDate(iso);
 }
 
@@ -228,6 +267,7 @@ export function onPopState() {
   app.state = readState(window.location.hash);
   app.state.map = before.map; // the map stays where it is: history is about views and sites
   syncControls();
+  checkLinkDate();
   if (before.date !== app.state.date) {
     loadData();
     return;
