@@ -93,6 +93,7 @@ export function syncDateControls() {
   $('asof-year').setAttribute('aria-valuetext', `état au ${formatDay(date)}`);
   $('asof-date').value = formatDay(date);
   $('asof-date').removeAttribute('aria-invalid');
+  $('asof-date').setCustomValidity('');
   replace($('asof-print'), formatDay(date));
   $('asof-today').disabled = !app.state.date;
   document.body.classList.toggle('past-state', Boolean(app.state.date));
@@ -210,6 +211,11 @@ export function bindControls() {
     applyTypedDate();
   });
   $('asof-date').addEventListener('change', applyTypedDate);
+  // the browser's own complaint (« Please match the requested format ») would be English
+  $('asof-date').addEventListener('input', (e) => {
+    e.target.setCustomValidity('');
+    if (e.target.validity.patternMismatch) e.target.setCustomValidity(DATE_FORMAT);
+  });
   $('asof-today').addEventListener('click', () => setDate(app.today));
 
   const tabs = $('tab-carte').parentElement;
@@ -241,12 +247,16 @@ export function bindControls() {
   window.addEventListener('popstate', onPopState);
 }
 
+// DATE_FORMAT says how to write the day shown.
+const DATE_FORMAT = 'Écrivez la date JJ/MM/AAAA, par exemple 31/12/2015.';
+
 export function applyTypedDate() {
-  const typed = $('asof-date').value;
-  const iso = parseDay(typed);
-  const problem = iso ? dateProblem(iso) : `Date non reconnue (« ${typed.trim()} ») : écrivez-la JJ/MM/AAAA, par exemple 31/12/2015.`;
+  const input = $('asof-date');
+  const iso = parseDay(input.value);
+  const problem = iso ? dateProblem(iso) : `Date non reconnue (« ${input.value.trim()} ») : ${DATE_FORMAT.charAt(0).toLowerCase()}${DATE_FORMAT.slice(1)}`;
+  input.setCustomValidity(problem);
   if (problem) {
-    $('asof-date').setAttribute('aria-invalid', 'true');
+    input.setAttribute('aria-invalid', 'true');
     notify('date', problem);
     return;
   }

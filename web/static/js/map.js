@@ -4,7 +4,7 @@
 
 import * as L from '/vendor/leaflet/leaflet-src.esm.js';
 import {h, replace} from './dom.js';
-import {formatHa} from './format.js';
+import {datePhrase, formatHa} from './format.js';
 import {formatPreciseDate} from './dates.js';
 import {createParcels} from './parcels.js';
 import {STATUSES, darken, qualityLabel, statusColor, statusLabel} from './vocab.js';
@@ -32,7 +32,7 @@ function tooltipContent(feature) {
   const p = feature.properties;
   const lines = [h('strong', {}, p.name)];
   if (p.part_label && p.part_label !== p.name) lines.push(h('span', {}, p.part_label));
-  lines.push(h('span', {class: 'tt-status'}, statusLabel(p.status), p.status_since ? ` depuis ${formatPreciseDate(p.status_since)}` : ''));
+  lines.push(h('span', {class: 'tt-status'}, statusLabel(p.status), p.status_since ? ` ${datePhrase('depuis', formatPreciseDate(p.status_since))}` : ''));
   if (p.area_m2) lines.push(h('span', {}, formatHa(p.area_m2)));
   if (p.geometry_quality !== 'surveyed' && p.geometry_quality !== 'cadastre') {
     lines.push(h('em', {class: 'tt-approx'}, qualityLabel(p.geometry_quality)));
@@ -127,8 +127,10 @@ function attributionControl() {
 export function createMap(el, {onSelect, view = null, onMove = () => {}, parcels: showParcels = true, onParcelsToggle}) {
   const map = L.map(el, {
     center: view ? [view.lat, view.lng] : IVRY_CENTER, zoom: view ? view.zoom : 14,
-    zoomSnap: 0.25, attributionControl: false, minZoom: 11, maxZoom: 19,
+    zoomSnap: 0.25, attributionControl: false, zoomControl: false, minZoom: 11, maxZoom: 19,
   });
+  // Leaflet's own control, named in French
+  map.zoomControl = L.control.zoom({zoomInTitle: 'Zoom avant', zoomOutTitle: 'Zoom arrière'}).addTo(map);
   map.createPane('commune').style.zIndex = 350;
   // What the map keeps in view as its box changes: the whole commune until something
   // else places it; a site once one is selected; the shapes a search leaves; nothing
