@@ -556,7 +556,7 @@ func TestEditingTimelineAndParts(t *testing.T) {
 		b.fill(`form[data-form="actual"] [name="date"]`, "03/2026")
 		b.click("save", `form[data-form="actual"] button[type="submit"]`)
 		b.saved("the actual date")
-		if text := eval[string](b, `document.getElementById('panel-milestones').textContent`); !strings.Contains(text, "réalisé mars 2026") {
+		if text := eval[string](b, `document.getElementById('panel-milestones').textContent`); !strings.Contains(text, "réalisée en mars 2026") {
 			t.Errorf("the calendar does not show the actual date: %s", text)
 		}
 	})

@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
@@ -307,8 +306,11 @@ func TestParcelLayer(t *testing.T) {
 				t.Errorf("zooming out to 14 asked for %s; want zoom 15 tiles only", r.URL)
 			}
 		}
-		b.do("zoom back in", chromedp.Click(chromedp.CSS(`.leaflet-control-zoom-in`)), chromedp.Sleep(300*time.Millisecond),
-			chromedp.Click(chromedp.CSS(`.leaflet-control-zoom-in`)))
+		// Leaflet drops a click on its zoom buttons while a zoom is under way: each waits
+		// for the one before to end.
+		b.do("zoom back in", chromedp.Click(chromedp.CSS(`.leaflet-control-zoom-in`)))
+		b.waitFor("zoom 15", `document.getElementById('map').dataset.zoom === '15' && !document.querySelector('.leaflet-zoom-anim')`)
+		b.do("zoom in again", chromedp.Click(chromedp.CSS(`.leaflet-control-zoom-in`)))
 		b.waitFor("zoom 16, parcels drawn", `document.getElementById('map').dataset.zoom === '16' && document.getElementById('map').dataset.parcels === 'shown'`)
 	})
 

@@ -130,8 +130,8 @@ func deref(s *string) string {
 }
 
 // handleCalendarICS answers GET /api/calendar.ics?date=: the calendar as an RFC 5545
-// iCalendar feed to subscribe to. Each milestone gives an all-day event spanning its
-// planned period and another for its actual date once it has happened. UIDs are stable and
+// iCalendar feed to subscribe to. Each milestone gives a one-day event for its planned
+// date and another for its actual date once it has happened (see milestoneWhen). UIDs are stable and
 // SEQUENCE counts the slips, so a subscribed calendar moves an event when its plan changes
 // instead of adding a second one.
 func (s *Server) handleCalendarICS(w http.ResponseWriter, r *http.Request) {
@@ -178,8 +178,12 @@ func writeICS(w io.Writer, items []site.Milestone, asOf, stamp time.Time, more .
 			what += " : " + c.Label
 		}
 		if planned := c.Planned(); planned != nil {
+			when := milestoneWhen(*planned)
 			var desc []string
 			desc = append(desc, "Date prévue : "+planned.French())
+			if when.period != "" {
+				desc = append(desc, when.period)
+			}
 			if c.Slips() > 0 {
 				labels := make([]string, len(c.Plans))
 				for j, p := range c.Plans {
@@ -197,16 +201,21 @@ func writeICS(w io.Writer, items []site.Milestone, asOf, stamp time.Time, more .
 			}
 			addICSEvent(cal, icsEvent{
 				uid: fmt.Sprintf("milestone-%d-planned@emprises", c.ID), stamp: stamp,
-				sequence: c.Slips(), start: planned.Start, end: planned.End(),
-				summary: what + " (prévue) – " + where, description: strings.Join(desc, "\n"),
+				sequence: c.Slips(), start: when.day, end: when.day.AddDate(0, 0, 1),
+				summary: what + " (prévue " + when.title + ") – " + where, description: strings.Join(desc, "\n"),
 				categories: categories, status: ics.ObjectStatusTentative,
 			})
 		}
 		if c.Actual != nil {
+			when := milestoneWhen(*c.Actual)
+			desc := "Réalisée : " + c.Actual.French()
+			if when.period != "" {
+				desc += "\n" + when.period
+			}
 			addICSEvent(cal, icsEvent{
 				uid: fmt.Sprintf("milestone-%d-actual@emprises", c.ID), stamp: stamp,
-				start: c.Actual.Start, end: c.Actual.End(),
-				summary: what + " (réalisée) – " + where, description: "Réalisée : " + c.Actual.French(),
+				start: when.day, end: when.day.AddDate(0, 0, 1),
+				summary: what + " (réalisée " + when.title + ") – " + where, description: desc,
 				categories: []string{c.Kind.Label()}, status: ics.ObjectStatusConfirmed,
 			})
 		}
@@ -216,6 +225,37 @@ func writeICS(w io.Writer, items []site.Milestone, asOf, stamp time.Time, more .
 	}
 	// The library's default line end is the platform's; RFC 5545 asks for CRLF.
 	return cal.SerializeTo(w, ics.WithNewLineWindows)
+}
+
+// icsWhen is where a milestone's date goes in a calendar: the day of its event, and how
+// its title and description say the date's precision.
+type icsWhen struct {
+	day    time.Time // the one all-day event's day
+	title  string    // "fin 2021", "T4 2022", "fin sept. 2015", "le 19/01/2017"
+	period string    // the whole period and its precision; empty for a day
+}
+
+// milestoneWhen places a date with precision on one day. A plan "d'ici fin 2021" is
+// due on the period's last day, and an event spanning the whole period would fill a
+// shared calendar for months: the event is that last day, and its title and
+// description say the precision and the period it stands for.
+func milestoneWhen(d site.Date) icsWhen {
+	when := icsWhen{day: d.Last()}
+	var precision string
+	switch d.Precision {
+	case site.Year:
+		when.title, precision = "fin "+d.French(), "à l’année près"
+	case site.Quarter:
+		when.title, precision = d.French(), "au trimestre près"
+	case site.Month:
+		when.title, precision = "fin "+d.French(), "au mois près"
+	default:
+		when.title = "le " + d.French()
+		return when
+	}
+	when.period = fmt.Sprintf("Période : du %s au %s (%s) ; l’événement est placé sur son dernier jour.",
+		frenchDay(d.Start), frenchDay(d.Last()), precision)
+	return when
 }
 
 // icsEvent is one all-day VEVENT.

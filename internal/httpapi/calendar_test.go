@@ -301,12 +301,12 @@ func TestCalendarICS(t *testing.T) {
 	if tricky == nil {
 		t.Fatal("no event for the milestone with special characters")
 	}
-	wantSummary := "Échéance : Point d'étape; comité \\ « technique », puis\nréunion du COPIL — échéance très longue à plier (prévue) – "
+	wantSummary := "Échéance : Point d'étape; comité \\ « technique », puis\nréunion du COPIL — échéance très longue à plier (prévue T3 2026) – "
 	if got := ics.FromText(tricky.GetProperty(ics.ComponentPropertySummary).Value); !strings.HasPrefix(got, wantSummary) {
 		t.Errorf("SUMMARY unescaped = %q; want it to start with %q", got, wantSummary)
 	}
-	if from, _ := tricky.GetAllDayStartAt(); from.Format(time.DateOnly) != "2026-07-01" {
-		t.Errorf("DTSTART %v; want 2026-07-01", from)
+	if from, _ := tricky.GetAllDayStartAt(); from.Format(time.DateOnly) != "2026-09-30" {
+		t.Errorf("DTSTART %v; want 2026-09-30, the quarter's last day", from)
 	}
 	if to, _ := tricky.GetAllDayEndAt(); to.Format(time.DateOnly) != "2026-10-01" {
 		t.Errorf("DTEND %v; want 2026-10-01, the day after the quarter", to)
@@ -330,7 +330,7 @@ func TestCalendarICS(t *testing.T) {
 func releaseEvent(t *testing.T, cal *ics.Calendar) (uid string, sequence int, start string) {
 	t.Helper()
 	for _, e := range cal.Events() {
-		if strings.Contains(ics.FromText(e.GetProperty(ics.ComponentPropertySummary).Value), "Libération pour le parc de la Confluence (prévue)") {
+		if strings.Contains(ics.FromText(e.GetProperty(ics.ComponentPropertySummary).Value), "Libération pour le parc de la Confluence (prévue ") {
 			seq, err := strconv.Atoi(e.GetProperty(ics.ComponentPropertySequence).Value)
 			if err != nil {
 				t.Fatal(err)
@@ -396,12 +396,79 @@ func TestICSText(t *testing.T) {
 			if len(events) != 1 {
 				t.Fatalf("writeICS(%q): %d events; want 1", tt.label, len(events))
 			}
-			want := "Échéance (prévue) – Site"
+			want := "Échéance (prévue T3 2026) – Site"
 			if tt.want != "" {
-				want = "Échéance : " + tt.want + " (prévue) – Site"
+				want = "Échéance : " + tt.want + " (prévue T3 2026) – Site"
 			}
 			if got := ics.FromText(events[0].GetProperty(ics.ComponentPropertySummary).Value); got != want {
 				t.Errorf("writeICS(%q): SUMMARY %q; want %q", tt.label, got, want)
+			}
+		})
+	}
+}
+
+// TestICSMilestoneDates: a planned or actual date is one all-day event on its period's
+// last day (a year-long event would fill a shared calendar for months), its precision in
+// the title and its period in the description.
+func TestICSMilestoneDates(t *testing.T) {
+	tests := []struct {
+		date, actual        string
+		wantDay             string
+		wantTitle, wantDesc string // of the planned event
+		wantActualTitle     string
+	}{
+		{date: "2021", wantDay: "2021-12-31", wantTitle: "(prévue fin 2021)", wantDesc: "Période : du 01/01/2021 au 31/12/2021 (à l’année près)"},
+		{date: "2022-Q4", wantDay: "2022-12-31", wantTitle: "(prévue T4 2022)", wantDesc: "Période : du 01/10/2022 au 31/12/2022 (au trimestre près)"},
+		{date: "2015-09", wantDay: "2015-09-30", wantTitle: "(prévue fin sept. 2015)", wantDesc: "Période : du 01/09/2015 au 30/09/2015 (au mois près)"},
+		{date: "2017-01-19", wantDay: "2017-01-19", wantTitle: "(prévue le 19/01/2017)"},
+		{date: "2019", actual: "2019-Q1", wantDay: "2019-12-31", wantTitle: "(prévue fin 2019)", wantDesc: "du 01/01/2019 au 31/12/2019",
+			wantActualTitle: "(réalisée T1 2019)"},
+	}
+	stamp := time.Date(2024, 6, 30, 0, 0, 0, 0, time.UTC)
+	for _, tt := range tests {
+		t.Run(tt.date+" "+tt.actual, func(t *testing.T) {
+			m := site.Milestone{ID: 3, SiteName: "Site", Kind: site.MilestoneDeadline, Plans: []site.Plan{{Date: site.MustParseDate(tt.date)}}}
+			if tt.actual != "" {
+				a := site.MustParseDate(tt.actual)
+				m.Actual = &a
+			}
+			var buf bytes.Buffer
+			if err := writeICS(&buf, []site.Milestone{m}, stamp, stamp); err != nil {
+				t.Fatal(err)
+			}
+			cal, err := ics.ParseCalendar(&buf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, e := range cal.Events() {
+				planned := strings.HasSuffix(e.Id(), "-planned@emprises")
+				from, _ := e.GetAllDayStartAt()
+				to, _ := e.GetAllDayEndAt()
+				if !to.Equal(from.AddDate(0, 0, 1)) {
+					t.Errorf("%s: event from %v to %v; want one day", e.Id(), from, to)
+				}
+				summary := ics.FromText(e.GetProperty(ics.ComponentPropertySummary).Value)
+				desc := ics.FromText(e.GetProperty(ics.ComponentPropertyDescription).Value)
+				if planned {
+					if got := from.Format(time.DateOnly); got != tt.wantDay {
+						t.Errorf("planned %s: event on %s; want %s, the period's last day", tt.date, got, tt.wantDay)
+					}
+					if !strings.Contains(summary, tt.wantTitle) {
+						t.Errorf("planned %s: SUMMARY %q; want it to say %q", tt.date, summary, tt.wantTitle)
+					}
+					if !strings.Contains(desc, tt.wantDesc) || (tt.wantDesc == "" && strings.Contains(desc, "Période")) {
+						t.Errorf("planned %s: DESCRIPTION %q; want the period %q", tt.date, desc, tt.wantDesc)
+					}
+				} else if !strings.Contains(summary, tt.wantActualTitle) {
+					t.Errorf("actual %s: SUMMARY %q; want it to say %q", tt.actual, summary, tt.wantActualTitle)
+				}
+			}
+			want := 1 // one event per date: the planned one, and the actual one if any
+			if tt.actual != "" {
+				want = 2
+			}
+			if len(cal.Events()) != want {
+				t.Errorf("%d events; want %d", len(cal.Events()), want)
 			}
 		})
 	}

@@ -142,7 +142,7 @@ function lane(item, y, withPart) {
       class: `window${item.actual ? ' window-done' : ''}${item.overdue && !item.actual ? ' window-overdue' : ''}`,
     });
     nodes.push(bar);
-    describe.push(`prévu ${item.planned_label}`);
+    describe.push(`prévue ${item.planned_label}`); // a milestone (échéance, libération, cession) is feminine
     if (item.slips) describe.push(`${item.slips} report${item.slips > 1 ? 's' : ''}`);
     if (item.overdue && !item.actual) describe.push('en retard');
   }
@@ -153,7 +153,7 @@ function lane(item, y, withPart) {
       nodes.push(s('line', {x1: pct(xPercent(dayAfter(item.planned_end))), x2: pct(ax), y1: y, y2: y, class: 'slip-line'}));
     }
     nodes.push(diamond(ax, y, 11, {class: 'actual', fill: color}));
-    describe.push(`réalisé ${item.actual_label}`);
+    describe.push(`réalisée ${item.actual_label}`);
   }
   const short = itemTitle(item, withPart, true);
   if (!item.planned && !item.actual) {
@@ -198,8 +198,8 @@ function ganttLabel(site, items) {
   if (!items.length) return `${site.name} : aucune échéance enregistrée`;
   return `${site.name} : ` + items.map((i) => {
     const bits = [itemTitle(i, true)];
-    if (i.planned) bits.push(`prévu ${i.planned_label}`);
-    if (i.actual) bits.push(`réalisé ${i.actual_label}`);
+    if (i.planned) bits.push(`prévue ${i.planned_label}`);
+    if (i.actual) bits.push(`réalisée ${i.actual_label}`);
     if (i.overdue && !i.actual) bits.push('en retard');
     return bits.join(', ');
   }).join(' ; ');
@@ -225,7 +225,7 @@ function legend() {
     return h('li', {}, sw, k.key === 'deadline' ? 'Échéance' : `${k.label} prévue`);
   });
   return h('ul', {class: 'gantt-legend', 'aria-label': 'Légende du calendrier'}, kinds,
-    h('li', {}, h('span', {class: 'swatch swatch-diamond', 'aria-hidden': 'true'}), 'réalisé'),
+    h('li', {}, h('span', {class: 'swatch swatch-diamond', 'aria-hidden': 'true'}), 'réalisée'),
     h('li', {}, h('span', {class: 'swatch swatch-slip', 'aria-hidden': 'true'}), 'date reportée'),
     h('li', {}, h('span', {class: 'swatch swatch-overdue', 'aria-hidden': 'true'}), 'en retard'),
     h('li', {}, h('span', {class: 'swatch swatch-today', 'aria-hidden': 'true'}), "aujourd'hui"));

@@ -3,11 +3,11 @@
 
 import {withQuery} from './api.js';
 import {$, app, asOf, notify, writeURL} from './app.js';
-import {FIRST_YEAR, LAST_YEAR} from './calendar.js';
+import {FIRST_YEAR} from './calendar.js';
 import {loadData, lookUpParcel, refresh} from './data.js';
 import {h, replace} from './dom.js';
 import {formatDay, parseDay} from './format.js';
-import {departments, disposalYears} from './model.js';
+import {departments, disposalYears, hasFilters} from './model.js';
 import {closePanel, openPanel} from './sitepanel.js';
 import {VIEWS, readState} from './state.js';
 import {STATUSES, darken, statusColor} from './vocab.js';
@@ -46,22 +46,54 @@ export function dateForYear(year) {
   return year === Number(app.today.slice(0, 4)) ? app.today : `${year}-12-31`;
 }
 
+// setDate shows the state as of date, a day between FIRST_YEAR and today (see
+// dateProblem); the page says why it refuses any other.
 export function setDate(date) {
-  const clamped = date < `${FIRST_YEAR}-01-01` ? `${FIRST_YEAR}-01-01` : date > `${LAST_YEAR}-12-31` ? `${LAST_YEAR}-12-31` : date;
-  const next = clamped === app.today ? null : clamped;
-  if (next === app.state.date) return;
+  notify('date', '');
+  const next = date === app.today ? null : date;
+  if (next === app.state.date) {
+    syncDateControls();
+    return;
+  }
   app.state.date = next;
   syncDateControls();
   writeURL();
   loadData();
 }
 
+// dateProblem says why the page cannot show the state as of an ISO day, or '' when it
+// can. The service computes the state of any past day; for a day after today it would
+// give today's statuses under a future date (planned statuses are not applied), so the
+// page refuses such a day and points to the calendar, where the plans are.
+export function dateProblem(iso) {
+  if (iso < `${FIRST_YEAR}-01-01`) {
+    return `Le ${formatDay(iso)} est avant le début du suivi : choisissez une date à partir du 01/01/${FIRST_YEAR}.`;
+  }
+  if (app.today && iso > app.today) {
+    return `Le ${formatDay(iso)} est après aujourd’hui (${formatDay(app.today)}) : l’état à venir n’est pas calculé. Les dates prévues sont dans le calendrier.`;
+  }
+  return '';
+}
+
+// checkLinkDate drops a date from a shared link that the page cannot show, and says so.
+export function checkLinkDate() {
+  const problem = app.state.date ? dateProblem(app.state.date) : '';
+  if (!problem) return;
+  app.state.date = null;
+  syncDateControls();
+  writeURL();
+  notify('date', `${problem} État affiché : aujourd’hui.`);
+}
+
 export function syncDateControls() {
   const date = asOf();
+  // the slider goes from the first year followed to this year: no state is computed after today
+  if (app.today) $('asof-year').max = app.today.slice(0, 4);
   $('asof-year').value = String(yearOfState());
   $('asof-year').setAttribute('aria-valuetext', `état au ${formatDay(date)}`);
   $('asof-date').value = formatDay(date);
   $('asof-date').removeAttribute('aria-invalid');
+  $('asof-date').setCustomValidity('');
   replace($('asof-print'), formatDay(date));
   $('asof-today').disabled = !app.state.date;
   document.body.classList.toggle('past-state', Boolean(app.state.date));
@@ -96,7 +128,14 @@ export function statusOptions() {
 export function onStatusChange() {
   app.state.statuses = [...document.querySelectorAll('#status-options input:checked')].map((b) => b.value);
   syncStatusSummary();
+  refreshFound();
+}
+
+// refreshFound redraws the views after a search or a filter changed, and places the map
+// on what they leave.
+function refreshFound() {
   refresh();
+  app.map.showFound(!hasFilters(app.state));
 }
 
 export function syncStatusSummary() {
@@ -143,21 +182,21 @@ export function bindControls() {
   const onSearch = debounce(() => {
     app.state.q = $('search').value;
     lookUpParcel(app.state.q);
-    refresh();
+    refreshFound();
   }, 150);
   $('search').addEventListener('input', onSearch);
   $('department-filter').addEventListener('change', (e) => {
     app.state.department = e.target.value;
-    refresh();
+    refreshFound();
   });
   $('year-filter').addEventListener('change', (e) => {
     app.state.year = e.target.value;
-    refresh();
+    refreshFound();
   });
   $('reset-filters').addEventListener('click', () => {
     Object.assign(app.state, {statuses: [], department: '', year: '', q: ''});
     syncControls();
-    refresh();
+    refreshFound();
     $('search').focus();
   });
 
@@ -172,6 +211,11 @@ export function bindControls() {
     applyTypedDate();
   });
   $('asof-date').addEventListener('change', applyTypedDate);
+  // the browser's own complaint (« Please match the requested format ») would be English
+  $('asof-date').addEventListener('input', (e) => {
+    e.target.setCustomValidity('');
+    if (e.target.validity.patternMismatch) e.target.setCustomValidity(DATE_FORMAT);
+  });
   $('asof-today').addEventListener('click', () => setDate(app.today));
 
   const tabs = $('tab-carte').parentElement;
@@ -203,14 +247,19 @@ export function bindControls() {
   window.addEventListener('popstate', onPopState);
 }
 
+// DATE_FORMAT says how to write the day shown.
+const DATE_FORMAT = 'Écrivez la date JJ/MM/AAAA, par exemple 31/12/2015.';
+
 export function applyTypedDate() {
-  const iso = parseDay($('asof-date').value);
-  if (!iso) {
-    $('asof-date').setAttribute('aria-invalid', 'true');
-    notify('date', 'Date non reconnue : écrivez-la JJ/MM/AAAA, entre 2006 et 2030.');
+  const input = $('asof-date');
+  const iso = parseDay(input.value);
+  const problem = iso ? dateProblem(iso) : `Date non reconnue (« ${input.value.trim()} ») : ${DATE_FORMAT.charAt(0).toLowerCase()}${DATE_FORMAT.slice(1)}`;
+  input.setCustomValidity(problem);
+  if (problem) {
+    input.setAttribute('aria-invalid', 'true');
+    notify('date', problem);
     return;
   }
-  notify('date', '');
   setDate(iso);
 }
 
@@ -228,6 +277,7 @@ export function onPopState() {
   app.state = readState(window.location.hash);
   app.state.map = before.map; // the map stays where it is: history is about views and sites
   syncControls();
+  checkLinkDate();
   if (before.date !== app.state.date) {
     loadData();
     return;

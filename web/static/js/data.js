@@ -46,7 +46,7 @@ export async function loadData() {
   fillFilterOptions();
   refresh();
   if (app.state.site) {
-    if (first && app.state.view === 'carte') app.map.focusSite(app.state.site);
+    if (first) app.map.focusSite(app.state.site);
     await openPanel(app.state.site, {focus: false});
   }
   document.body.removeAttribute('aria-busy');
@@ -72,6 +72,7 @@ export async function lookUpParcel(query) {
   if (!siteID) return;
   rememberParcels(siteID, [id]);
   refresh();
+  app.map.showFound(false);
 }
 
 export function rememberParcels(siteID, ids) {

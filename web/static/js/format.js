@@ -41,6 +41,18 @@ export function parseDay(text) {
   return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === iso ? iso : null;
 }
 
+// datePhrase joins a preposition and a date's label as French wants it: a quarter or a
+// day takes the article (« depuis le T4 2014 », « du 19/01/2017 », « au T1 2019 »,
+// « le 19/01/2017 » for « en »), a year or a month does not (« depuis 2014 », « de
+// sept. 2015 », « en 2019 »).
+export function datePhrase(preposition, label) {
+  const quarter = /^T[1-4] /.test(label || '');
+  const day = /^\d{1,2}\/\d{1,2}\//.test(label || '');
+  if (!quarter && !day) return `${preposition} ${label}`;
+  const joined = {de: 'du', à: 'au', en: quarter ? 'au' : 'le'}[preposition] || `${preposition} le`;
+  return `${joined} ${label}`;
+}
+
 // yearOf returns the year of a date of the service (every form starts with it).
 export function yearOf(text) {
   return text ? Number(text.slice(0, 4)) : null;

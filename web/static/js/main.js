@@ -8,7 +8,7 @@
 import {fetchBoundary, fetchConfig} from './api.js';
 import {onSessionChanged, onSessionOver, renderAccountArea, requireSignIn} from './account.js';
 import {$, app, notify, writeURL} from './app.js';
-import {bindControls, setView, showView, statusOptions, syncControls} from './controls.js';
+import {bindControls, checkLinkDate, setView, showView, statusOptions, syncControls} from './controls.js';
 import {setDateForms} from './dates.js';
 import {loadData, onSelect} from './data.js';
 import {replace} from './dom.js';
@@ -92,6 +92,7 @@ export function loadSetup() {
     replace($('status-options'), statusOptions());
     app.map.setBaseMap(config);
     syncControls();
+    checkLinkDate();
     fetchBoundary().then((b) => app.map.setBoundary(b)).catch((err) => {
       notify('boundary', `La limite communale n’a pas pu être chargée (${err.message}).`);
     });

@@ -4,7 +4,7 @@
 
 import * as L from '/vendor/leaflet/leaflet-src.esm.js';
 import {h, replace} from './dom.js';
-import {formatHa} from './format.js';
+import {datePhrase, formatHa} from './format.js';
 import {formatPreciseDate} from './dates.js';
 import {createParcels} from './parcels.js';
 import {STATUSES, darken, qualityLabel, statusColor, statusLabel} from './vocab.js';
@@ -32,7 +32,7 @@ function tooltipContent(feature) {
   const p = feature.properties;
   const lines = [h('strong', {}, p.name)];
   if (p.part_label && p.part_label !== p.name) lines.push(h('span', {}, p.part_label));
-  lines.push(h('span', {class: 'tt-status'}, statusLabel(p.status), p.status_since ? ` depuis ${formatPreciseDate(p.status_since)}` : ''));
+  lines.push(h('span', {class: 'tt-status'}, statusLabel(p.status), p.status_since ? ` ${datePhrase('depuis', formatPreciseDate(p.status_since))}` : ''));
   if (p.area_m2) lines.push(h('span', {}, formatHa(p.area_m2)));
   if (p.geometry_quality !== 'surveyed' && p.geometry_quality !== 'cadastre') {
     lines.push(h('em', {class: 'tt-approx'}, qualityLabel(p.geometry_quality)));
@@ -127,17 +127,27 @@ function attributionControl() {
 export function createMap(el, {onSelect, view = null, onMove = () => {}, parcels: showParcels = true, onParcelsToggle}) {
   const map = L.map(el, {
     center: view ? [view.lat, view.lng] : IVRY_CENTER, zoom: view ? view.zoom : 14,
-    zoomSnap: 0.25, attributionControl: false, minZoom: 11, maxZoom: 19,
+    zoomSnap: 0.25, attributionControl: false, zoomControl: false, minZoom: 11, maxZoom: 19,
   });
+  // Leaflet's own control, named in French
+  map.zoomControl = L.control.zoom({zoomInTitle: 'Zoom avant', zoomOutTitle: 'Zoom arrière'}).addTo(map);
   map.createPane('commune').style.zIndex = 350;
-  // Until the user moves the map (or a link places it), it keeps the whole commune in view.
+  // What the map keeps in view as its box changes: the whole commune until something
+  // else places it; a site once one is selected; the shapes a search leaves; nothing
+  // once the user moves the map (or a link places it).
+  const legend = legendControl().addTo(map);
+  let ready = false; // set once every part of the map below exists
+  let keep = view ? 'user' : 'commune';
+  // Only a view the user chose (or a link gave) is written in the URL.
   let userMoved = Boolean(view);
   const moved = () => {
+    keep = 'user';
     userMoved = true;
   };
   el.dataset.zoom = String(map.getZoom());
   map.on('moveend', () => {
     el.dataset.zoom = String(map.getZoom());
+    fitLegend();
     if (!userMoved) return;
     const c = map.getCenter();
     onMove({zoom: map.getZoom(), lat: c.lat, lng: c.lng});
@@ -145,18 +155,19 @@ export function createMap(el, {onSelect, view = null, onMove = () => {}, parcels
   map.on('dragstart', moved);
   for (const type of ['wheel', 'dblclick', 'keydown']) el.addEventListener(type, moved, {passive: true});
   map.zoomControl.getContainer().addEventListener('click', moved);
-  // The legend folds away on a small map, unless the user opened or closed it.
+  // The legend folds away where it would hide a shape, unless the user opened or
+  // closed it.
   let legendTouched = false;
   // Leaflet only watches the window; the map's box also changes when the panel opens
-  // or the view switches.
+  // or the view switches (a hidden map has no box: what it should show waits for one).
   new ResizeObserver(() => {
-    if (!legendTouched) legend.getContainer().open = el.clientWidth >= 560;
+    if (!ready || !el.clientWidth || !el.clientHeight) return;
     map.invalidateSize({debounceMoveend: true});
-    if (!userMoved) fitCommune();
-    if (selected) focusSite(selected, {animate: false});
+    keepInView();
+    fitLegend();
   }).observe(el);
-  const legend = legendControl().addTo(map);
   legend.getContainer().addEventListener('click', (e) => {
+    // the user opens or closes it: the page no longer does
     if (e.target.closest('summary')) legendTouched = true;
   });
   const parcels = createParcels(map, el, {enabled: showParcels, onToggle: onParcelsToggle});
@@ -168,6 +179,31 @@ export function createMap(el, {onSelect, view = null, onMove = () => {}, parcels
   let selected = null;
   let partsFitted = false;
   let boundaryBounds = null;
+
+  // keepInView places the map on what it keeps in view (see keep).
+  function keepInView() {
+    if (keep === 'commune') fitCommune();
+    else if (keep === 'site') fitSite(selected);
+    else if (keep === 'shown') fitShown();
+  }
+
+  // fitLegend folds the legend where, open, it would cover a shape drawn on the map.
+  function fitLegend() {
+    const box = legend.getContainer();
+    if (!ready || legendTouched || drawingWhat || !el.clientWidth) return;
+    box.open = true;
+    const l = box.getBoundingClientRect();
+    const m = el.getBoundingClientRect();
+    const covered = L.bounds([l.left - m.left, l.top - m.top], [l.right - m.left, l.bottom - m.top]);
+    let hides = false;
+    parts.eachLayer((layer) => {
+      const b = layer.getBounds();
+      if (!b.isValid()) return;
+      const px = L.bounds(map.latLngToContainerPoint(b.getSouthWest()), map.latLngToContainerPoint(b.getNorthEast()));
+      if (px.intersects(covered)) hides = true;
+    });
+    box.open = !hides;
+  }
 
   function setBaseMap(config) {
     const box = attribution.getContainer();
@@ -202,7 +238,7 @@ export function createMap(el, {onSelect, view = null, onMove = () => {}, parcels
       style: {color: '#1b2733', weight: 2.5, opacity: 0.9, fill: false, dashArray: '1 0'},
     }).addTo(map);
     boundaryBounds = outline.getBounds();
-    if (!userMoved) fitCommune();
+    if (keep === 'commune') fitCommune();
   }
 
   // fitCommune shows the whole commune and every shape drawn, some of which straddle
@@ -220,7 +256,8 @@ export function createMap(el, {onSelect, view = null, onMove = () => {}, parcels
     const p = feature.properties;
     layer.bindTooltip(tooltipContent(feature), HOVER);
     layer.on('click', () => {
-      if (!drawingWhat) onSelect(p.site_id);
+      // a shape clicked is in view already: the map stays where the user put it
+      if (!drawingWhat) onSelect(p.site_id, {focusMap: false});
     });
     layer.on('add', () => {
       const path = layer.getElement();
@@ -234,7 +271,7 @@ export function createMap(el, {onSelect, view = null, onMove = () => {}, parcels
       path.addEventListener('keydown', (e) => {
         if ((e.key === 'Enter' || e.key === ' ') && !drawingWhat) {
           e.preventDefault();
-          onSelect(p.site_id);
+          onSelect(p.site_id, {focusMap: false});
         }
       });
       path.addEventListener('focus', () => layer.openTooltip(layer.getBounds().getCenter()));
@@ -251,12 +288,28 @@ export function createMap(el, {onSelect, view = null, onMove = () => {}, parcels
       onEachFeature,
     }).addTo(map);
     bringSelectedToFront();
-    if (!partsFitted && !userMoved && shown.length) {
+    if (!partsFitted && keep === 'commune' && shown.length) {
       partsFitted = true;
       fitCommune();
     }
     el.dataset.shapeCount = String(shown.length);
     renderLegend(legend.getContainer(), shown, parcels.legend);
+    fitLegend();
+  }
+
+  // showFound places the map on the shapes a search or a filter leaves, or back on the
+  // commune when they are all shown again; the user's own view is kept.
+  function showFound(all) {
+    if (keep === 'user') return;
+    keep = all || !shown.length ? 'commune' : 'shown';
+    keepInView();
+  }
+
+  // fitShown shows every shape drawn.
+  function fitShown() {
+    const bounds = L.latLngBounds([]);
+    parts.eachLayer((layer) => bounds.extend(layer.getBounds()));
+    if (bounds.isValid() && el.clientWidth) map.fitBounds(bounds, {maxZoom: 17, padding: [40, 40], animate: false});
   }
 
   // bringSelectedToFront raises the selected site's shapes and pins their labels; the
@@ -277,21 +330,29 @@ export function createMap(el, {onSelect, view = null, onMove = () => {}, parcels
     bringSelectedToFront();
   }
 
-  // focusSite brings the site's located parts into view: a pan when they fit at the
-  // current zoom, else the zoom that shows them all.
-  function focusSite(siteID, {animate = true} = {}) {
+  // focusSite pans and zooms the map to the selected site's located parts; the map
+  // keeps it in view as its box changes, until the user moves the map. A site with no
+  // located part leaves the map where it is.
+  function focusSite(siteID) {
+    if (!partsOf(siteID).isValid()) return;
+    keep = 'site';
+    fitSite(siteID);
+  }
+
+  function partsOf(siteID) {
     const bounds = L.latLngBounds([]);
     parts.eachLayer((layer) => {
       if (layer.feature.properties.site_id === siteID) bounds.extend(layer.getBounds());
     });
-    const view = map.getBounds();
-    if (!bounds.isValid() || view.pad(-0.03).contains(bounds)) return;
-    const span = view.pad(-0.15);
-    const fits = bounds.getNorth() - bounds.getSouth() < span.getNorth() - span.getSouth() &&
-      bounds.getEast() - bounds.getWest() < span.getEast() - span.getWest();
-    if (fits) map.panTo(bounds.getCenter(), {animate});
-    else if (animate) map.flyToBounds(bounds, {maxZoom: 15, padding: [40, 40], duration: 0.5});
-    else map.fitBounds(bounds, {maxZoom: 15, padding: [40, 40], animate: false});
+    return bounds;
+  }
+
+  // fitSite zooms to a site, not closer than a street's scale; the pinned labels stand
+  // on the right of the shapes, hence the wider padding there.
+  function fitSite(siteID) {
+    const bounds = partsOf(siteID);
+    if (!bounds.isValid() || !el.clientWidth) return;
+    map.fitBounds(bounds, {maxZoom: 17, paddingTopLeft: [50, 50], paddingBottomRight: [Math.min(220, el.clientWidth / 3), 50], animate: false});
   }
 
   function invalidate() {
@@ -341,8 +402,9 @@ export function createMap(el, {onSelect, view = null, onMove = () => {}, parcels
     if (bounds.isValid()) map.fitBounds(bounds, {maxZoom: 17, padding: [40, 40]});
   }
 
+  ready = true;
   return {
-    setBaseMap, setBoundary, setParts, highlight, focusSite, invalidate, beginDrawing, endDrawing, showPreview,
+    setBaseMap, setBoundary, setParts, highlight, focusSite, showFound, invalidate, beginDrawing, endDrawing, showPreview,
     setParcels: parcels.setEnabled, map,
   };
 }

@@ -3,7 +3,7 @@
 
 import {h, replace} from './dom.js';
 import {historySection} from './history.js';
-import {formatDateTime, formatDay, formatEuros, formatHa, formatM2, formatNumber, plural} from './format.js';
+import {datePhrase, formatDateTime, formatDay, formatEuros, formatHa, formatM2, formatNumber, plural} from './format.js';
 import {precisionLabel} from './dates.js';
 import {
   darken, eventKindLabel, milestoneLabel, modalityLabel, qualityLabel, statusColor, statusLabel,
@@ -14,7 +14,7 @@ import {
 export function statusChip(status, since) {
   const chip = h('span', {class: 'chip', dataset: {status}},
     h('span', {class: 'chip-dot', 'aria-hidden': 'true'}), statusLabel(status),
-    since ? h('span', {class: 'chip-since'}, ` depuis ${since}`) : null);
+    since ? h('span', {class: 'chip-since'}, ` ${datePhrase('depuis', since)}`) : null);
   chip.firstChild.style.backgroundColor = statusColor(status);
   chip.style.borderColor = darken(statusColor(status), 0.1);
   return chip;
@@ -63,8 +63,8 @@ function statusHistory(part) {
   const rows = history.map((st, i) => {
     const next = history[i + 1];
     const period = next
-      ? ` de ${st.from_label} à ${next.from_label}`
-      : ` depuis ${st.from_label}`;
+      ? ` ${datePhrase('de', st.from_label)} ${datePhrase('à', next.from_label)}`
+      : ` ${datePhrase('depuis', st.from_label)}`;
     return h('li', {},
       statusChip(st.status), h('span', {class: 'history-dates'}, period),
       st.reason ? h('p', {class: 'history-reason'}, st.reason) : null);
@@ -136,7 +136,7 @@ function eventItem(e, partLabels, asOf, edit) {
     h('span', {class: 'event-marker', 'aria-hidden': 'true'}),
     h('div', {class: 'event-body'},
       h('p', {class: 'event-meta'}, eventDate(e), h('span', {class: `badge badge-${state}`}, badge),
-        stale ? h('span', {class: 'badge badge-stale'}, 'date passée, non confirmé') : null,
+        stale ? h('span', {class: 'badge badge-stale'}, 'date passée, non confirmée') : null,
         h('span', {class: 'event-kind'}, eventKindLabel(e.kind))),
       h('p', {class: 'event-title'}, e.title),
       e.part_id && partLabels.size > 1 ? h('p', {class: 'event-part'}, partLabels.get(e.part_id) || '') : null,
@@ -187,9 +187,9 @@ function milestoneItem(m, multipleParts, edit) {
   const title = [milestoneLabel(m.kind)];
   if (m.label) title.push(m.label);
   const status = m.actual
-    ? h('span', {class: 'badge badge-done'}, `réalisé ${m.actual_label}`)
+    ? h('span', {class: 'badge badge-done'}, `réalisée ${datePhrase('en', m.actual_label)}`)
     : m.overdue ? h('span', {class: 'badge badge-overdue'}, 'en retard')
-      : m.planned ? h('span', {class: 'badge badge-planned'}, 'prévu') : h('span', {class: 'badge'}, 'date non publiée');
+      : m.planned ? h('span', {class: 'badge badge-planned'}, 'prévue') : h('span', {class: 'badge'}, 'date non publiée');
   const plans = m.plans || [];
   return h('li', {class: `milestone${m.overdue ? ' milestone-overdue' : ''}`, dataset: {kind: m.kind}},
     h('p', {class: 'milestone-title'}, h('strong', {}, title.join(' — ')), ' ', status),

@@ -32,7 +32,7 @@ function siteItem(site, selected, onSelect) {
   }
   const button = h('button', {
     type: 'button', class: 'site-item', 'aria-current': site.id === selected ? 'true' : null,
-    onclick: () => onSelect(site.id, {focusMap: true}),
+    onclick: () => onSelect(site.id),
   },
   statusDots(site.parts),
   h('span', {class: 'site-item-text'},

@@ -11,13 +11,15 @@ import {renderDeletedPanel, renderPanel, renderPanelMessage} from './panel.js';
 import {canEdit, session} from './session.js';
 
 
-export function selectSite(siteID, {focusMap = false} = {}) {
+// selectSite opens a site's panel and, unless it was chosen on the map itself, pans and
+// zooms the map to it (now, or when the map view is shown again).
+export function selectSite(siteID, {focusMap = true} = {}) {
   const changed = app.state.site !== siteID;
   app.state.site = siteID;
   writeURL(changed);
   app.map.highlight(siteID);
   markSelected();
-  if (focusMap && app.state.view === 'carte') app.map.focusSite(siteID);
+  if (focusMap) app.map.focusSite(siteID);
   openPanel(siteID, {focus: true});
 }
 
