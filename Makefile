@@ -15,6 +15,7 @@ PG_BIN    := /usr/lib/postgresql/15/bin/initdb
 POSTGIS   := /usr/share/postgresql/15/extension/postgis.control
 OGRINFO   := /usr/bin/ogrinfo
 CHROMIUM  := /usr/bin/chromium
+QGIS      := /usr/lib/python3/dist-packages/qgis/__init__.py
 
 .PHONY: build run test test-go test-fuzz bench deps-run deps-test web-deps vet fmt clean
 
@@ -54,7 +55,7 @@ bench: deps-test build
 	$(GO) run ./cmd/emprises-bench cadastre
 
 deps-run: $(PG_BIN) $(POSTGIS) go-toolchain
-deps-test: $(PG_BIN) $(POSTGIS) $(OGRINFO) $(CHROMIUM) go-toolchain
+deps-test: $(PG_BIN) $(POSTGIS) $(OGRINFO) $(CHROMIUM) $(QGIS) go-toolchain
 
 $(PG_BIN) $(POSTGIS):
 	$(SUDO) apt-get update -qq
@@ -63,6 +64,10 @@ $(PG_BIN) $(POSTGIS):
 
 $(OGRINFO):
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gdal-bin || { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gdal-bin; }
+
+# QGIS's Python bindings: a test builds QGIS's vector-tile layer from the TileJSON and draws it.
+$(QGIS):
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-qgis || { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-qgis; }
 
 $(CHROMIUM):
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium || { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }

@@ -3,6 +3,8 @@ package httpapi
 import (
 	"fmt"
 	"net/http"
+	"os"
+	"os/exec"
 	"net/http/httptest"
 	"path/filepath"
 	"regexp"
@@ -137,5 +139,46 @@ SELECT count(*) FROM events e JOIN sites s ON s.id = e.site_id AND s.deleted_at 
 	info := runTool(t, "ogrinfo", "-ro", "-so", gpkg, "events")
 	if !strings.Contains(info, "Feature Count: "+strconv.Itoa(planned)+"\n") {
 		t.Errorf("ogr2ogr -where \"planned = 1\": want %d events in\n%s", planned, info)
+	}
+}
+
+// TestQGISDrawsParcelTiles builds QGIS's vector-tile layer from /tiles/parcels.json (its
+// template and zoom range), as the README tells planners to, renders it headless over a
+// few parcels and checks that QGIS painted them.
+func TestQGISDrawsParcelTiles(t *testing.T) {
+	t.Parallel()
+	python := "/usr/bin/python3"
+	if out, err := exec.Command(python, "-c", "import qgis.core").CombinedOutput(); err != nil {
+		t.Fatalf("QGIS's Python bindings are needed (Debian: apt-get install python3-qgis; make test does it): %v\n%s", err, out)
+	}
+	srv, st := newTestServer(t)
+	ogcSeedParcels(t, st, 400)
+	var x, y float64
+	if err := st.Pool().QueryRow(t.Context(), `
+SELECT ST_X(c), ST_Y(c) FROM (SELECT ST_Transform(ST_Centroid(ST_Collect(geom)), 3857) c FROM parcels) p`).Scan(&x, &y); err != nil {
+		t.Fatal(err)
+	}
+	png := filepath.Join(t.TempDir(), "parcels.png")
+	cmd := exec.CommandContext(t.Context(), python, filepath.Join("testdata", "qgis_draw_tiles.py"), srv.URL+"/tiles/parcels.json",
+		strconv.FormatFloat(x-200, 'f', 1, 64), strconv.FormatFloat(y-200, 'f', 1, 64),
+		strconv.FormatFloat(x+200, 'f', 1, 64), strconv.FormatFloat(y+200, 'f', 1, 64), png)
+	runtime := t.TempDir()
+	os.Chmod(runtime, 0o700) // Qt wants its runtime folder private
+	cmd.Env = append(cmd.Environ(), "QT_QPA_PLATFORM=offscreen", "XDG_RUNTIME_DIR="+runtime)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("QGIS: %v\n%s", err, out)
+	}
+	var painted int
+	for _, line := range strings.Split(string(out), "\n") {
+		if rest, ok := strings.CutPrefix(line, "painted "); ok {
+			fmt.Sscan(rest, &painted)
+		}
+	}
+	// 512² pixels sampled every other one: 65 536 samples; parcels of 20 m every 25 m
+	// cover some 60 % of the box, their outlines more.
+	t.Logf("QGIS painted %d samples", painted)
+	if painted < 5000 {
+		t.Errorf("QGIS painted %d samples of parcels; want them drawn\n%s", painted, out)
 	}
 }
