@@ -31,9 +31,9 @@ func TestImportSurvivesSIGKILL(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	// Kill it once PostgreSQL is receiving its parcels.
+	// Kill it once PostgreSQL is receiving its parcels (into the staging table, or parcels).
 	deadline := time.Now().Add(30 * time.Second)
-	for c.count(`SELECT count(*) FROM pg_stat_activity WHERE query ILIKE 'copy%parcel%' OR query ILIKE '%INSERT INTO parcels%'`) == 0 {
+	for c.count(`SELECT count(*) FROM pg_stat_activity WHERE query ILIKE 'copy%cadastre_new%' OR query ILIKE '%INSERT INTO parcels%'`) == 0 {
 		if time.Now().After(deadline) {
 			cmd.Process.Kill()
 			cmd.Wait()
