@@ -50,16 +50,22 @@ func runImportCadastre(ctx context.Context, e *env, args []string) error {
 		"Imports an Etalab parcel file (cadastre-94041-parcelles.json.gz, gzipped or not) into the\n"+
 		"cadastre, in one transaction: a bad file changes nothing. Re-importing a newer vintage\n"+
 		"updates the parcels and lists those split, merged, removed or changed, those linked to\n"+
-		"a site part first. Progress goes to standard error, the report to standard output.")
+		"a site part first. Progress goes to standard error, the report to standard output.\n\n"+
+		"A file that would take away more than 5 % of a commune's parcels (a file holding only\n"+
+		"part of it, say), or a parcel's link to a site part, is refused with a list of what\n"+
+		"would go, unless --allow-removals. --dry-run prints the same report and every change,\n"+
+		"and writes nothing.")
 	d.register(fs, e)
 	vintage := fs.String("vintage", "", "the file's vintage, YYYY-MM-DD (default: its latest \"updated\" date)")
 	force := fs.Bool("force", false, "import even a file already imported, or older than the last vintage")
 	all := fs.Bool("all", false, "list every change, not only the first 50 beyond those linked to a site")
+	allowRemovals := fs.Bool("allow-removals", false, "import even a file that takes away more than 5 % of a commune's parcels, or links to site parts")
+	dryRun := fs.Bool("dry-run", false, "compare the file with the cadastre and print the report; write nothing")
 	file, err := parseFlagsWithArg(fs, args, "FILE")
 	if err != nil {
 		return err
 	}
-	imp := store.CadastreImport{FileName: filepath.Base(file), Force: *force}
+	imp := store.CadastreImport{FileName: filepath.Base(file), Force: *force, AllowRemovals: *allowRemovals, DryRun: *dryRun}
 	if *vintage != "" {
 		t, err := dayFlag(fs, "vintage", *vintage)
 		if err != nil {
@@ -85,7 +91,7 @@ func runImportCadastre(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer db.close(ctx)
-	if !*force {
+	if !*force && !*dryRun {
 		prev, err := db.store.FindCadastreImportBySHA256(ctx, imp.SHA256)
 		if err == nil && prev.Latest {
 			fmt.Fprintf(e.stdout, "%s was already imported (import %d, vintage %s, %s): nothing to do; --force imports it again\n",
@@ -114,10 +120,50 @@ func runImportCadastre(ctx context.Context, e *env, args []string) error {
 		if errors.As(err, &fe) {
 			return fmt.Errorf("import cadastre: %s: %w; nothing was imported", file, fe)
 		}
+		var re *store.RemovalsError
+		if errors.As(err, &re) {
+			printRemovals(e.stdout, re.Removals)
+			return fmt.Errorf("import cadastre: %w; nothing was imported", re)
+		}
 		return fmt.Errorf("%w; nothing was imported", err)
+	}
+	if report.DryRun {
+		fmt.Fprintf(e.stdout, "Dry run: nothing was written.\n")
+		printRemovals(e.stdout, report.Removals)
+		if report.Removals.Refused() {
+			fmt.Fprintln(e.stdout, "The import would be refused without --allow-removals.")
+		}
+		fmt.Fprintln(e.stdout)
 	}
 	printCadastreReport(e.stdout, file, report, time.Since(started), *all)
 	return nil
+}
+
+// printRemovals lists what an import takes away: parcels gone per commune, and links to
+// site parts that no parcel carries on.
+func printRemovals(w io.Writer, r store.CadastreRemovals) {
+	if len(r.Communes) == 0 && len(r.Linked) == 0 {
+		fmt.Fprintln(w, "No parcel taken away.")
+		return
+	}
+	if len(r.Communes) > 0 {
+		fmt.Fprintf(w, "Parcels taken away, per commune (at most %.0f %% without --allow-removals):\n", 100*store.RemovalShare)
+		for _, c := range r.Communes {
+			over := ""
+			if c.TooMany() {
+				over = "  too many"
+			}
+			fmt.Fprintf(w, "  %s  %d of %d (%.1f %%), %d of them with no parcel over their land%s\n",
+				c.Commune, c.Gone, c.Parcels, 100*float64(c.Gone)/float64(max(c.Parcels, 1)), c.Removed, over)
+		}
+	}
+	if len(r.Linked) > 0 {
+		fmt.Fprintln(w, "Parcels linked to site parts whose link would go (no parcel over their land keeps the part):")
+		for _, l := range r.Linked {
+			fmt.Fprintf(w, "  %s  %s  site %s (%s), part %s\n", l.ParcelID, describeChange(store.CadastreChange{
+				ParcelID: l.ParcelID, Kind: l.Kind, Related: l.Related}), l.SiteID, l.SiteName, l.PartID)
+		}
+	}
 }
 
 // hashFile returns the SHA-256 of f's content and rewinds it.
@@ -155,8 +201,11 @@ func parseFlagsWithArg(fs *flag.FlagSet, args []string, name string) (string, er
 const changeListLimit = 50
 
 func printCadastreReport(w io.Writer, file string, r *store.CadastreReport, took time.Duration, all bool) {
-	fmt.Fprintf(w, "Imported %s as import %d: vintage %s, commune(s) %s.\n",
-		filepath.Base(file), r.ImportID, r.Vintage.Format(time.DateOnly), strings.Join(r.Communes, ", "))
+	head := fmt.Sprintf("Imported %s as import %d", filepath.Base(file), r.ImportID)
+	if r.DryRun {
+		head = "Would import " + filepath.Base(file)
+	}
+	fmt.Fprintf(w, "%s: vintage %s, commune(s) %s.\n", head, r.Vintage.Format(time.DateOnly), strings.Join(r.Communes, ", "))
 	fmt.Fprintf(w, "  %d parcels in %.1f s (%.0f parcels/s)\n", r.Parcels, took.Seconds(), float64(r.Parcels)/took.Seconds())
 	fmt.Fprintf(w, "  added %d, modified %d (contenance or outline), refreshed %d (dates only), unchanged %d\n",
 		r.Added, r.Modified, r.Refreshed, r.Unchanged)
@@ -193,8 +242,12 @@ func printCadastreReport(w io.Writer, file string, r *store.CadastreReport, took
 		shown := other
 		if !all && len(other) > changeListLimit {
 			shown = other[:changeListLimit]
-			fmt.Fprintf(w, "\nOther changes (the first %d of %d; --all lists them all; table cadastre_changes, import_id %d, has them):\n",
-				changeListLimit, len(other), r.ImportID)
+			where := fmt.Sprintf("; table cadastre_changes, import_id %d, has them", r.ImportID)
+			if r.DryRun {
+				where = ""
+			}
+			fmt.Fprintf(w, "\nOther changes (the first %d of %d; --all lists them all%s):\n",
+				changeListLimit, len(other), where)
 		} else {
 			fmt.Fprintln(w, "\nOther changes:")
 		}

@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -207,5 +209,85 @@ func TestImportCadastreRefusesBadFiles(t *testing.T) {
 	}
 	if n := c.count(`SELECT count(*) FROM parcels`) + c.count(`SELECT count(*) FROM cadastre_imports`); n != 0 {
 		t.Errorf("%d rows in parcels and cadastre_imports after failed imports; want none", n)
+	}
+}
+
+// TestImportCadastreRefusesRemovalsCommand: a file holding part of the commune is refused,
+// naming the file and what would go (a linked parcel with its site and part), with exit
+// code 1 and nothing written; --dry-run prints the report and writes nothing;
+// --allow-removals imports it.
+func TestImportCadastreRefusesRemovalsCommand(t *testing.T) {
+	t.Parallel()
+	c := newCadastreCLI(t)
+	dir := t.TempDir()
+	full := filepath.Join(dir, "full.json")
+	if _, errOut, err := c.run("gen", "cadastre", "--parcels", "800", "--seed", "6", "--out", full); err != nil {
+		t.Fatalf("gen: %v\n%s", err, errOut)
+	}
+	text, err := os.ReadFile(full)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The header, the first 200 features, the end.
+	lines := strings.Split(strings.TrimSpace(string(text)), "\n")
+	kept := append(slices.Clone(lines[:200]), strings.TrimSuffix(lines[200], ","), lines[len(lines)-1])
+	partial := filepath.Join(dir, "section-a.json")
+	if err := os.WriteFile(partial, []byte(strings.Join(kept, "\n")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := c.run("seed"); err != nil {
+		t.Fatal(err)
+	}
+	if _, errOut, err := c.run("import", "cadastre", full); err != nil {
+		t.Fatalf("import: %v\n%s", err, errOut)
+	}
+	// 940410000A0700 is beyond the partial file's 200 parcels.
+	if _, _, err := c.run("link", "--part", "usine-des-eaux-quartus", "--parcels", "A700"); err != nil {
+		t.Fatal(err)
+	}
+	state := func() string {
+		return fmt.Sprint(c.count(`SELECT count(*) FROM parcels`), c.count(`SELECT count(*) FROM parcels WHERE part_id IS NOT NULL`),
+			c.count(`SELECT count(*) FROM cadastre_imports`), c.count(`SELECT count(*) FROM audit_log`))
+	}
+	before := state()
+
+	out, _, err := c.run("import", "cadastre", partial)
+	if exitCode(err) != 1 {
+		t.Fatalf("import of part of the commune = %v; want a refusal with exit code 1\n%s", err, out)
+	}
+	for _, w := range []string{"section-a.json", "600 of the 800 parcels of commune 94041", "940410000A0700", "usine-des-eaux-quartus", "--allow-removals", "nothing was imported"} {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("refusal %q; want it to say %q", err, w)
+		}
+	}
+	for _, w := range []string{"94041  600 of 800 (75.0 %)", "940410000A0700  removed", "site usine-des-eaux", "part usine-des-eaux-quartus"} {
+		if !strings.Contains(out, w) {
+			t.Errorf("refusal report:\n%s\nwant it to say %q", out, w)
+		}
+	}
+	if after := state(); after != before {
+		t.Errorf("after the refusal: %s; want %s, nothing written", after, before)
+	}
+
+	out, _, err = c.run("import", "cadastre", "--dry-run", partial)
+	if err != nil {
+		t.Fatalf("dry run: %v\n%s", err, out)
+	}
+	for _, w := range []string{"Dry run: nothing was written", "94041  600 of 800", "940410000A0700", "refused without --allow-removals",
+		"Would import section-a.json", "gone 600"} {
+		if !strings.Contains(out, w) {
+			t.Errorf("dry run report:\n%s\nwant it to say %q", out, w)
+		}
+	}
+	if after := state(); after != before {
+		t.Errorf("after the dry run: %s; want %s, nothing written", after, before)
+	}
+
+	out, _, err = c.run("import", "cadastre", "--allow-removals", partial)
+	if err != nil || !strings.Contains(out, "gone 600") {
+		t.Fatalf("import --allow-removals: %v\n%s", err, out)
+	}
+	if n := c.count(`SELECT count(*) FROM parcels`); n != 200 {
+		t.Errorf("parcels after import --allow-removals = %d; want 200", n)
 	}
 }

@@ -27,6 +27,12 @@ type CadastreImport struct {
 	Vintage time.Time
 	// Force imports a vintage older than one already imported for the same communes.
 	Force bool
+	// AllowRemovals imports a vintage that takes away more than RemovalShare of a
+	// commune's parcels, or a link of a parcel to a site part (see CadastreRemovals).
+	AllowRemovals bool
+	// DryRun compares the file with the cadastre and reports, writing nothing: the
+	// transaction is rolled back, whatever the removals.
+	DryRun bool
 	// Progress, if set, is told as each phase after reading the file starts.
 	Progress func(phase string)
 }
@@ -50,6 +56,11 @@ type CadastreReport struct {
 	// Changes lists every change recorded, those of parcels linked to a site part first.
 	// The first import of a commune records no added parcels.
 	Changes []CadastreChange
+	// Removals is what the file takes away: parcels gone per commune, and links to site
+	// parts that no parcel carries on.
+	Removals CadastreRemovals
+	// DryRun: nothing was written; ImportID is the id the import would have had.
+	DryRun bool
 }
 
 // CadastreChange is one parcel an import changed.
@@ -115,6 +126,16 @@ type CadastreImportInfo struct {
 // agree on one part. Every change is recorded in cadastre_changes and reported, and every
 // part whose parcels changed gets an audit record by the actor, shown in its site's history,
 // and its site a new version.
+//
+// A file that would take away more than RemovalShare of a commune's parcels, or the link
+// of a parcel to a site part, is refused with a *RemovalsError unless imp.AllowRemovals: a
+// file holding one section of a commune would otherwise delete the rest of it. With
+// imp.DryRun the report is made and nothing is written.
+//
+// Readers of parcels never wait for an import: the indexes stay, and the file is read into
+// a temporary table before parcels is touched. Writers (an editor linking parcels) wait
+// only while the differences are written; the import takes its locks in the editors' order
+// (see lockForApply), so that the two never deadlock.
 func (s *Store) ImportCadastre(ctx context.Context, by Actor, src ParcelReader, imp CadastreImport) (*CadastreReport, error) {
 	started := time.Now()
 	progress := imp.Progress
@@ -130,25 +151,44 @@ func (s *Store) ImportCadastre(ctx context.Context, by Actor, src ParcelReader, 
 	// use of one, so a pooled session that had one keeps its setting.
 	_, _ = conn.Exec(ctx, "SET temp_buffers = '512MB'")
 
+	// A dry run writes nothing, so it takes no lock: one snapshot keeps its comparison
+	// consistent while editors go on.
+	opts := pgx.TxOptions{}
+	if imp.DryRun {
+		opts.IsoLevel = pgx.RepeatableRead
+	}
 	var r *CadastreReport
-	err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+	err = pgx.BeginTxFunc(ctx, conn, opts, func(tx pgx.Tx) error {
 		var err error
 		r, err = importCadastre(ctx, s, tx, by, src, imp, started, progress)
 		if err != nil {
 			return err
 		}
+		if imp.DryRun {
+			return errDryRun
+		}
 		progress("committing")
 		return nil
 	})
-	if err != nil {
+	switch {
+	case errors.Is(err, errDryRun):
+		return r, nil
+	case err != nil:
 		var fe *cadastre.FeatureError
 		if errors.As(err, &fe) {
 			return nil, fe
+		}
+		var re *RemovalsError
+		if errors.As(err, &re) {
+			return nil, re
 		}
 		return nil, fmt.Errorf("store: import cadastre: %w", domainError(err))
 	}
 	return r, nil
 }
+
+// errDryRun rolls a dry run's transaction back.
+var errDryRun = errors.New("dry run")
 
 func importCadastre(ctx context.Context, s *Store, tx pgx.Tx, by Actor, src ParcelReader, imp CadastreImport, started time.Time, progress func(string)) (*CadastreReport, error) {
 	if _, err := tx.Exec(ctx, `
@@ -160,11 +200,7 @@ func importCadastre(ctx context.Context, s *Store, tx pgx.Tx, by Actor, src Parc
 	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(importLock)); err != nil {
 		return nil, err
 	}
-	// Writers wait until the import is over; readers (the map, the API) do not.
-	if _, err := tx.Exec(ctx, `LOCK TABLE parcels IN SHARE ROW EXCLUSIVE MODE`); err != nil {
-		return nil, err
-	}
-	r := &CadastreReport{}
+	r := &CadastreReport{DryRun: imp.DryRun}
 	// The vintage and communes are known once the file is read; the row is completed then.
 	if err := tx.QueryRow(ctx, `
 		INSERT INTO cadastre_imports (file_name, sha256, vintage, communes, parcels, started_at)
@@ -172,16 +208,9 @@ func importCadastre(ctx context.Context, s *Store, tx pgx.Tx, by Actor, src Parc
 		imp.FileName, imp.SHA256, started).Scan(&r.ImportID); err != nil {
 		return nil, err
 	}
-	// An empty cadastre (the first import) is loaded straight into parcels; otherwise the
-	// file goes to a temporary table to be compared with the parcels first.
-	var direct bool
-	if err := tx.QueryRow(ctx, `SELECT NOT EXISTS (SELECT 1 FROM parcels)`).Scan(&direct); err != nil {
-		return nil, err
-	}
-	// The indexes of parcels stay in place while it fills: dropping them would lock out
-	// every reader until commit, and the service's role, which does not own the table,
-	// may not drop them (migrations/006_least_privilege.sql).
-	stats, err := s.loadParcels(ctx, tx, src, direct, r.ImportID, cadastreSource(imp.FileName))
+	// The file goes to a temporary table first, even for an empty cadastre: parcels is
+	// not touched while the file is read, so neither readers nor editors wait for that.
+	stats, err := s.loadParcels(ctx, tx, src)
 	if err != nil {
 		return nil, err
 	}
@@ -199,33 +228,51 @@ func importCadastre(ctx context.Context, s *Store, tx pgx.Tx, by Actor, src Parc
 		return nil, err
 	}
 
-	// The site parts whose parcels change, as they were before: none on the first import,
-	// when no parcel is linked yet.
-	var touched []change
-	if direct {
-		r.First, r.Added = true, r.Parcels
-	} else {
-		progress("comparing with the cadastre in the database")
-		if _, err := tx.Exec(ctx, `
-			CREATE UNIQUE INDEX cadastre_new_id ON cadastre_new (id);
-			ANALYZE cadastre_new`); err != nil {
+	progress("comparing with the cadastre in the database")
+	if _, err := tx.Exec(ctx, `
+		CREATE UNIQUE INDEX cadastre_new_id ON cadastre_new (id);
+		ANALYZE cadastre_new`); err != nil {
+		return nil, err
+	}
+	var locked map[string]bool
+	if !imp.DryRun {
+		if locked, err = lockForApply(ctx, tx, r.Communes); err != nil {
 			return nil, err
 		}
-		if err := tx.QueryRow(ctx, `
-			SELECT NOT EXISTS (SELECT 1 FROM parcels WHERE import_id IS NOT NULL AND substr(id, 1, 5) = ANY($1))`,
-			r.Communes).Scan(&r.First); err != nil {
-			return nil, err
+	}
+	if err := tx.QueryRow(ctx, `
+		SELECT NOT EXISTS (SELECT 1 FROM parcels WHERE import_id IS NOT NULL AND substr(id, 1, 5) = ANY($1))`,
+		r.Communes).Scan(&r.First); err != nil {
+		return nil, err
+	}
+	if err := diffParcels(ctx, tx, r); err != nil {
+		return nil, err
+	}
+	if r.Removals, err = findRemovals(ctx, tx, r); err != nil {
+		return nil, err
+	}
+	if imp.DryRun {
+		r.Changes, err = listChanges(ctx, tx, r.ImportID)
+		return r, err
+	}
+	if r.Removals.Refused() && !imp.AllowRemovals {
+		return nil, &RemovalsError{FileName: imp.FileName, Removals: r.Removals}
+	}
+	// The site parts whose parcels change, as they were before.
+	touched, err := partsChanged(ctx, tx, r.ImportID)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range touched {
+		if !locked[c.siteID] {
+			// lockForApply locks every site with a parcel in the file's communes, and no
+			// editor can link one while parcels is locked: this is a bug, not a race.
+			return nil, fmt.Errorf("site %q of part %q changes but was not locked", c.siteID, c.entityID)
 		}
-		if err := diffParcels(ctx, tx, r); err != nil {
-			return nil, err
-		}
-		if touched, err = partsChanged(ctx, tx, r.ImportID); err != nil {
-			return nil, err
-		}
-		progress("writing parcels")
-		if err := applyParcels(ctx, tx, r, imp); err != nil {
-			return nil, err
-		}
+	}
+	progress("writing parcels")
+	if err := applyParcels(ctx, tx, r, imp); err != nil {
+		return nil, err
 	}
 	if _, err := tx.Exec(ctx, `
 		UPDATE cadastre_imports
@@ -501,10 +548,13 @@ func applyParcels(ctx context.Context, tx pgx.Tx, r *CadastreReport, imp Cadastr
 		 WHERE p.id = d.id`, r.ImportID, source); err != nil {
 		return err
 	}
-	// Rows go in in the file's order: Etalab sorts parcels by id, so by section, and the
-	// parcels of one map tile sit in few pages. Statistics are left to autovacuum, which
-	// analyzes parcels within a minute of a large change: the service's role may not
-	// ANALYZE a table it does not own.
+	// The indexes are kept and grown row by row: dropping them to build them again at
+	// the end is faster, but DROP INDEX locks parcels against readers (the map, site
+	// detail, exports) until the import commits, and the service's role, which does not
+	// own the table, may not drop them (migrations/008_least_privilege.sql). Rows go in in
+	// the file's order: Etalab sorts parcels by id, so by section, and the parcels of one
+	// map tile sit in few pages. Statistics are left to autovacuum, which analyzes parcels
+	// within a minute of a large change: the service's role may not ANALYZE it either.
 	if _, err := tx.Exec(ctx, `
 		INSERT INTO parcels (id, contenance_m2, geom, part_id, source, arpente, cadastre_created,
 		                     cadastre_updated, import_id)

@@ -60,29 +60,28 @@ type projectedBatch struct {
 	err     error
 }
 
-// loadParcels reads the whole file into parcels (direct, for an empty cadastre) or into
-// the temporary table cadastre_new, and returns what it learnt. Any fault in the file
-// ends it with a *cadastre.FeatureError.
-func (s *Store) loadParcels(ctx context.Context, tx pgx.Tx, src ParcelReader, direct bool, importID int64, source string) (*loadStats, error) {
-	table := pgx.Identifier{"parcels"}
-	columns := []string{"id", "contenance_m2", "geom", "source", "arpente", "cadastre_created", "cadastre_updated", "import_id"}
-	if !direct {
-		if _, err := tx.Exec(ctx, `
-			CREATE TEMP TABLE cadastre_new (
-			    seq integer NOT NULL,
-			    byte_offset bigint NOT NULL,
-			    id text NOT NULL,
-			    contenance integer,
-			    arpente boolean NOT NULL,
-			    created date,
-			    updated date,
-			    geom geometry(MultiPolygon, 2154) NOT NULL
-			) ON COMMIT DROP`); err != nil {
-			return nil, err
-		}
-		table = pgx.Identifier{"cadastre_new"}
-		columns = []string{"seq", "byte_offset", "id", "contenance", "arpente", "created", "updated", "geom"}
+// loadParcels reads the whole file into the temporary table cadastre_new, and returns
+// what it learnt. Any fault in the file ends it with a *cadastre.FeatureError.
+//
+// Even an empty cadastre is loaded through it: COPY straight into parcels would hold the
+// table's write lock for the whole reading, and grow its indexes row by row as slowly as
+// the INSERT from cadastre_new does.
+func (s *Store) loadParcels(ctx context.Context, tx pgx.Tx, src ParcelReader) (*loadStats, error) {
+	if _, err := tx.Exec(ctx, `
+		CREATE TEMP TABLE cadastre_new (
+		    seq integer NOT NULL,
+		    byte_offset bigint NOT NULL,
+		    id text NOT NULL,
+		    contenance integer,
+		    arpente boolean NOT NULL,
+		    created date,
+		    updated date,
+		    geom geometry(MultiPolygon, 2154) NOT NULL
+		) ON COMMIT DROP`); err != nil {
+		return nil, err
 	}
+	table := pgx.Identifier{"cadastre_new"}
+	columns := []string{"seq", "byte_offset", "id", "contenance", "arpente", "created", "updated", "geom"}
 	ctx, cancel := context.WithCancel(ctx)
 	stats := &loadStats{seen: map[string]bool{}, firstIdx: map[string]int32{}}
 	read := make(chan projectedBatch, 2)
@@ -99,7 +98,7 @@ func (s *Store) loadParcels(ctx context.Context, tx pgx.Tx, src ParcelReader, di
 		defer close(projected)
 		s.projectBatches(ctx, read, projected)
 	}()
-	cs := &batchSource{in: projected, direct: direct, importID: importID, source: source}
+	cs := &batchSource{in: projected}
 	_, err := tx.CopyFrom(ctx, table, columns, cs)
 	cancel()
 	for range projected { // let the goroutines see the cancellation and end
@@ -233,14 +232,11 @@ func project(ctx context.Context, conn *pgx.Conn, b *projectedBatch) error {
 
 // batchSource feeds COPY from the projected batches.
 type batchSource struct {
-	in       <-chan projectedBatch
-	cur      projectedBatch
-	i        int
-	err      error
-	direct   bool
-	importID int64
-	source   string
-	vals     [8]any
+	in   <-chan projectedBatch
+	cur  projectedBatch
+	i    int
+	err  error
+	vals [8]any
 }
 
 func (c *batchSource) Next() bool {
@@ -261,11 +257,7 @@ func (c *batchSource) Next() bool {
 
 func (c *batchSource) Values() ([]any, error) {
 	p, geom := c.cur.parcels[c.i], c.cur.ewkb[c.i]
-	if c.direct {
-		c.vals = [8]any{p.ID, p.Contenance, geom, c.source, p.Arpente, nullDay(p.Created), nullDay(p.Updated), c.importID}
-	} else {
-		c.vals = [8]any{int32(p.Index), p.Offset, p.ID, p.Contenance, p.Arpente, nullDay(p.Created), nullDay(p.Updated), geom}
-	}
+	c.vals = [8]any{int32(p.Index), p.Offset, p.ID, p.Contenance, p.Arpente, nullDay(p.Created), nullDay(p.Updated), geom}
 	return c.vals[:], nil
 }
 

@@ -131,7 +131,13 @@ func TestImportCadastreThenModifiedVintage(t *testing.T) {
 		t.Fatalf("LinkParcels: %v", err)
 	}
 
-	r2, err := importBytes(ctx, s, next.Bytes(), CadastreImport{})
+	// The removed parcel takes its link away: refused unless allowed.
+	var re *RemovalsError
+	if _, err := importBytes(ctx, s, next.Bytes(), CadastreImport{}); !errors.As(err, &re) ||
+		len(re.Removals.Linked) != 1 || re.Removals.Linked[0].ParcelID != changes.Removed[0] {
+		t.Fatalf("import of the modified vintage: %v; want it refused for the link of %s", err, changes.Removed[0])
+	}
+	r2, err := importBytes(ctx, s, next.Bytes(), CadastreImport{AllowRemovals: true})
 	if err != nil {
 		t.Fatalf("import of the modified vintage: %v", err)
 	}
@@ -386,9 +392,13 @@ func TestImportCadastreAbsorbedParcel(t *testing.T) {
 	if _, err := s.LinkParcels(ctx, testActor, part, AnyVersion, ParcelLink{IDs: []site.ParcelID{site.ParcelID(b.ID)}}); err != nil {
 		t.Fatal(err)
 	}
-	r, err := importBytes(ctx, s, []byte(next), CadastreImport{})
+	r, err := importBytes(ctx, s, []byte(next), CadastreImport{AllowRemovals: true})
 	if err != nil {
 		t.Fatalf("import: %v", err)
+	}
+	// The part loses b's land to a, which serves no part: the link goes.
+	if l := r.Removals.Linked; len(l) != 1 || l[0].ParcelID != b.ID || l[0].Kind != "merged" || l[0].PartID != part {
+		t.Errorf("links taken away = %+v; want %s's, merged", l, b.ID)
 	}
 	got := map[string]CadastreChange{}
 	for _, c := range r.Changes {
