@@ -16,33 +16,20 @@ import (
 // first), ordered by clause and id. The convention makes a few dozen: the caller sees them
 // as of a day and filters them with the domain's rules.
 func (s *Store) ListCommitments(ctx context.Context) ([]governance.Commitment, error) {
-	var out []governance.Commitment
-	err := s.readTx(ctx, func(tx pgx.Tx) error {
-		var err error
-		out, err = loadCommitments(ctx, tx, "")
-		return err
-	})
+	out, err := readList(ctx, s, func(tx pgx.Tx) ([]governance.Commitment, error) { return loadCommitments(ctx, tx, "") })
 	if err != nil {
 		return nil, fmt.Errorf("store: list commitments: %w", err)
 	}
-	return nonNilSlice(out), nil
+	return out, nil
 }
 
 // FindCommitment returns one commitment with its follow-up history.
 func (s *Store) FindCommitment(ctx context.Context, id string) (governance.Commitment, error) {
-	var out []governance.Commitment
-	err := s.readTx(ctx, func(tx pgx.Tx) error {
-		var err error
-		out, err = loadCommitments(ctx, tx, id)
-		return err
-	})
-	if err == nil && len(out) == 0 {
-		err = site.ErrNotFound
-	}
+	c, err := readOne(ctx, s, func(tx pgx.Tx) ([]governance.Commitment, error) { return loadCommitments(ctx, tx, id) })
 	if err != nil {
-		return governance.Commitment{}, fmt.Errorf("store: find commitment %q: %w", id, err)
+		return c, fmt.Errorf("store: find commitment %q: %w", id, err)
 	}
-	return out[0], nil
+	return c, nil
 }
 
 // loadCommitments reads the commitments, all of them or the one with id.

@@ -190,6 +190,31 @@ func (s *Store) readTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
 	return tx.Commit(ctx)
 }
 
+// readList runs load in one read-only snapshot and returns its rows, an empty slice for none.
+func readList[T any](ctx context.Context, s *Store, load func(tx pgx.Tx) ([]T, error)) ([]T, error) {
+	var out []T
+	err := s.readTx(ctx, func(tx pgx.Tx) error {
+		var err error
+		out, err = load(tx)
+		return err
+	})
+	return nonNilSlice(out), err
+}
+
+// readOne is readList for a load that selects one row by its key: site.ErrNotFound when
+// there is none.
+func readOne[T any](ctx context.Context, s *Store, load func(tx pgx.Tx) ([]T, error)) (T, error) {
+	out, err := readList(ctx, s, load)
+	if err == nil && len(out) == 0 {
+		err = site.ErrNotFound
+	}
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return out[0], nil
+}
+
 // nonNilSlice makes an empty result an empty slice rather than nil.
 func nonNilSlice[T any](s []T) []T {
 	if s == nil {

@@ -42,33 +42,20 @@ func (s *Store) ListCommittees(ctx context.Context) ([]governance.Committee, err
 
 // ListMeetings returns every meeting with its attendees, agenda and decisions, by date.
 func (s *Store) ListMeetings(ctx context.Context) ([]governance.Meeting, error) {
-	var out []governance.Meeting
-	err := s.readTx(ctx, func(tx pgx.Tx) error {
-		var err error
-		out, err = loadMeetings(ctx, tx, 0)
-		return err
-	})
+	out, err := readList(ctx, s, func(tx pgx.Tx) ([]governance.Meeting, error) { return loadMeetings(ctx, tx, 0) })
 	if err != nil {
 		return nil, fmt.Errorf("store: list meetings: %w", err)
 	}
-	return nonNilSlice(out), nil
+	return out, nil
 }
 
 // FindMeeting returns one meeting.
 func (s *Store) FindMeeting(ctx context.Context, id int64) (governance.Meeting, error) {
-	var out []governance.Meeting
-	err := s.readTx(ctx, func(tx pgx.Tx) error {
-		var err error
-		out, err = loadMeetings(ctx, tx, id)
-		return err
-	})
-	if err == nil && len(out) == 0 {
-		err = site.ErrNotFound
-	}
+	m, err := readOne(ctx, s, func(tx pgx.Tx) ([]governance.Meeting, error) { return loadMeetings(ctx, tx, id) })
 	if err != nil {
-		return governance.Meeting{}, fmt.Errorf("store: find meeting %d: %w", id, err)
+		return m, fmt.Errorf("store: find meeting %d: %w", id, err)
 	}
-	return out[0], nil
+	return m, nil
 }
 
 // loadMeetings reads the meetings, all of them (id 0) or one.
