@@ -61,6 +61,7 @@ func commands() map[string]command {
 		"gen":     {"generate synthetic test data (gen cadastre --parcels N --seed S)", runGen},
 		"link":    {"link cadastral parcels to a site part (link --part PART --parcels ID,ID)", runLink},
 		"rebuild": {"rebuild a site part's outline from its parcels (rebuild --part PART)", runRebuild},
+		"pack":    {"write a meeting's committee pack as a workbook (pack --meeting ID --out FILE.xlsx)", runPack},
 		"users":   {"manage accounts (users add|list|disable)", runUsers},
 		"tokens":  {"manage API tokens (tokens create|revoke)", runTokens},
 	}
