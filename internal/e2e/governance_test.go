@@ -136,7 +136,7 @@ func TestGovernanceViews(t *testing.T) {
 			b.waitFor("the committees", `document.querySelectorAll('#comites .gov-committee').length === 2`)
 			copil := `document.querySelector('#comites [data-committee="copil"]')`
 			text := eval[string](b, copil+`.textContent`)
-			for _, want := range []string{"(COPIL) du 17/03/2021", "Ordre du jour", "Passerelle aux câbles", "Réunions prévues", "selon la cadence"} {
+			for _, want := range []string{"(COPIL) du 17/03/2021", "Ordre du jour", "Passerelle aux câbles", "Sites : Chaufferie CPCU d'Ivry", "Réunions prévues", "selon la cadence"} {
 				if !strings.Contains(text, want) {
 					t.Errorf("the COPIL section does not say %q", want)
 				}

@@ -6,7 +6,7 @@ import {renderCalendar} from './calendar.js';
 import {fillFilterOptions} from './controls.js';
 import {renderDashboard, renderDashboardMessage} from './dashboard.js';
 import {replace} from './dom.js';
-import {loadGovernance} from './governance.js';
+import {loadGovernance, renderGovernance} from './governance.js';
 import {plural} from './format.js';
 import {applyFilters, groupSites, hasFilters, looksLikeParcelID, parcelID} from './model.js';
 import {openPanel, selectSite} from './sitepanel.js';
@@ -49,6 +49,7 @@ export async function loadData() {
   refresh();
   await governance;
   if (ctrl.signal.aborted) return;
+  renderGovernance();
   if (app.state.site) {
     if (first && app.state.view === 'carte') app.map.focusSite(app.state.site);
     await openPanel(app.state.site, {focus: false});

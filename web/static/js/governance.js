@@ -35,8 +35,9 @@ export function label(list, code) {
   return gov.vocab[list].find((t) => t.key === code)?.label || code;
 }
 
-// loadGovernance reads the commitments, meetings and committees as of the date shown and
-// draws the views; a failure is said above the views and leaves them empty.
+// loadGovernance reads the commitments, meetings and committees as of the date shown; a
+// failure is said above the views, which renderGovernance then draws empty. It draws
+// nothing itself: the views name the sites, which load alongside.
 export async function loadGovernance({signal} = {}) {
   const date = asOf();
   if (!date) return;
@@ -53,7 +54,6 @@ export async function loadGovernance({signal} = {}) {
   gov.date = date;
   notify('governance', failed && failed.reason.status !== 401
     ? `Les engagements et les comités n’ont pas pu être chargés (${failed.reason.message}).` : '');
-  renderGovernance();
 }
 
 // renderGovernance draws both views from what was loaded.
