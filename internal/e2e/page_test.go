@@ -379,7 +379,7 @@ func TestMapPageKeyboard(t *testing.T) {
 	b.do("arrow right", chromedp.KeyEvent(kb.ArrowRight))
 	b.waitFor("the calendar tab", `document.activeElement.id === 'tab-calendrier' && !document.getElementById('view-calendrier').hidden`)
 	b.do("End", chromedp.KeyEvent(kb.End))
-	b.waitFor("the table tab", `document.activeElement.id === 'tab-tableau' && !document.getElementById('view-tableau').hidden`)
+	b.waitFor("the last tab, Comités", `document.activeElement.id === 'tab-comites' && !document.getElementById('view-comites').hidden`)
 	b.checkClean(true)
 }
 

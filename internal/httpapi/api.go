@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/emprises/emprises/internal/governance"
 	"github.com/emprises/emprises/internal/site"
 )
 
@@ -27,6 +28,37 @@ type apiConfig struct {
 	MilestoneKinds  []vocabTerm  `json:"milestone_kinds"`
 	DateForms       []dateForm   `json:"date_forms"`
 	ParcelIDPrefix  string       `json:"parcel_id_prefix"`
+	Governance      govVocab     `json:"governance"`
+}
+
+// govVocab is the vocabulary of the convention's governance with its French labels, in
+// the domain's order.
+type govVocab struct {
+	Axes          []vocabTerm `json:"axes"`
+	Parties       []vocabTerm `json:"parties"`
+	Statuses      []vocabTerm `json:"commitment_statuses"`
+	Firmnesses    []vocabTerm `json:"firmnesses"`
+	MeetingStates []vocabTerm `json:"meeting_states"`
+}
+
+// governanceVocab lists the governance codes and their labels (governance.go).
+func governanceVocab() govVocab {
+	return govVocab{
+		Axes:          terms(governance.Axes(), axisLabels),
+		Parties:       terms(governance.Parties(), partyLabels),
+		Statuses:      terms(governance.Statuses(), commitmentStatusLabels),
+		Firmnesses:    terms(governance.Firmnesses(), firmnessLabels),
+		MeetingStates: terms([]governance.MeetingState{governance.Planned, governance.Held, governance.Cancelled}, meetingStateLabels),
+	}
+}
+
+// terms pairs codes with their labels.
+func terms[T ~string](codes []T, labels map[T]string) []vocabTerm {
+	out := make([]vocabTerm, len(codes))
+	for i, c := range codes {
+		out[i] = vocabTerm{Key: string(c), Label: labels[c]}
+	}
+	return out
 }
 
 // dateForm is one text form of a date with precision (site.ParseDate reads them all):
@@ -91,6 +123,7 @@ func (s *Server) handleConfig(w http.ResponseWriter, r *http.Request) {
 		// Ivry's parcels: INSEE code and the prefix 000 of a commune never merged, so
 		// that the page may complete a short reference such as "AZ 56".
 		ParcelIDPrefix: site.InseeIvry + "000",
+		Governance:     governanceVocab(),
 	})
 }
 

@@ -68,6 +68,11 @@ var ogcCollectionText = map[string][2]string{
 		"Dated events of the sites' timelines, past and planned, each with its date's precision; drawn on " +
 			"the part (or the whole site) they concern, or with a null geometry."},
 	store.CollectionBoundaries: {"Limite communale", "The outline of Ivry-sur-Seine (INSEE 94041)."},
+	store.CollectionCommitments: {"Engagements de la convention Paris–Ivry",
+		"The commitments of the 2019 Paris–Ivry convention, each drawn on the union of the parts of the sites " +
+			"it concerns (a null geometry when it concerns none): clause, axis, parties, due date with its " +
+			"precision and its first and last days, firmness, and its status, progress and lateness on the " +
+			"requested day (datetime: a day, or the last day of an interval; default today)."},
 }
 
 // ogcLink is a link of an OGC API resource.

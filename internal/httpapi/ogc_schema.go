@@ -8,6 +8,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/emprises/emprises/internal/auth"
+	"github.com/emprises/emprises/internal/governance"
 	"github.com/emprises/emprises/internal/site"
 	"github.com/emprises/emprises/internal/store"
 )
@@ -112,13 +113,30 @@ var ogcPropertyText = map[string]map[string]propertyText{
 		"source":   {"Source", ""},
 		"geometry": {"Limite communale", ""},
 	},
+	store.CollectionCommitments: {
+		"id":            {"Identifiant de l'engagement", "Identifiant stable de l'engagement (feature id)."},
+		"clause":        {"Article", "Article de la convention qui prend l'engagement (ex. II.A.2.i)."},
+		"axis":          {"Axe", "Axe de la convention : A, B, C ou III (pilotage)."},
+		"title":         {"Engagement", ""},
+		"parties":       {"Parties", "Codes des parties responsables, séparés par des virgules (ex. paris, ivry)."},
+		"due":           {"Échéance", "Échéance à sa précision : jour, mois, trimestre (2021-Q4) ou année ; vide quand le texte n'en donne pas."},
+		"due_precision": {"Précision de l'échéance", ""},
+		"due_start":     {"Début de l'échéance", "Premier jour de la période que désigne l'échéance."},
+		"due_end":       {"Fin de l'échéance", "Dernier jour de la période que désigne l'échéance."},
+		"firmness":      {"Force de l'engagement", "Comme le texte le formule : s'engage, devra, futur, objectif ou pourra."},
+		"status":        {"État d'avancement", "État au jour demandé (paramètre datetime ; par défaut aujourd'hui), selon les suivis datés connus ce jour-là."},
+		"late":          {"En retard", "Vrai quand l'échéance est passée au jour demandé sans que l'engagement soit réalisé, abandonné ou remplacé."},
+		"progress":      {"Avancement (%)", "Avancement de 0 à 100 au jour demandé ; vide quand il n'est pas connu."},
+		"geometry":      {"Emprises concernées", "Union des parties des sites que l'engagement concerne ; nulle quand il n'en concerne aucun."},
+	},
 }
 
 // ogcPropertyRoles are the Part 5 roles of properties other than id and geometry: an
 // event's date is a period of its precision, so its first and last days are the primary
 // interval's start and end.
 var ogcPropertyRoles = map[string]map[string]string{
-	store.CollectionEvents: {"date_start": "primary-interval-start", "date_end": "primary-interval-end"},
+	store.CollectionEvents:      {"date_start": "primary-interval-start", "date_end": "primary-interval-end"},
+	store.CollectionCommitments: {"due_start": "primary-interval-start", "due_end": "primary-interval-end"},
 }
 
 // ogcPropertyUnits are the UCUM units of measured properties (x-ogc-unit).
@@ -149,8 +167,27 @@ var (
 	}
 )
 
-// ogcEnumLabel is the French label of a code of an enumerated property; "" when unknown.
-func ogcEnumLabel(property, code string) string {
+// ogcPrecisionLabels name the precisions of a date, as a field's values.
+var ogcPrecisionLabels = map[string]string{
+	string(site.Day): "Jour", string(site.Month): "Mois", string(site.Quarter): "Trimestre", string(site.Year): "Année",
+}
+
+// ogcEnumLabel is the French label of a code of an enumerated property of collection; ""
+// when unknown. A commitment's status is not a site part's.
+func ogcEnumLabel(collection, property, code string) string {
+	if collection == store.CollectionCommitments {
+		switch property {
+		case "status":
+			return commitmentStatusLabels[governance.Status(code)]
+		case "axis":
+			return axisLabels[governance.Axis(code)]
+		case "firmness":
+			return firmnessLabels[governance.Firmness(code)]
+		case "due_precision":
+			return ogcPrecisionLabels[code]
+		}
+		return ""
+	}
 	switch property {
 	case "status":
 		return site.Status(code).Label()
@@ -242,7 +279,7 @@ func ogcPropertySchema(collection string, p store.PropertyInfo) *jsonSchema {
 	if p.Enum != nil {
 		s.Enum = p.Enum
 		for _, code := range p.Enum {
-			s.OneOf = append(s.OneOf, jsonConst{Const: code, Title: ogcEnumLabel(p.Name, code)})
+			s.OneOf = append(s.OneOf, jsonConst{Const: code, Title: ogcEnumLabel(collection, p.Name, code)})
 		}
 	}
 	return s
@@ -320,7 +357,7 @@ func ogcQueryablesSchema(base string, info store.CollectionInfo, reader auth.Rol
 		Role: "primary-geometry"}})
 	if info.Temporal {
 		props = append(props, namedSchema{"datetime", &jsonSchema{Title: "Période",
-			Description: "Pour les parties de sites : les périodes où elles ont eu un statut ; pour les événements : la période de leur date.",
+			Description: "Pour les parties de sites : les périodes où elles ont eu un statut ; pour les événements : la période de leur date ; pour les engagements : la période de leur échéance.",
 			Type:        "string", Format: "date"}})
 	}
 	no := false

@@ -63,7 +63,7 @@ func TestSchemaTexts(t *testing.T) {
 			}
 			for _, p := range info.Properties {
 				for _, code := range p.Enum {
-					if ogcEnumLabel(p.Name, code) == "" {
+					if ogcEnumLabel(info.ID, p.Name, code) == "" {
 						t.Errorf("code %q of %s.%s has no French label", code, info.ID, p.Name)
 					}
 				}

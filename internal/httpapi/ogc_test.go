@@ -224,7 +224,7 @@ func TestOGCCollections(t *testing.T) {
 			t.Errorf("/collections/%s = %+v", c.ID, one)
 		}
 	}
-	if want := []string{"sites", "parcels", "events", "boundaries"}; !slices.Equal(ids, want) {
+	if want := []string{"sites", "parcels", "events", "boundaries", "commitments"}; !slices.Equal(ids, want) {
 		t.Errorf("collections %v; want %v", ids, want)
 	}
 	for _, path := range []string{"/collections/nope", "/collections/nope/items", "/collections/nope/items/x",

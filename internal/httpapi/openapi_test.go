@@ -507,7 +507,8 @@ func TestOpenAPIServed(t *testing.T) {
 		}
 	}
 	sort.Strings(items)
-	want := []string{"/collections/boundaries/items", "/collections/events/items", "/collections/parcels/items", "/collections/sites/items"}
+	want := []string{"/collections/boundaries/items", "/collections/commitments/items", "/collections/events/items",
+		"/collections/parcels/items", "/collections/sites/items"}
 	if !slices.Equal(items, want) {
 		t.Errorf("items paths %v; want one per collection, %v", items, want)
 	}

@@ -14,15 +14,17 @@ import (
 
 	"github.com/emprises/emprises/internal/auth"
 	"github.com/emprises/emprises/internal/cql2"
+	"github.com/emprises/emprises/internal/governance"
 	"github.com/emprises/emprises/internal/site"
 )
 
 // The feature collections, as OGC API – Features and the exports name them.
 const (
-	CollectionSites      = "sites"      // one feature per site part
-	CollectionParcels    = "parcels"    // cadastral parcels
-	CollectionEvents     = "events"     // timeline events, drawn on their part or site
-	CollectionBoundaries = "boundaries" // the commune outline
+	CollectionSites       = "sites"       // one feature per site part
+	CollectionParcels     = "parcels"     // cadastral parcels
+	CollectionEvents      = "events"      // timeline events, drawn on their part or site
+	CollectionBoundaries  = "boundaries"  // the commune outline
+	CollectionCommitments = "commitments" // the convention's commitments, drawn on their sites
 )
 
 // FeatureQuery selects the features of a collection and says how to write them.
@@ -141,9 +143,9 @@ type collection struct {
 	key    string // the feature id; features are ordered by it (keyset paging)
 	intKey bool   // the id is a bigint, not text
 	// table is the FROM clause with the joins the filters need; from, when set, builds it
-	// instead (the status of site parts depends on the period).
+	// instead (the status of site parts depends on the period, a commitment's on the day).
 	table string
-	from  func(a *sqlArgs, p Period) string
+	from  func(a *sqlArgs, q *FeatureQuery) string
 	extra string // joins only the output needs
 	geom  string // the geometry, in Lambert-93; may be NULL
 	// bbox is the condition that the feature's geometry intersects env, using the GiST
@@ -228,16 +230,17 @@ func codes[T ~string](vs []T) []string {
 	return out
 }
 
-var collectionOrder = []string{CollectionSites, CollectionParcels, CollectionEvents, CollectionBoundaries}
+var collectionOrder = []string{CollectionSites, CollectionParcels, CollectionEvents, CollectionBoundaries,
+	CollectionCommitments}
 
 var collections = map[string]*collection{
 	CollectionSites: {
 		key: "p.id",
 		// The status of each part is the last one it held in the period: for one day, the
 		// status that day. A part with no status in the period did not exist then.
-		from: func(a *sqlArgs, p Period) string {
+		from: func(a *sqlArgs, q *FeatureQuery) string {
 			return `site_parts p
-JOIN part_states(` + p.daterange(a) + `) h ON h.part_id = p.id
+JOIN part_states(` + q.period().daterange(a) + `) h ON h.part_id = p.id
 JOIN sites s ON s.id = p.site_id`
 		},
 		// The calendar columns: the latest plan and the actual date of the part's (or its
@@ -367,6 +370,91 @@ LEFT JOIN LATERAL (
 			{"source", `b.source`, KindString, `b.source`, nil},
 		},
 	},
+	CollectionCommitments: {
+		key: "c.id",
+		// A commitment's status and progress are those its follow-ups known by the day set
+		// (governance.Commitment.AsOf), and it is late when its due period ended by then
+		// while it was still open (governance.Commitment.Late). They sit in the FROM clause
+		// so that filters and counts compare them too.
+		from: func(a *sqlArgs, q *FeatureQuery) string {
+			day := a.add(q.stateDay().Format(time.DateOnly)) + "::date"
+			closed := a.add(closedCommitmentStatuses()) + "::text[]"
+			return `commitments c
+CROSS JOIN LATERAL (
+    SELECT coalesce((SELECT f.status FROM commitment_followups f
+                      WHERE f.commitment_id = c.id AND f.status IS NOT NULL
+                        AND period_end(f.date_start, f.date_precision) <= ` + day + ` + 1
+                      ORDER BY f.date_start DESC, f.id DESC LIMIT 1), c.status) AS status,
+           coalesce((SELECT f.progress FROM commitment_followups f
+                      WHERE f.commitment_id = c.id AND f.progress IS NOT NULL
+                        AND period_end(f.date_start, f.date_precision) <= ` + day + ` + 1
+                      ORDER BY f.date_start DESC, f.id DESC LIMIT 1), c.progress) AS progress
+) cs
+CROSS JOIN LATERAL (
+    SELECT c.due_start IS NOT NULL AND cs.status <> ALL (` + closed + `)
+           AND period_end(c.due_start, c.due_precision) <= ` + day + ` AS late
+) cl`
+		},
+		// Drawn on the union of the parts of its sites and of the parts it names; sites
+		// deleted since keep their link but are drawn no more, like everywhere else.
+		extra: `
+LEFT JOIN LATERAL (
+    SELECT ST_Multi(ST_Union(g.geom)) AS geom
+    FROM site_parts g
+    WHERE g.geom IS NOT NULL AND ` + commitmentPart + `
+) cg ON true`,
+		geom: "cg.geom",
+		bbox: func(env string) string {
+			return "EXISTS (SELECT 1 FROM site_parts g WHERE " + commitmentPart + " AND ST_Intersects(g.geom, " + env + "))"
+		},
+		nullGeom: "NOT EXISTS (SELECT 1 FROM site_parts g WHERE g.geom IS NOT NULL AND " + commitmentPart + ")",
+		// A commitment's time is its due period: T_INTERSECTS finds those due in a span.
+		during: func(span string) string {
+			return "(c.due_start IS NOT NULL AND daterange(c.due_start, period_end(c.due_start, c.due_precision)) && " + span + ")"
+		},
+		props: []property{
+			{"clause", `c.clause`, KindString, `c.clause`, nil},
+			{"axis", `c.axis`, KindString, `c.axis`, commitmentAxisCodes()},
+			{"title", `c.title`, KindString, `c.title`, nil},
+			// The parties as one text, "paris, ivry": a field every client reads, which
+			// LIKE '%cpcu%' filters.
+			{"parties", `array_to_string(c.parties, ', ')`, KindString, `array_to_string(c.parties, ', ')`, nil},
+			{"due", `date_text(c.due_start, c.due_precision)`, KindString, `date_text(c.due_start, c.due_precision)`, nil},
+			{"due_precision", `c.due_precision::text`, KindString, `c.due_precision::text`, precisionCodes()},
+			{"due_start", `to_char(c.due_start, 'YYYY-MM-DD')`, KindDate, `c.due_start`, nil},
+			{"due_end", `to_char(period_end(c.due_start, c.due_precision) - 1, 'YYYY-MM-DD')`, KindDate,
+				`(period_end(c.due_start, c.due_precision) - 1)`, nil},
+			{"firmness", `c.firmness`, KindString, `c.firmness`, commitmentFirmnessCodes()},
+			{"status", `cs.status`, KindString, `cs.status`, commitmentStatusCodes()},
+			{"late", `cl.late`, KindBoolean, `cl.late`, nil},
+			{"progress", `cs.progress`, KindInteger, `cs.progress`, nil},
+		},
+	},
+}
+
+// commitmentPart is the condition that site part g is one a commitment c concerns: a part
+// of one of its sites, or a part it names, on a site not deleted.
+const commitmentPart = `(g.site_id IN (SELECT cx.site_id FROM commitment_sites cx WHERE cx.commitment_id = c.id)
+           OR g.id IN (SELECT cp.part_id FROM commitment_parts cp WHERE cp.commitment_id = c.id))
+      AND EXISTS (SELECT 1 FROM sites gs WHERE gs.id = g.site_id AND gs.deleted_at IS NULL)`
+
+// The codes of the commitments' enumerated properties, from the domain.
+func commitmentAxisCodes() []string     { return codes(governance.Axes()) }
+func commitmentFirmnessCodes() []string { return codes(governance.Firmnesses()) }
+func commitmentStatusCodes() []string   { return codes(governance.Statuses()) }
+func precisionCodes() []string {
+	return codes([]site.Precision{site.Day, site.Month, site.Quarter, site.Year})
+}
+
+// closedCommitmentStatuses are the statuses in which a commitment is never late.
+func closedCommitmentStatuses() []string {
+	var out []string
+	for _, st := range governance.Statuses() {
+		if st.Closed() {
+			out = append(out, string(st))
+		}
+	}
+	return out
 }
 
 // sqlArgs collects the parameters of a statement; add returns the placeholder of the next.
@@ -447,10 +535,9 @@ const (
 // parameter; the SQL is made of the fixed fragments above only.
 func (c *collection) build(q *FeatureQuery, kind statement, id string) (string, []any, error) {
 	var a sqlArgs
-	period := q.period()
 	from := c.table
 	if c.from != nil {
-		from = c.from(&a, period)
+		from = c.from(&a, q)
 	}
 	var conds []string
 	if c.live != "" {
@@ -659,6 +746,24 @@ func where(conds []string) string {
 
 // period is the span the status of site parts is read for: the query's period, its day,
 // or today.
+// stateDay is the day whose state commitments are shown in: the last day of the query's
+// period (today, or its first day if later, for an open end), its day, or today.
+func (q *FeatureQuery) stateDay() time.Time {
+	today := site.Today()
+	if q.AsOf != nil {
+		today = *q.AsOf
+	}
+	switch {
+	case q.Period == nil:
+		return today
+	case q.Period.To != nil:
+		return *q.Period.To
+	case q.Period.From != nil && q.Period.From.After(today):
+		return *q.Period.From
+	}
+	return today
+}
+
 func (q *FeatureQuery) period() Period {
 	if q.Period != nil {
 		return *q.Period

@@ -27,7 +27,11 @@ type Extent struct {
 // request costs one lookup of the versions.
 func (s *Store) CollectionExtents(ctx context.Context) (map[string]Extent, error) {
 	var key string
-	if err := s.pool.QueryRow(ctx, `SELECT string_agg(layer || ':' || version, ',' ORDER BY layer) FROM layer_versions`).Scan(&key); err != nil {
+	// Commitments have no layer version: their count and versions (each change of one adds
+	// to its version) stand for it, read from a few dozen rows.
+	if err := s.pool.QueryRow(ctx, `
+		SELECT (SELECT string_agg(layer || ':' || version, ',' ORDER BY layer) FROM layer_versions)
+		       || ',commitments:' || (SELECT count(*) || '/' || coalesce(sum(version), 0) FROM commitments)`).Scan(&key); err != nil {
 		return nil, fmt.Errorf("store: collection extents: %w", err)
 	}
 	s.extents.mu.Lock()
@@ -65,6 +69,11 @@ func (s *Store) collectionExtents(ctx context.Context) (map[string]Extent, error
 		                      AND (e.part_id = g.id OR (e.part_id IS NULL AND e.site_id = g.site_id)))
 		    UNION ALL
 		    SELECT 'boundaries', ST_Extent(geom) FROM boundaries
+		    UNION ALL
+		    SELECT 'commitments', ST_Extent(g.geom) FROM site_parts g
+		      JOIN sites s ON s.id = g.site_id AND s.deleted_at IS NULL
+		     WHERE g.site_id IN (SELECT site_id FROM commitment_sites)
+		        OR g.id IN (SELECT part_id FROM commitment_parts)
 		), lonlat AS (
 		    SELECT id, ST_Transform(ST_SetSRID(box::geometry, 2154), 4326) AS g FROM boxes
 		)
@@ -76,11 +85,13 @@ func (s *Store) collectionExtents(ctx context.Context) (map[string]Extent, error
 		           WHEN 'events' THEN (SELECT min(e.date_start) FROM events e
 		                               JOIN sites s ON s.id = e.site_id AND s.deleted_at IS NULL
 		                               WHERE e.deleted_at IS NULL)
+		           WHEN 'commitments' THEN (SELECT min(due_start) FROM commitments)
 		       END,
 		       CASE id
 		           WHEN 'events' THEN (SELECT max(period_end(e.date_start, e.date_precision)) - 1 FROM events e
 		                               JOIN sites s ON s.id = e.site_id AND s.deleted_at IS NULL
 		                               WHERE e.deleted_at IS NULL)
+		           WHEN 'commitments' THEN (SELECT max(period_end(due_start, due_precision)) - 1 FROM commitments)
 		       END
 		FROM lonlat`)
 	if err != nil {

@@ -245,3 +245,68 @@ export function planMilestone(milestoneID, body, etag) {
 export function setActual(milestoneID, body, etag) {
   return send('PUT', `${milestonePath(milestoneID)}/actual`, {body, etag});
 }
+
+// ---- the convention's governance ----
+// Reads as of a day, and writes with the commitment's or the meeting's ETag (If-Match).
+
+const commitmentPath = (id) => `/api/commitments/${encodeURIComponent(id)}`;
+const meetingPath = (id) => `/api/meetings/${encodeURIComponent(id)}`;
+
+// fetchCommitments returns the commitments as they stood on date, with their late flag
+// for that day.
+export async function fetchCommitments(date, {signal} = {}) {
+  const body = await getJSON(withQuery('/api/commitments', {date}), {signal});
+  return body.items || [];
+}
+
+// fetchMeetings returns the recorded meetings, then those the cadences call for as of date.
+export async function fetchMeetings(date, {signal} = {}) {
+  const body = await getJSON(withQuery('/api/meetings', {date}), {signal});
+  return body.items || [];
+}
+
+// fetchCommittees returns the committees with their cadences.
+export async function fetchCommittees({signal} = {}) {
+  const body = await getJSON('/api/committees', {signal});
+  return body.items || [];
+}
+
+// meetingPackURL is the committee pack (XLSX workbook) of a recorded meeting.
+export function meetingPackURL(meetingID) {
+  return `${meetingPath(meetingID)}/pack.xlsx`;
+}
+
+// createCommitment adds a commitment.
+export function createCommitment(body) {
+  return send('POST', '/api/commitments', {body});
+}
+
+// updateCommitment changes a commitment's attributes (only the fields in body).
+export function updateCommitment(id, body, etag) {
+  return send('PATCH', commitmentPath(id), {body, etag});
+}
+
+// addFollowUp adds a dated, sourced follow-up to a commitment.
+export function addFollowUp(id, body, etag) {
+  return send('POST', `${commitmentPath(id)}/follow-ups`, {body, etag});
+}
+
+// createMeeting records a meeting, held or planned.
+export function createMeeting(body) {
+  return send('POST', '/api/meetings', {body});
+}
+
+// updateMeeting changes a meeting (only the fields in body).
+export function updateMeeting(id, body, etag) {
+  return send('PATCH', meetingPath(id), {body, etag});
+}
+
+// addAgendaItem adds an item to a meeting's agenda.
+export function addAgendaItem(id, body, etag) {
+  return send('POST', `${meetingPath(id)}/agenda`, {body, etag});
+}
+
+// addDecision adds a decision to a meeting's record.
+export function addDecision(id, body, etag) {
+  return send('POST', `${meetingPath(id)}/decisions`, {body, etag});
+}

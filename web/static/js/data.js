@@ -6,6 +6,7 @@ import {renderCalendar} from './calendar.js';
 import {fillFilterOptions} from './controls.js';
 import {renderDashboard, renderDashboardMessage} from './dashboard.js';
 import {replace} from './dom.js';
+import {loadGovernance, renderGovernance} from './governance.js';
 import {plural} from './format.js';
 import {applyFilters, groupSites, hasFilters, looksLikeParcelID, parcelID} from './model.js';
 import {openPanel, selectSite} from './sitepanel.js';
@@ -21,6 +22,7 @@ export async function loadData() {
   const date = asOf();
   const first = !document.body.dataset.ready;
   document.body.setAttribute('aria-busy', 'true');
+  const governance = loadGovernance({signal: ctrl.signal}); // the Engagements and Comités views
   const [parts, calendar, dashboard] = await Promise.allSettled([
     fetchParts(date, {signal: ctrl.signal}),
     fetchCalendar(date, {signal: ctrl.signal}),
@@ -45,6 +47,9 @@ export async function loadData() {
   notify('data', problems.length ? `Attention : ${problems.join(' ; ')}.` : '');
   fillFilterOptions();
   refresh();
+  await governance;
+  if (ctrl.signal.aborted) return;
+  renderGovernance();
   if (app.state.site) {
     if (first) app.map.focusSite(app.state.site);
     await openPanel(app.state.site, {focus: false});

@@ -10,6 +10,7 @@ import {onSessionChanged, onSessionOver, renderAccountArea, requireSignIn} from 
 import {$, app, notify, writeURL} from './app.js';
 import {bindControls, checkLinkDate, setView, showView, statusOptions, syncControls} from './controls.js';
 import {setDateForms} from './dates.js';
+import {setGovernanceVocabulary} from './governance.js';
 import {loadData, onSelect} from './data.js';
 import {replace} from './dom.js';
 import {createEditor} from './editor.js';
@@ -88,6 +89,7 @@ export function loadSetup() {
     // the forms of a date and the parcel ids are the service's.
     setVocabulary(config);
     setDateForms(config.date_forms);
+    setGovernanceVocabulary(config.governance);
     setParcelIDPrefix(config.parcel_id_prefix);
     replace($('status-options'), statusOptions());
     app.map.setBaseMap(config);

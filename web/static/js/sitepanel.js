@@ -9,6 +9,7 @@ import {formatDay} from './format.js';
 import {fillHistory, historyFailed} from './history.js';
 import {renderDeletedPanel, renderPanel, renderPanelMessage} from './panel.js';
 import {canEdit, session} from './session.js';
+import {siteGovernanceSection} from './sitegovernance.js';
 
 
 // selectSite opens a site's panel and, unless it was chosen on the map itself, pans and
@@ -75,6 +76,7 @@ export async function openPanel(siteID, {focus}) {
     flash: app.editor.flashNode(),
     history: session.signedIn,
   });
+  body.querySelector('.panel-scroll')?.insertBefore(siteGovernanceSection(siteID, detail), body.querySelector('.panel-foot'));
   panel.dataset.siteId = siteID;
   panel.dataset.etag = etag;
   if (focus) $('panel-title')?.focus({preventScroll: window.innerWidth > 900});

@@ -6,7 +6,7 @@
 
 import {isStatus} from './vocab.js';
 
-export const VIEWS = ['carte', 'calendrier', 'bord', 'tableau'];
+export const VIEWS = ['carte', 'calendrier', 'bord', 'tableau', 'engagements', 'comites'];
 
 // emptyState is the default view: the map, today, nothing filtered.
 export function emptyState() {
