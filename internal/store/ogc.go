@@ -26,8 +26,13 @@ type Extent struct {
 // Computing them reads every parcel; they are kept until a layer version moves on, so a
 // request costs one lookup of the versions.
 func (s *Store) CollectionExtents(ctx context.Context) (map[string]Extent, error) {
+	db, err := s.reader(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("store: collection extents: %w", err)
+	}
+	defer db.Release()
 	var key string
-	if err := s.pool.QueryRow(ctx, `SELECT string_agg(layer || ':' || version, ',' ORDER BY layer) FROM layer_versions`).Scan(&key); err != nil {
+	if err := db.QueryRow(ctx, `SELECT string_agg(layer || ':' || version, ',' ORDER BY layer) FROM layer_versions`).Scan(&key); err != nil {
 		return nil, fmt.Errorf("store: collection extents: %w", err)
 	}
 	s.extents.mu.Lock()
@@ -35,7 +40,7 @@ func (s *Store) CollectionExtents(ctx context.Context) (map[string]Extent, error
 	if s.extents.key == key {
 		return maps.Clone(s.extents.byID), nil
 	}
-	byID, err := s.collectionExtents(ctx)
+	byID, err := collectionExtents(ctx, db)
 	if err != nil {
 		return nil, err
 	}
@@ -50,8 +55,8 @@ type extentCache struct {
 	byID map[string]Extent
 }
 
-func (s *Store) collectionExtents(ctx context.Context) (map[string]Extent, error) {
-	rows, err := s.pool.Query(ctx, `
+func collectionExtents(ctx context.Context, db querier) (map[string]Extent, error) {
+	rows, err := db.Query(ctx, `
 		WITH boxes AS (
 		    SELECT 'sites' AS id, ST_Extent(p.geom) AS box
 		      FROM site_parts p JOIN sites s ON s.id = p.site_id AND s.deleted_at IS NULL
