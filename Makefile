@@ -59,6 +59,7 @@ vet:
 bench: deps-test build
 	$(GO) run ./cmd/emprises-bench api
 	$(GO) run ./cmd/emprises-bench cadastre
+	$(GO) run ./cmd/emprises-bench replica
 
 deps-run: $(PG_BIN) $(POSTGIS) go-toolchain
 deps-test: $(PG_BIN) $(POSTGIS) $(OGRINFO) $(CHROMIUM) go-toolchain

@@ -369,6 +369,10 @@ func TestTwoInstancesOverPrimaryAndReplica(t *testing.T) {
 		if n := d.a.store.Replica().TooLate - tooLate; n != 2 {
 			t.Errorf("reads on A that gave up on the paused replica = %d; want 2", n)
 		}
+		// A position that is not one costs freshness, never the answer.
+		if got := notes(t, apiReader, d.a, map[string]string{"Authorization": "Bearer " + d.token, httpapi.LSNHeader: "not/a-position"}); got != before {
+			t.Errorf("read on A with a malformed %s = %q; want the replica's %q", httpapi.LSNHeader, got, before)
+		}
 
 		// The lag of the paused replica, as both reports show it.
 		eventually(t, 5*time.Second, "lag in /healthz", func() error {
@@ -498,7 +502,7 @@ func TestTwoInstancesOverPrimaryAndReplica(t *testing.T) {
 		}
 		// Routes are counted by pattern, never by path.
 		body := string(mustSend(t, http.DefaultClient, "GET", d.a.url+"/metrics", "", map[string]string{"Authorization": "Bearer " + d.token}).body)
-		if regexp.MustCompile(`route="/api/sites/`+siteID).MatchString(body) {
+		if regexp.MustCompile(`route="/api/sites/` + siteID).MatchString(body) {
 			t.Error("/metrics counts a path, not a route pattern")
 		}
 	})
