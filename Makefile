@@ -17,7 +17,7 @@ OGRINFO   := /usr/bin/ogrinfo
 CHROMIUM  := /usr/bin/chromium
 QGIS      := /usr/lib/python3/dist-packages/qgis/__init__.py
 
-.PHONY: build run test test-go test-fuzz bench deps-run deps-test web-deps vet fmt clean
+.PHONY: build run test test-go test-replica test-fuzz bench deps-run deps-test web-deps vet fmt clean
 
 ## build: compile bin/emprises
 build: web-deps
@@ -28,10 +28,17 @@ run: deps-run build
 	./$(BIN) serve
 
 ## test: install what is missing and run every test (Go, PostGIS, GDAL, headless Chromium)
-test: deps-test web-deps vet test-go test-fuzz
+test: deps-test web-deps vet test-go test-replica test-fuzz
 
+# test-replica has its own target (and test-go leaves it out, not to run it twice).
 test-go:
-	$(GO) test -count=1 -timeout 15m ./...
+	$(GO) test -count=1 -timeout 15m $$($(GO) list ./... | grep -v '/internal/replica$$')
+
+## test-replica: a primary and its streaming replica (two private clusters, pg_basebackup -R)
+## under two instances: read-your-writes, lag in /healthz and /metrics, the primary stopped
+## and started again (see README, "Deployment")
+test-replica: deps-run
+	$(GO) test -count=1 -timeout 3m -v -run 'TestTwoInstancesOverPrimaryAndReplica' ./internal/replica/
 
 # Each fuzz target runs a few seconds on top of its committed seed corpus. The budget is a
 # count of inputs, not a duration: with a duration, a new input still being minimised when
@@ -53,6 +60,7 @@ vet:
 bench: deps-test build
 	$(GO) run ./cmd/emprises-bench api
 	$(GO) run ./cmd/emprises-bench cadastre
+	$(GO) run ./cmd/emprises-bench replica
 
 deps-run: $(PG_BIN) $(POSTGIS) go-toolchain
 deps-test: $(PG_BIN) $(POSTGIS) $(OGRINFO) $(CHROMIUM) $(QGIS) go-toolchain

@@ -23,6 +23,9 @@ type dbFlags struct {
 	url        string
 	migrateURL string
 	dataDir    string
+	// readURL reaches the streaming replicas that serve reads (serve only; see
+	// registerReplicas).
+	readURL string
 }
 
 func (d *dbFlags) register(fs *flag.FlagSet, e *env) {
@@ -32,6 +35,13 @@ func (d *dbFlags) register(fs *flag.FlagSet, e *env) {
 		"connection string for migrations, as the role that owns the schema ($EMPRISES_MIGRATE_DATABASE_URL); default: --database-url")
 	fs.StringVar(&d.dataDir, "data", envOr(e, "EMPRISES_DATA", "./.data"),
 		"data folder for the private cluster ($EMPRISES_DATA)")
+}
+
+// registerReplicas adds --read-database-url, for the commands that serve reads.
+func (d *dbFlags) registerReplicas(fs *flag.FlagSet, e *env) {
+	fs.StringVar(&d.readURL, "read-database-url", e.getenv("EMPRISES_READ_DATABASE_URL"),
+		"connection string of the streaming replicas that serve reads, as the service's role ($EMPRISES_READ_DATABASE_URL); "+
+			"several hosts allowed, e.g. host=r1,r2 target_session_attrs=prefer-standby; empty: every read from --database-url")
 }
 
 // database is an open, migrated store and, with the embedded default, the cluster under it.
@@ -52,6 +62,8 @@ func openDatabase(ctx context.Context, e *env, d dbFlags, seed bool) (*database,
 	switch {
 	case connString == "" && migrateURL != "":
 		return nil, usageError{"--migrate-database-url ($EMPRISES_MIGRATE_DATABASE_URL) goes with --database-url ($DATABASE_URL); the private cluster has its own roles"}
+	case connString == "" && d.readURL != "":
+		return nil, usageError{"--read-database-url ($EMPRISES_READ_DATABASE_URL) goes with --database-url ($DATABASE_URL): replicas follow a primary the operator runs"}
 	case connString == "":
 		dir, err := filepath.Abs(d.dataDir)
 		if err != nil {
@@ -84,7 +96,7 @@ func openDatabase(ctx context.Context, e *env, d dbFlags, seed bool) (*database,
 		}
 		return nil, err
 	}
-	s, err := store.Open(ctx, connString)
+	s, err := store.OpenWithReplicas(ctx, connString, d.readURL)
 	if err != nil {
 		db.close(ctx)
 		return nil, err

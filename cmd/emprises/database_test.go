@@ -178,3 +178,29 @@ func TestServeSharesCluster(t *testing.T) {
 		t.Errorf("postmaster.pid remains after the last service stopped")
 	}
 }
+
+// TestReadDatabaseURLNeedsPrimary: replicas follow a primary the operator runs, so
+// --read-database-url without --database-url is a usage error, said before anything starts.
+func TestReadDatabaseURLNeedsPrimary(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+	}{
+		{"flag", []string{"serve", "--data", dir, "--read-database-url", "host=/nowhere dbname=emprises"}, nil},
+		{"environment", []string{"serve", "--data", dir}, map[string]string{"EMPRISES_READ_DATABASE_URL": "host=/nowhere dbname=emprises"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			getenv := func(k string) string { return tt.env[k] }
+			var out bytes.Buffer
+			err := run(context.Background(), tt.args, getenv, nil, &out, &out)
+			var u usageError
+			if !errors.As(err, &u) || !strings.Contains(err.Error(), "--read-database-url") {
+				t.Errorf("run(%q) = %v; want a usage error naming --read-database-url", tt.args, err)
+			}
+		})
+	}
+}

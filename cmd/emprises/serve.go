@@ -16,6 +16,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	var d dbFlags
 	fs := newFlagSet(e, "serve", "serve [flags]")
 	d.register(fs, e)
+	d.registerReplicas(fs, e)
 	addr := fs.String("addr", envOr(e, "EMPRISES_ADDR", "127.0.0.1:8080"), "listen address ($EMPRISES_ADDR)")
 	cfg := httpapi.Config{Now: e.now}
 	fs.StringVar(&cfg.BaseURL, "base-url", e.getenv("EMPRISES_BASE_URL"),

@@ -6,6 +6,8 @@ import (
 	"runtime/debug"
 	"strings"
 	"time"
+
+	"github.com/emprises/emprises/internal/store"
 )
 
 // MaxBodyBytes bounds every request body; a larger one is answered 413.
@@ -46,12 +48,17 @@ type responseRecorder struct {
 	// private: the response depends on who asks, or the service is private; shared
 	// caches must not keep it.
 	private bool
+	// commits notes the position of the request's writes, sent back with the response
+	// (see readYourWrites); nil until readYourWrites runs.
+	commits *store.Commits
+	secure  bool // the request came over HTTPS: the position cookie is Secure
 }
 
 func (rec *responseRecorder) WriteHeader(code int) {
 	if rec.status == 0 {
 		rec.status = code
 		rec.cachePolicy()
+		rec.commitPosition()
 	}
 	rec.ResponseWriter.WriteHeader(code)
 }
@@ -120,6 +127,7 @@ func (s *Server) logAndRecover(next http.Handler) http.Handler {
 				}
 			}
 			s.access(r, rec, start, "")
+			s.metrics.observe(r, rec.status, time.Since(start))
 		}()
 		next.ServeHTTP(rec, r)
 	})
@@ -133,4 +141,63 @@ func (s *Server) access(r *http.Request, rec *responseRecorder, start time.Time,
 		attrs = append(attrs, "note", note)
 	}
 	s.logger.Info("request", attrs...)
+}
+
+// Read-your-writes across instances and database servers. A response to a request that
+// wrote carries the position of its commit in the WAL, in the header LSNHeader (for API
+// clients, which send it back on their next reads) and in the cookie lsnCookie (which the
+// page's browser sends back by itself). A read that carries one sees at least that commit,
+// whichever instance answers and whichever replica it reads (see store.ReadAfter).
+const (
+	LSNHeader = "Emprises-LSN"
+	lsnCookie = "emprises_lsn"
+	// lsnCookieAge outlives any lag a replica is allowed (store.MaxReplicaLag) by far:
+	// past it, every replica still read from holds the write.
+	lsnCookieAge = 5 * time.Minute
+)
+
+// readYourWrites reads the position a client sends back into the request's context, sends
+// the reads of a request that writes to the primary, and has the recorder send back the
+// position of the request's own writes. A malformed position is ignored, not refused: it
+// only costs freshness, and an old cookie must never lock a browser out.
+func (s *Server) readYourWrites(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		v := r.Header.Get(LSNHeader)
+		if v == "" {
+			if c, err := r.Cookie(lsnCookie); err == nil {
+				v = c.Value
+			}
+		}
+		if v != "" {
+			if lsn, err := store.ParseLSN(v); err == nil {
+				ctx = store.ReadAfter(ctx, lsn)
+			}
+		}
+		if unsafeMethod(r.Method) {
+			ctx = store.Primary(ctx)
+		}
+		ctx, commits := store.TrackCommits(ctx)
+		if rec := recorderOf(r); rec != nil {
+			rec.commits, rec.secure = commits, s.overHTTPS(r)
+		}
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// commitPosition adds the position of the request's writes to the response, as the
+// headers go out: every write of a handler is committed before it answers.
+func (rec *responseRecorder) commitPosition() {
+	if rec.commits == nil {
+		return
+	}
+	lsn := rec.commits.Last()
+	if lsn == 0 {
+		return
+	}
+	h := rec.Header()
+	h.Set(LSNHeader, lsn.String())
+	h.Add("Set-Cookie", (&http.Cookie{Name: lsnCookie, Value: lsn.String(), Path: "/",
+		MaxAge: int(lsnCookieAge.Seconds()), HttpOnly: true, SameSite: http.SameSiteLaxMode,
+		Secure: rec.secure}).String())
 }

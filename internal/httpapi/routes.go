@@ -19,7 +19,7 @@ import (
 // from it (see buildOpenAPI), so the router, the roles and the API definition are one list.
 func (s *Server) routes() http.Handler {
 	r := chi.NewRouter()
-	r.Use(s.logAndRecover, secure, s.authenticate, middleware.GetHead,
+	r.Use(s.logAndRecover, secure, s.readYourWrites, s.authenticate, middleware.GetHead,
 		middleware.Compress(compressionLevel, compressedTypes...))
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, Problem{Status: http.StatusNotFound, Detail: "no such resource: " + r.URL.Path})
@@ -31,6 +31,8 @@ func (s *Server) routes() http.Handler {
 			Detail: req.Method + " is not allowed on " + req.URL.Path + "; allowed: " + strings.Join(allowed, ", ")})
 	})
 	t := &routeTable{r: r, require: s.require}
+	s.parcelTiles = newTileCache(parcelTileMemory)
+	s.metrics = newMetrics(s)
 
 	// Public: health, the OGC API, the read API and downloads, tiles, the page, sign-in.
 	t.Get("/healthz", public, s.handleHealth)
@@ -65,7 +67,7 @@ func (s *Server) routes() http.Handler {
 	t.Get("/export/sites.geojson", public, s.handleExportSites)
 	t.Get("/export/parcels.geojson", public, s.handleExportParcels)
 	t.Get("/export/sites.csv", public, s.handleExportFriches)
-	t.Get("/tiles/parcels/{z}/{x}/{y}.mvt", public, s.handleParcelTile(newTileCache(parcelTileMemory)))
+	t.Get("/tiles/parcels/{z}/{x}/{y}.mvt", public, s.handleParcelTile(s.parcelTiles))
 	t.Get("/tiles/sites/{z}/{x}/{y}.mvt", public, s.handleSiteTile)
 	t.Get("/tiles/parcels.json", public, s.handleTileJSON(store.CollectionParcels))
 	t.Get("/tiles/sites.json", public, s.handleTileJSON(store.CollectionSites))
@@ -77,8 +79,10 @@ func (s *Server) routes() http.Handler {
 	t.Post("/api/session", public, s.handleSignIn)
 	t.Delete("/api/session", public, s.handleSignOut)
 
-	// Viewer: the change history holds confidential fields.
+	// Viewer: the change history holds confidential fields. The service's figures are
+	// for its operators: Prometheus scrapes them with a viewer's API token.
 	t.Get("/api/sites/{id}/history", auth.Viewer, s.handleHistory)
+	t.Get("/metrics", auth.Viewer, s.handleMetrics)
 
 	// Editor: every write is one transaction with one audit record and, but for creating
 	// a site, must send the site's current ETag in If-Match.

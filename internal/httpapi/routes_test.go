@@ -22,6 +22,7 @@ import (
 // definition read; this copy makes a change of role a change a reviewer sees twice.
 var reviewedRoles = map[string]auth.Role{
 	"GET /api/sites/{id}/history":             auth.Viewer,
+	"GET /metrics":                            auth.Viewer,
 	"POST /api/sites":                         auth.Editor,
 	"PATCH /api/sites/{id}":                   auth.Editor,
 	"DELETE /api/sites/{id}":                  auth.Editor,

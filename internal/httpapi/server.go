@@ -39,6 +39,10 @@ type Server struct {
 	cfg     Config
 	logger  *slog.Logger
 	streams chan struct{} // the long-stream slots: see beginLongStream
+	// parcelTiles keeps rendered parcel tiles; metrics counts requests and reads the
+	// figures of the store, the streams and the tile cache. routes makes both.
+	parcelTiles *tileCache
+	metrics     *metrics
 	// routeList is every route with its role, as routes registered them.
 	routeList []apiRoute
 	// openAPI is the API definition, written by routes from routeList.

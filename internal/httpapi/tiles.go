@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -90,6 +91,8 @@ type tileCache struct {
 	order   *list.List // of *cachedTile, most recently used first
 	items   map[[3]int]*list.Element
 	renders singleflight.Group
+
+	hits, misses atomic.Int64 // for /metrics
 }
 
 type cachedTile struct {
@@ -105,8 +108,10 @@ func newTileCache(max int) *tileCache {
 // version empties the cache.
 func (c *tileCache) get(ctx context.Context, version int64, key [3]int, render func(context.Context) ([]byte, error)) ([]byte, error) {
 	if tile, ok := c.lookup(version, key); ok {
+		c.hits.Add(1)
 		return tile, nil
 	}
+	c.misses.Add(1)
 	name := fmt.Sprintf("%d/%d/%d/%d", version, key[0], key[1], key[2])
 	ch := c.renders.DoChan(name, func() (any, error) {
 		// The rendering serves every waiting request: it must not end with the first.

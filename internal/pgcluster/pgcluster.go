@@ -87,6 +87,12 @@ type Options struct {
 	// StartTimeout bounds how long Open waits for the server to accept connections, crash
 	// recovery included; zero means one minute.
 	StartTimeout time.Duration
+	// StandbyOf, when Dir holds no cluster yet, is the connection string of a primary to
+	// copy it from (pg_basebackup -R, as the user the server runs as) instead of running
+	// initdb: the server then runs as a streaming replica of that primary, read-only, with
+	// hot_standby_feedback on. Database, Owner, Users and Extensions must then be empty:
+	// they come from the primary.
+	StandbyOf string
 
 	// bindir and sharedir replace the search for PostgreSQL's binaries and PostGIS (tests).
 	bindir, sharedir string
@@ -102,6 +108,7 @@ type Cluster struct {
 	owner     *account // the user the server runs as, or nil for the current user
 	log       io.Writer
 	timeout   time.Duration
+	standbyOf string // copy a new cluster from this primary (Options.StandbyOf)
 	started   bool
 	users     *os.File // Dir/pgcluster.users, share-locked from Open until Close
 }
@@ -115,6 +122,9 @@ func Open(ctx context.Context, opts Options) (*Cluster, error) {
 	c, err := newCluster(opts)
 	if err != nil {
 		return nil, err
+	}
+	if c.standbyOf != "" && (opts.Database != "" || opts.Owner != "" || len(opts.Users) > 0 || len(opts.Extensions) > 0) {
+		return nil, errors.New("pgcluster: a standby gets its databases, roles and extensions from its primary")
 	}
 	if err := checkPostGIS(c.bin, opts.sharedir); err != nil {
 		return nil, fmt.Errorf("pgcluster: %w", err)
@@ -236,6 +246,7 @@ func newCluster(opts Options) (*Cluster, error) {
 		logFile:   filepath.Join(dir, "pg.log"),
 		log:       opts.Log,
 		timeout:   opts.StartTimeout,
+		standbyOf: opts.StandbyOf,
 	}
 	if c.timeout <= 0 {
 		c.timeout = defaultStartTimeout
@@ -387,7 +398,9 @@ func (c *Cluster) start(ctx context.Context, fast bool) error {
 	if err := c.mkdirOwned(c.socketDir, 0o700); err != nil {
 		return err
 	}
-	if err := c.writeFileOwned(filepath.Join(c.dataDir, confName), []byte(serverConf(c.socketDir, fast)), 0o600); err != nil {
+	_, err := os.Lstat(filepath.Join(c.dataDir, "standby.signal"))
+	standby := err == nil
+	if err := c.writeFileOwned(filepath.Join(c.dataDir, confName), []byte(serverConf(c.socketDir, fast, standby)), 0o600); err != nil {
 		return err
 	}
 	if err := c.createOwned(c.logFile); err != nil {
@@ -429,7 +442,6 @@ func (c *Cluster) initIfNeeded(ctx context.Context, fast bool) error {
 	if entries, _ := os.ReadDir(c.dataDir); len(entries) > 0 {
 		return fmt.Errorf("pgcluster: %s is not empty but holds no PostgreSQL cluster (no PG_VERSION); move it away", c.dataDir)
 	}
-	c.logf("initialising PostgreSQL cluster in %s", c.dataDir)
 	tmp := c.dataDir + ".new"
 	if err := os.RemoveAll(tmp); err != nil {
 		return fmt.Errorf("pgcluster: %w", err)
@@ -437,6 +449,10 @@ func (c *Cluster) initIfNeeded(ctx context.Context, fast bool) error {
 	if err := c.mkdirOwned(tmp, 0o700); err != nil {
 		return err
 	}
+	if c.standbyOf != "" {
+		return c.copyFromPrimary(ctx, tmp, fast)
+	}
+	c.logf("initialising PostgreSQL cluster in %s", c.dataDir)
 	args := []string{"-D", tmp, "-U", superuser, "--auth-local=trust", "--auth-host=reject",
 		"-E", "UTF8", "--locale=C.UTF-8", "--no-instructions"}
 	if fast {
@@ -458,11 +474,33 @@ func (c *Cluster) initIfNeeded(ctx context.Context, fast bool) error {
 	return nil
 }
 
+// copyFromPrimary copies the cluster of the primary c.standbyOf into tmp, set up as its
+// streaming replica (standby.signal and primary_conninfo: pg_basebackup -R), and renames
+// it into place once complete. The copy's postgresql.conf is the primary's, which already
+// includes confName: start rewrites that file with this cluster's own settings.
+func (c *Cluster) copyFromPrimary(ctx context.Context, tmp string, fast bool) error {
+	c.logf("copying PostgreSQL cluster into %s from its primary", c.dataDir)
+	args := []string{"-D", tmp, "-R", "-X", "stream", "-c", "fast", "-d", c.standbyOf}
+	if fast {
+		args = append(args, "--no-sync")
+	}
+	if out, err := c.command(ctx, "pg_basebackup", args...).CombinedOutput(); err != nil {
+		return fmt.Errorf("pgcluster: pg_basebackup into %s: %w\n%s", tmp, err, out)
+	}
+	if err := os.Remove(c.dataDir); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("pgcluster: %w", err)
+	}
+	if err := os.Rename(tmp, c.dataDir); err != nil {
+		return fmt.Errorf("pgcluster: %w", err)
+	}
+	return nil
+}
+
 // confName is the file, included from postgresql.conf, that start rewrites.
 const confName = "emprises.conf"
 
 // serverConf returns the settings start writes to confName.
-func serverConf(socketDir string, fast bool) string {
+func serverConf(socketDir string, fast, standby bool) string {
 	var b strings.Builder
 	b.WriteString("# Written by internal/pgcluster at every start; edits are lost.\n")
 	b.WriteString("listen_addresses = ''\n")
@@ -471,6 +509,11 @@ func serverConf(socketDir string, fast bool) string {
 	if fast {
 		b.WriteString("# Fast mode, for tests: a crash of the machine may corrupt the cluster.\n")
 		b.WriteString("fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n")
+	}
+	if standby {
+		b.WriteString("# A streaming replica: the primary keeps the rows its queries still read, so that\n")
+		b.WriteString("# a long export is not cancelled by a vacuum on the primary.\n")
+		b.WriteString("hot_standby_feedback = on\n")
 	}
 	return b.String()
 }

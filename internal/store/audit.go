@@ -75,8 +75,13 @@ func siteHistory(ctx context.Context, tx pgx.Tx, siteID string) ([]site.Change, 
 // SiteVersion returns the current version of a site that is not deleted: its ETag is
 // httpapi's quoted form of it. Every edit through the API increments it.
 func (s *Store) SiteVersion(ctx context.Context, id string) (int64, error) {
+	db, err := s.reader(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("store: site version %q: %w", id, err)
+	}
+	defer db.Release()
 	var v int64
-	err := s.pool.QueryRow(ctx, `SELECT version FROM sites WHERE id = $1 AND deleted_at IS NULL`, id).Scan(&v)
+	err = db.QueryRow(ctx, `SELECT version FROM sites WHERE id = $1 AND deleted_at IS NULL`, id).Scan(&v)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return 0, fmt.Errorf("store: site %q: %w", id, site.ErrNotFound)
 	}

@@ -206,7 +206,12 @@ type PartParcel struct {
 
 // ListPartParcels lists the parcels linked to a part, by id.
 func (s *Store) ListPartParcels(ctx context.Context, partID string) ([]PartParcel, error) {
-	rows, err := s.pool.Query(ctx, `
+	db, err := s.reader(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("store: parcels of part %q: %w", partID, err)
+	}
+	defer db.Release()
+	rows, err := db.Query(ctx, `
 		SELECT id, contenance_m2, geom IS NOT NULL FROM parcels WHERE part_id = $1 ORDER BY id`, partID)
 	if err != nil {
 		return nil, fmt.Errorf("store: parcels of part %q: %w", partID, err)

@@ -69,8 +69,13 @@ func (s *Store) SiteTile(ctx context.Context, z, x, y int) ([]byte, error) {
 // bring in JIT compilation (some 50 ms, more than the query) and parallel workers (which
 // only compete with the other tile requests on a small server): both are off for it.
 func (s *Store) tile(ctx context.Context, sql string, z, x, y int) ([]byte, error) {
+	db, err := s.reader(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer db.Release()
 	var b []byte
-	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+	err = pgx.BeginTxFunc(ctx, db, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SET LOCAL jit = off; SET LOCAL max_parallel_workers_per_gather = 0`); err != nil {
 			return err
 		}
@@ -83,8 +88,13 @@ func (s *Store) tile(ctx context.Context, sql string, z, x, y int) ([]byte, erro
 // the sites (statement triggers count both: a deleted site takes its part ids off the
 // parcels), so that it can stand for the content of every parcel tile.
 func (s *Store) ParcelLayerVersion(ctx context.Context) (int64, error) {
+	db, err := s.reader(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("store: parcel layer version: %w", err)
+	}
+	defer db.Release()
 	var v int64
-	if err := s.pool.QueryRow(ctx, `SELECT sum(version)::bigint FROM layer_versions WHERE layer IN ('parcels', 'sites')`).Scan(&v); err != nil {
+	if err := db.QueryRow(ctx, `SELECT sum(version)::bigint FROM layer_versions WHERE layer IN ('parcels', 'sites')`).Scan(&v); err != nil {
 		return 0, fmt.Errorf("store: parcel layer version: %w", err)
 	}
 	return v, nil

@@ -46,7 +46,12 @@ ORDER BY s.name, s.id, pl.latest NULLS LAST, m.actual_date NULLS LAST, m.id`
 // ListCalendar returns the disposal calendar as it stood on q.AsOf, ordered by site then
 // planned date.
 func (s *Store) ListCalendar(ctx context.Context, q CalendarQuery) ([]site.Milestone, error) {
-	items, err := queryCalendar(ctx, s.pool, q)
+	db, err := s.reader(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("store: list calendar: %w", err)
+	}
+	defer db.Release()
+	items, err := queryCalendar(ctx, db, q)
 	if err != nil {
 		return nil, fmt.Errorf("store: list calendar: %w", err)
 	}

@@ -178,8 +178,14 @@ func queryTimeline(ctx context.Context, tx pgx.Tx, siteID string) ([]site.Event,
 }
 
 // readTx runs fn in a read-only transaction that sees one snapshot of the database.
+// It runs on a replica unless the context asks for fresher data (see reader).
 func (s *Store) readTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
-	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	db, err := s.reader(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Release()
+	tx, err := db.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
 		return err
 	}

@@ -25,7 +25,12 @@ type BrownfieldPart struct {
 // EachBrownfieldPart streams the parts of the sites not deleted that existed on asOf, with
 // their status then, for the CNIG "Friches" export, in part id order.
 func (s *Store) EachBrownfieldPart(ctx context.Context, asOf time.Time, fn func(*BrownfieldPart) error) error {
-	rows, err := s.pool.Query(ctx, `
+	db, err := s.reader(ctx)
+	if err != nil {
+		return fmt.Errorf("store: brownfield parts: %w", err)
+	}
+	defer db.Release()
+	rows, err := db.Query(ctx, `
 		SELECT p.id, s.name, p.label, s.address, h.status::text, s.modality, s.owner,
 		       s.counterparty, s.sources,
 		       (SELECT min(lower(valid)) FROM part_status_history WHERE part_id = p.id),

@@ -842,7 +842,13 @@ func (s *Store) Features(ctx context.Context, collection string, q FeatureQuery,
 		countc = make(chan featureCount, 1)
 		go func() {
 			var r featureCount
-			r.err = s.pool.QueryRow(ctx, countSQL, append([]any{customPlan}, countArgs...)...).Scan(&r.matched, &r.hasPrev, &r.hasNext)
+			db, err := s.reader(ctx)
+			if err != nil {
+				countc <- featureCount{err: err}
+				return
+			}
+			defer db.Release()
+			r.err = db.QueryRow(ctx, countSQL, append([]any{customPlan}, countArgs...)...).Scan(&r.matched, &r.hasPrev, &r.hasNext)
 			countc <- r
 		}()
 	}
@@ -900,7 +906,12 @@ const featureSettings = "SET LOCAL jit = off"
 // streamFeatures runs the page statement and hands its rows to fn. The rows are closed
 // (and the connection back in the pool) when it returns.
 func (s *Store) streamFeatures(ctx context.Context, sql string, args []any, q *FeatureQuery, page *FeaturePage, fn func(id, feature []byte) error) error {
-	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly})
+	db, err := s.reader(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Release()
+	tx, err := db.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly})
 	if err != nil {
 		return err
 	}
@@ -951,8 +962,13 @@ func (s *Store) FindFeature(ctx context.Context, collection, id string, q Featur
 		}
 		return nil, err
 	}
+	db, err := s.reader(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("store: %s feature %q: %w", collection, id, err)
+	}
+	defer db.Release()
 	var feature []byte
-	if err := s.pool.QueryRow(ctx, sql, append([]any{customPlan}, args...)...).Scan(&feature); err != nil {
+	if err := db.QueryRow(ctx, sql, append([]any{customPlan}, args...)...).Scan(&feature); err != nil {
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil, fmt.Errorf("store: %s feature %q: %w", collection, id, site.ErrNotFound)
 		}

@@ -157,8 +157,13 @@ func (s *Store) MeetingVersion(ctx context.Context, id int64) (int64, error) {
 }
 
 func (s *Store) entityVersion(ctx context.Context, entityType, id string) (int64, error) {
+	db, err := s.reader(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("store: %s version %q: %w", entityType, id, err)
+	}
+	defer db.Release()
 	var v int64
-	err := s.pool.QueryRow(ctx, `SELECT version FROM `+versionedTables[entityType]+` WHERE id::text = $1`, id).Scan(&v)
+	err = db.QueryRow(ctx, `SELECT version FROM `+versionedTables[entityType]+` WHERE id::text = $1`, id).Scan(&v)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return 0, fmt.Errorf("store: %s %q: %w", entityType, id, site.ErrNotFound)
 	}

@@ -14,7 +14,12 @@ import (
 
 // ListCommittees returns every committee with its cadences, COPIL first.
 func (s *Store) ListCommittees(ctx context.Context) ([]governance.Committee, error) {
-	rows, err := s.pool.Query(ctx, `
+	db, err := s.reader(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("store: list committees: %w", err)
+	}
+	defer db.Release()
+	rows, err := db.Query(ctx, `
 		SELECT c.id, c.kind, c.name, c.sources,
 		       coalesce(array_agg(k.months ORDER BY k.months, k.clause) FILTER (WHERE k.clause IS NOT NULL), '{}'),
 		       coalesce(array_agg(k.clause ORDER BY k.months, k.clause) FILTER (WHERE k.clause IS NOT NULL), '{}')

@@ -26,10 +26,15 @@ type Extent struct {
 // Computing them reads every parcel; they are kept until a layer version moves on, so a
 // request costs one lookup of the versions.
 func (s *Store) CollectionExtents(ctx context.Context) (map[string]Extent, error) {
+	db, err := s.reader(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("store: collection extents: %w", err)
+	}
+	defer db.Release()
 	var key string
 	// Commitments have no layer version: their count and versions (each change of one adds
 	// to its version) stand for it, read from a few dozen rows.
-	if err := s.pool.QueryRow(ctx, `
+	if err := db.QueryRow(ctx, `
 		SELECT (SELECT string_agg(layer || ':' || version, ',' ORDER BY layer) FROM layer_versions)
 		       || ',commitments:' || (SELECT count(*) || '/' || coalesce(sum(version), 0) FROM commitments)`).Scan(&key); err != nil {
 		return nil, fmt.Errorf("store: collection extents: %w", err)
@@ -39,7 +44,7 @@ func (s *Store) CollectionExtents(ctx context.Context) (map[string]Extent, error
 	if s.extents.key == key {
 		return maps.Clone(s.extents.byID), nil
 	}
-	byID, err := s.collectionExtents(ctx)
+	byID, err := collectionExtents(ctx, db)
 	if err != nil {
 		return nil, err
 	}
@@ -54,8 +59,8 @@ type extentCache struct {
 	byID map[string]Extent
 }
 
-func (s *Store) collectionExtents(ctx context.Context) (map[string]Extent, error) {
-	rows, err := s.pool.Query(ctx, `
+func collectionExtents(ctx context.Context, db querier) (map[string]Extent, error) {
+	rows, err := db.Query(ctx, `
 		WITH boxes AS (
 		    SELECT 'sites' AS id, ST_Extent(p.geom) AS box
 		      FROM site_parts p JOIN sites s ON s.id = p.site_id AND s.deleted_at IS NULL

@@ -32,10 +32,17 @@ func (s *Store) CreateSession(ctx context.Context, user User, token, csrfToken s
 }
 
 // FindSession returns the live session of a cookie token, or site.ErrUnauthenticated when
-// it is unknown, expired, or its account is disabled.
+// it is unknown, expired, or its account is disabled. It reads the primary, where a
+// sign-out or a disabled account shows at once, or a replica when the primary does not
+// answer, so that signed-in readers go on reading.
 func (s *Store) FindSession(ctx context.Context, token string) (Session, error) {
+	db, err := s.primaryFirst(ctx)
+	if err != nil {
+		return Session{}, fmt.Errorf("store: find session: %w", err)
+	}
+	defer db.Release()
 	var ss Session
-	err := s.pool.QueryRow(ctx, `
+	err = db.QueryRow(ctx, `
 		SELECT u.id, u.name, u.role, u.created_at, s.csrf_token, s.expires_at
 		  FROM sessions s JOIN users u ON u.id = s.user_id
 		 WHERE s.token_hash = $1 AND s.expires_at > now() AND u.disabled_at IS NULL`,

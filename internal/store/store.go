@@ -21,17 +21,52 @@ import (
 // StatementTimeout bounds every query, so that no request can hold the database forever.
 const StatementTimeout = 30 * time.Second
 
-// Store is a pool of connections to the Emprises database.
+// Store is a pool of connections to the Emprises database and, with replicas, a second
+// pool that serves the reads that may be a moment stale (see replica.go).
 type Store struct {
-	pool    *pgxpool.Pool
+	pool    *pgxpool.Pool // the primary: writes, and reads that must see them
+	read    *pgxpool.Pool // the replicas; nil when there are none
+	replica replicaState
 	extents *extentCache
+
+	stopWatch context.CancelFunc // ends watchReplica
+	watchDone chan struct{}
 }
 
 // Open connects to the database at connString. It does not migrate.
 func Open(ctx context.Context, connString string) (*Store, error) {
-	cfg, err := pgxpool.ParseConfig(connString)
+	return OpenWithReplicas(ctx, connString, "")
+}
+
+// OpenWithReplicas connects to the primary at connString and, unless readConnString is
+// empty, to the streaming replicas at readConnString (one server, or several in a libpq
+// multi-host string such as "host=r1,r2 target_session_attrs=standby"), which then serve
+// the reads that may be a moment stale. It does not migrate.
+func OpenWithReplicas(ctx context.Context, connString, readConnString string) (*Store, error) {
+	pool, err := openPool(ctx, connString)
 	if err != nil {
 		return nil, fmt.Errorf("store: open: %w", err)
+	}
+	s := New(pool)
+	if readConnString == "" {
+		return s, nil
+	}
+	// The pool connects lazily: a replica down at startup is no reason not to serve.
+	if s.read, err = openPool(ctx, readConnString); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("store: open read pool: %w", err)
+	}
+	watchCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	s.stopWatch, s.watchDone = cancel, make(chan struct{})
+	go s.watchReplica(watchCtx, s.watchDone)
+	return s, nil
+}
+
+// openPool makes a pool with the service's settings.
+func openPool(ctx context.Context, connString string) (*pgxpool.Pool, error) {
+	cfg, err := pgxpool.ParseConfig(connString)
+	if err != nil {
+		return nil, err
 	}
 	if _, ok := cfg.ConnConfig.RuntimeParams["statement_timeout"]; !ok {
 		cfg.ConnConfig.RuntimeParams["statement_timeout"] = fmt.Sprint(StatementTimeout.Milliseconds())
@@ -43,21 +78,27 @@ func Open(ctx context.Context, connString string) (*Store, error) {
 		// stays for health checks, sign-ins and small reads. PostgreSQL allows 100.
 		cfg.MaxConns = int32(max(16, 4*runtime.NumCPU()))
 	}
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
-	if err != nil {
-		return nil, fmt.Errorf("store: open: %w", err)
-	}
-	return New(pool), nil
+	return pgxpool.NewWithConfig(ctx, cfg)
 }
 
 // New wraps an existing pool (tests get theirs from pgtest).
 func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool, extents: &extentCache{}} }
 
-// Pool exposes the pool for packages that stream large results with their own SQL.
+// Pool exposes the primary's pool for packages that stream large results with their own
+// SQL.
 func (s *Store) Pool() *pgxpool.Pool { return s.pool }
 
 // Close releases every connection.
-func (s *Store) Close() { s.pool.Close() }
+func (s *Store) Close() {
+	if s.stopWatch != nil {
+		s.stopWatch()
+		<-s.watchDone
+	}
+	if s.read != nil {
+		s.read.Close()
+	}
+	s.pool.Close()
+}
 
 // Ready reports whether the database answers and is fully migrated.
 func (s *Store) Ready(ctx context.Context) error {
@@ -92,6 +133,7 @@ func (s *Store) inTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
 		}
 		return err
 	}
+	s.noteCommit(ctx)
 	return nil
 }
 

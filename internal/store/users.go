@@ -203,6 +203,15 @@ func (s *Store) UserByToken(ctx context.Context, token string) (User, error) {
 		  FROM api_tokens k JOIN users u ON u.id = k.user_id
 		 WHERE k.token_hash = $1 AND k.revoked_at IS NULL AND u.disabled_at IS NULL`,
 		auth.HashSecret(token)).Scan(&u.ID, &u.Name, &u.Role, &u.CreatedAt)
+	if Unavailable(err) && s.read != nil {
+		// The primary does not answer: the token is checked on a replica, its use not
+		// noted, so that API readers go on reading.
+		err = s.read.QueryRow(ctx, `
+			SELECT u.id, u.name, u.role, u.created_at
+			  FROM api_tokens k JOIN users u ON u.id = k.user_id
+			 WHERE k.token_hash = $1 AND k.revoked_at IS NULL AND u.disabled_at IS NULL`,
+			auth.HashSecret(token)).Scan(&u.ID, &u.Name, &u.Role, &u.CreatedAt)
+	}
 	if errors.Is(err, pgx.ErrNoRows) {
 		return User{}, site.ErrUnauthenticated
 	}
