@@ -2,8 +2,8 @@ package governance
 
 import "strings"
 
-// The French names of the governance vocabulary, as planners read them in the committee
-// pack, like site.Status.Label for the sites.
+// The French names of the governance vocabulary, as planners read them on the page, in the
+// spreadsheets and in the committee pack, like site.Status.Label for the sites.
 
 var (
 	axisLabels = map[Axis]string{
@@ -19,6 +19,13 @@ var (
 		PartySadev94: "Sadev 94", PartyEauDeParis: "Eau de Paris", PartyGrandeDix: "Association La Grande 10",
 		PartyVitry: "Ville de Vitry-sur-Seine", PartyMetropoleGP: "Métropole du Grand Paris",
 	}
+	firmnessLabels = map[Firmness]string{
+		Commits: "s'engage", Shall: "devra", Will: "futur (sera, accompagnera…)",
+		Aims: "objectif (tendre vers, souhaite)", May: "pourra",
+	}
+	meetingStateLabels = map[MeetingState]string{
+		Planned: "Prévue", Held: "Tenue", Cancelled: "Annulée",
+	}
 	statusLabels = map[Status]string{
 		NotStarted: "Non engagé", InProgress: "En cours", Done: "Réalisé", Abandoned: "Abandonné",
 		Superseded: "Remplacé par un avenant", Unknown: "Inconnu",
@@ -30,6 +37,12 @@ func (a Axis) Label() string { return axisLabels[a] }
 
 // Label is the party's French name.
 func (p Party) Label() string { return partyLabels[p] }
+
+// Label is the firmness's French name, as the convention words it.
+func (f Firmness) Label() string { return firmnessLabels[f] }
+
+// Label is the meeting state's French name.
+func (m MeetingState) Label() string { return meetingStateLabels[m] }
 
 // Label is the status's French name.
 func (s Status) Label() string { return statusLabels[s] }

@@ -44,19 +44,22 @@ type govVocab struct {
 // governanceVocab lists the governance codes and their labels (governance.go).
 func governanceVocab() govVocab {
 	return govVocab{
-		Axes:          terms(governance.Axes(), axisLabels),
-		Parties:       terms(governance.Parties(), partyLabels),
-		Statuses:      terms(governance.Statuses(), commitmentStatusLabels),
-		Firmnesses:    terms(governance.Firmnesses(), firmnessLabels),
-		MeetingStates: terms([]governance.MeetingState{governance.Planned, governance.Held, governance.Cancelled}, meetingStateLabels),
+		Axes:          terms(governance.Axes()),
+		Parties:       terms(governance.Parties()),
+		Statuses:      terms(governance.Statuses()),
+		Firmnesses:    terms(governance.Firmnesses()),
+		MeetingStates: terms([]governance.MeetingState{governance.Planned, governance.Held, governance.Cancelled}),
 	}
 }
 
 // terms pairs codes with their labels.
-func terms[T ~string](codes []T, labels map[T]string) []vocabTerm {
+func terms[T interface {
+	~string
+	Label() string
+}](codes []T) []vocabTerm {
 	out := make([]vocabTerm, len(codes))
 	for i, c := range codes {
-		out[i] = vocabTerm{Key: string(c), Label: labels[c]}
+		out[i] = vocabTerm{Key: string(c), Label: c.Label()}
 	}
 	return out
 }

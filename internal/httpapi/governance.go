@@ -9,36 +9,6 @@ import (
 	"github.com/emprises/emprises/internal/site"
 )
 
-// French labels of the governance vocabulary, as the page and the spreadsheets show them.
-var (
-	axisLabels = map[governance.Axis]string{
-		governance.AxisClimate:     "A – Relever le défi climatique autour des grands projets communs",
-		governance.AxisHousing:     "B – Politiques solidaires d'habitat et d'hébergement",
-		governance.AxisConnections: "C – Connexions et liaisons entre Paris et Ivry-sur-Seine",
-		governance.AxisGovernance:  "III – Pilotage, gestion et durée de la convention",
-	}
-	partyLabels = map[governance.Party]string{
-		governance.PartyParis: "Ville de Paris", governance.PartyIvry: "Ville d'Ivry-sur-Seine",
-		governance.PartyCPCU: "CPCU", governance.PartySyctom: "Syctom", governance.PartyAPUR: "APUR",
-		governance.PartyIDFM: "Île-de-France Mobilités", governance.PartyHaropa: "Haropa",
-		governance.PartyVNF: "Voies navigables de France", governance.PartyValDeMarne: "Département du Val-de-Marne",
-		governance.PartySadev94: "Sadev 94", governance.PartyEauDeParis: "Eau de Paris",
-		governance.PartyGrandeDix: "Association La Grande 10", governance.PartyVitry: "Ville de Vitry-sur-Seine",
-		governance.PartyMetropoleGP: "Métropole du Grand Paris",
-	}
-	firmnessLabels = map[governance.Firmness]string{
-		governance.Commits: "s'engage", governance.Shall: "devra", governance.Will: "futur (sera, accompagnera…)",
-		governance.Aims: "objectif (tendre vers, souhaite)", governance.May: "pourra",
-	}
-	commitmentStatusLabels = map[governance.Status]string{
-		governance.NotStarted: "Non engagé", governance.InProgress: "En cours", governance.Done: "Réalisé",
-		governance.Abandoned: "Abandonné", governance.Superseded: "Remplacé par un avenant", governance.Unknown: "Inconnu",
-	}
-	meetingStateLabels = map[governance.MeetingState]string{
-		governance.Planned: "Prévue", governance.Held: "Tenue", governance.Cancelled: "Annulée",
-	}
-)
-
 // commitmentJSON is a commitment as of a day.
 type commitmentJSON struct {
 	ID            string         `json:"id"`
@@ -80,15 +50,15 @@ type followUpJSON struct {
 }
 
 func shapeCommitment(c *governance.Commitment, day time.Time) commitmentJSON {
-	j := commitmentJSON{ID: c.ID, Clause: c.Clause, Axis: string(c.Axis), AxisLabel: axisLabels[c.Axis],
+	j := commitmentJSON{ID: c.ID, Clause: c.Clause, Axis: string(c.Axis), AxisLabel: c.Axis.Label(),
 		Title: c.Title, Quote: c.Quote, SiteIDs: nonNil(c.SiteIDs), PartIDs: nonNil(c.PartIDs),
-		Firmness: string(c.Firmness), FirmnessLabel: firmnessLabels[c.Firmness], Status: string(c.Status),
-		StatusLabel: commitmentStatusLabels[c.Status], Progress: c.Progress, Late: c.Late(day),
+		Firmness: string(c.Firmness), FirmnessLabel: c.Firmness.Label(), Status: string(c.Status),
+		StatusLabel: c.Status.Label(), Progress: c.Progress, Late: c.Late(day),
 		Sources: nonNil(c.Sources), DecidedAt: c.DecidedAt, FollowUps: []followUpJSON{},
 		Version: c.Version, ETag: siteETag(c.Version)}
 	for _, p := range c.Parties {
 		j.Parties = append(j.Parties, string(p))
-		j.PartyLabels = append(j.PartyLabels, partyLabels[p])
+		j.PartyLabels = append(j.PartyLabels, p.Label())
 	}
 	if c.Due != nil {
 		j.Due, j.DuePrecision, j.DueLabel = ptr(c.Due.String()), ptr(string(c.Due.Precision)), ptr(c.Due.French())
@@ -302,7 +272,7 @@ type decisionJSON struct {
 func shapeMeeting(m *governance.Meeting) meetingJSON {
 	j := meetingJSON{ID: &m.ID, CommitteeID: m.CommitteeID, Date: ptr(m.Date.Format(time.DateOnly)),
 		DateLabel: m.Date.Format("02/01/2006"), Place: m.Place, State: string(m.State),
-		StateLabel: meetingStateLabels[m.State], Attendees: []attendeeJSON{}, Agenda: []agendaItemJSON{},
+		StateLabel: m.State.Label(), Attendees: []attendeeJSON{}, Agenda: []agendaItemJSON{},
 		Decisions: []decisionJSON{}, Minutes: m.Minutes, Sources: nonNil(m.Sources), Version: m.Version,
 		ETag: siteETag(m.Version)}
 	for _, a := range m.Attendees {
@@ -329,7 +299,7 @@ func shapeMeeting(m *governance.Meeting) meetingJSON {
 func shapeDueMeeting(d governance.DueMeeting) meetingJSON {
 	state := "planned"
 	return meetingJSON{CommitteeID: d.CommitteeID, DateLabel: "au plus tard le " + d.DueBy.Format("02/01/2006"),
-		State: state, StateLabel: meetingStateLabels[governance.Planned], Derived: true,
+		State: state, StateLabel: governance.Planned.Label(), Derived: true,
 		DueBy: ptr(d.DueBy.Format(time.DateOnly)), Overdue: d.Overdue, Cadence: ptr(cadenceJSON(d.Cadence)),
 		Attendees: []attendeeJSON{}, Agenda: []agendaItemJSON{}, Decisions: []decisionJSON{}, Sources: []string{}}
 }
@@ -447,11 +417,11 @@ func (s *Server) handleGovernanceDashboard(w http.ResponseWriter, r *http.Reques
 		Term: termJSON{N: sum.Term.N, EndsFrom: sum.Term.EndsFrom.Format(time.DateOnly), EndsBy: sum.Term.EndsBy.Format(time.DateOnly),
 			NoticeBy: sum.Term.NoticeBy.Format(time.DateOnly), Adopted: conv.Adopted.String()}}
 	for _, st := range governance.Statuses() {
-		out.ByStatus = append(out.ByStatus, countJSON{string(st), commitmentStatusLabels[st], sum.ByStatus[st]})
+		out.ByStatus = append(out.ByStatus, countJSON{string(st), st.Label(), sum.ByStatus[st]})
 	}
 	for _, p := range governance.Parties() {
 		if n := sum.ByParty[p]; n > 0 {
-			out.ByParty = append(out.ByParty, countJSON{string(p), partyLabels[p], n})
+			out.ByParty = append(out.ByParty, countJSON{string(p), p.Label(), n})
 		}
 	}
 	for i := range sum.Late {

@@ -572,7 +572,7 @@ func (s *Server) handleCommitmentsCSV(w http.ResponseWriter, r *http.Request) {
 		c := &cs[i]
 		parties := make([]string, len(c.Parties))
 		for j, p := range c.Parties {
-			parties[j] = partyLabels[p]
+			parties[j] = p.Label()
 		}
 		due, dueEnd := "", ""
 		if c.Due != nil {
@@ -586,8 +586,8 @@ func (s *Server) handleCommitmentsCSV(w http.ResponseWriter, r *http.Request) {
 			f := c.FollowUps[n-1]
 			last = f.Date.French() + " – " + f.Note + " (" + f.Source + ")"
 		}
-		cw.Write([]string{c.ID, c.Clause, axisLabels[c.Axis], c.Title, strings.Join(parties, ", "), //nolint:errcheck // reported by Error
-			strings.Join(c.SiteIDs, ", "), due, dueEnd, firmnessLabels[c.Firmness], commitmentStatusLabels[c.Status],
+		cw.Write([]string{c.ID, c.Clause, c.Axis.Label(), c.Title, strings.Join(parties, ", "), //nolint:errcheck // reported by Error
+			strings.Join(c.SiteIDs, ", "), due, dueEnd, c.Firmness.Label(), c.Status.Label(),
 			progress, yesNo(c.Late(day)), last, strings.Join(c.Sources, " ; "), c.Quote})
 	}
 	cw.Flush()

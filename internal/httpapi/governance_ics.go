@@ -40,12 +40,12 @@ func (s *Server) governanceICS(r *http.Request, day time.Time) (func(*ics.Calend
 			for _, i := range m.Agenda {
 				agenda = append(agenda, "– "+i.Title)
 			}
-			desc := meetingStateLabels[m.State]
+			desc := m.State.Label()
 			if len(agenda) > 0 {
 				desc += "\nOrdre du jour :\n" + strings.Join(agenda, "\n")
 			}
 			addICSEvent(cal, icsEvent{uid: "meeting-" + itoa(m.ID) + "@emprises", stamp: stamp, sequence: int(m.Version) - 1,
-				start: m.Date, end: m.Date.AddDate(0, 0, 1), summary: names[m.CommitteeID] + " – " + meetingStateLabels[m.State],
+				start: m.Date, end: m.Date.AddDate(0, 0, 1), summary: names[m.CommitteeID] + " – " + m.State.Label(),
 				description: desc, categories: []string{"Instance de la convention"}, status: status})
 		}
 		for _, d := range governance.NextDue(committees, ms, governance.ParisIvry2019().Adopted.Last(), day) {
@@ -69,7 +69,7 @@ func (s *Server) governanceICS(r *http.Request, day time.Time) (func(*ics.Calend
 			}
 			c = c.AsOf(day)
 			categories := []string{"Engagement de la convention"}
-			desc := "§" + c.Clause + " – " + commitmentStatusLabels[c.Status] + "\nÉchéance : " + c.Due.French()
+			desc := "§" + c.Clause + " – " + c.Status.Label() + "\nÉchéance : " + c.Due.French()
 			if c.Late(day) {
 				desc += "\nEn retard au " + frenchDay(day)
 				categories = append(categories, "En retard")

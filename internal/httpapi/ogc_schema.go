@@ -178,11 +178,11 @@ func ogcEnumLabel(collection, property, code string) string {
 	if collection == store.CollectionCommitments {
 		switch property {
 		case "status":
-			return commitmentStatusLabels[governance.Status(code)]
+			return governance.Status(code).Label()
 		case "axis":
-			return axisLabels[governance.Axis(code)]
+			return governance.Axis(code).Label()
 		case "firmness":
-			return firmnessLabels[governance.Firmness(code)]
+			return governance.Firmness(code).Label()
 		case "due_precision":
 			return ogcPrecisionLabels[code]
 		}
