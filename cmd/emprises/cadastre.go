@@ -632,3 +632,57 @@ func parseParcelList(s string) ([]site.ParcelID, error) {
 	}
 	return ids, nil
 }
+
+// runSuggest lists the parcels an approximate part's outline covers, for a planner to
+// link (the page offers the same list with a button).
+func runSuggest(ctx context.Context, e *env, args []string) error {
+	var d dbFlags
+	fs := newFlagSet(e, "suggest", "suggest --part PART\n\n"+
+		"Lists the cadastral parcels that an approximate site part's outline (a square drawn\n"+
+		"where the site roughly is) covers for at least half of their area, the most covered\n"+
+		"first, and the command that links them and rebuilds the part's outline from them.\n"+
+		"Parcels already linked to the part are left out; those linked to another part are\n"+
+		"marked (linking them needs --move).")
+	d.register(fs, e)
+	part := fs.String("part", "", "the site part's id")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *part == "" {
+		return usageError{"suggest: give --part PART"}
+	}
+	db, err := openDatabase(ctx, e, d, false)
+	if err != nil {
+		return err
+	}
+	defer db.close(ctx)
+	sg, err := db.store.SuggestParcels(ctx, *part)
+	if err != nil {
+		return err
+	}
+	if sg.Quality != site.QualityApproximate {
+		fmt.Fprintf(e.stdout, "part %s (site %s): outline of quality %s, not approximate: no suggestion\n", sg.PartID, sg.SiteID, sg.Quality)
+		return nil
+	}
+	if len(sg.Parcels) == 0 {
+		fmt.Fprintf(e.stdout, "part %s (site %s): no parcel lies at least %.0f %% inside its outline (is the cadastre imported?)\n",
+			sg.PartID, sg.SiteID, 100*site.SuggestionShare)
+		return nil
+	}
+	fmt.Fprintf(e.stdout, "part %s (site %s): %d parcel(s) at least %.0f %% inside its outline:\n",
+		sg.PartID, sg.SiteID, len(sg.Parcels), 100*site.SuggestionShare)
+	var free []string
+	for _, p := range sg.Parcels {
+		note := ""
+		if p.LinkedPart != "" {
+			note = "  linked to part " + p.LinkedPart
+		} else {
+			free = append(free, string(p.ParcelID))
+		}
+		fmt.Fprintf(e.stdout, "  %s  %4.0f %% inside  %8.0f m²%s\n", p.ParcelID, 100*p.Share, p.AreaM2, note)
+	}
+	if len(free) > 0 {
+		fmt.Fprintf(e.stdout, "Link them and rebuild the outline:\n  emprises link --part %s --parcels %s --rebuild\n", sg.PartID, strings.Join(free, ","))
+	}
+	return nil
+}

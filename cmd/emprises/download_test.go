@@ -60,6 +60,9 @@ func TestImportCadastreFromURL(t *testing.T) {
 	c := newCadastreCLI(t)
 	file := gzippedCadastre(t, 1200)
 	srv := cadastreServer(t, file)
+	if _, _, err := c.run("seed"); err != nil {
+		t.Fatal(err)
+	}
 
 	// A closed port: nothing listens there.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -110,5 +113,15 @@ func TestImportCadastreFromURL(t *testing.T) {
 	}
 	if n := c.count(`SELECT count(*) FROM parcels`); n != 1200 {
 		t.Errorf("%d parcels imported; want 1200", n)
+	}
+
+	// Then the parcels under an approximate square are suggested, with the command that
+	// links them.
+	out, _, err = c.run("suggest", "--part", "cimetiere-parisien-ivry-nord")
+	if err != nil || !strings.Contains(out, "% inside") || !strings.Contains(out, "emprises link --part cimetiere-parisien-ivry-nord --parcels 94041") {
+		t.Errorf("suggest: %v\n%s", err, out)
+	}
+	if _, _, err := c.run("suggest"); exitCode(err) != 2 {
+		t.Errorf("suggest without --part: %v; want a usage error", err)
 	}
 }
