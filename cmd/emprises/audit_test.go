@@ -110,6 +110,7 @@ func TestEveryWriteIsAudited(t *testing.T) {
 		"serve":   "serves the API, whose write routes are walked below",
 		"migrate": "changes the schema, not the data",
 		"export":  "reads",
+		"suggest": "reads",
 		"version": "reads nothing",
 		"gen":     "writes a file, not the database",
 	}
