@@ -29,6 +29,8 @@ var shapeSchemas = map[string]reflect.Type{
 	"AuditRecord":       reflect.TypeFor[changeJSON](),
 	"ParcelSuggestions": reflect.TypeFor[parcelSuggestionsJSON](),
 	"ParcelSuggestion":  reflect.TypeFor[parcelSuggestionJSON](),
+	"Checks":            reflect.TypeFor[checksJSON](),
+	"Check":             reflect.TypeFor[checkJSON](),
 }
 
 // namedSchemas are the types with a schema of their own in openapi_base.json.
