@@ -111,6 +111,7 @@ func TestEveryWriteIsAudited(t *testing.T) {
 		"migrate": "changes the schema, not the data",
 		"export":  "reads",
 		"pack":    "reads, and writes a file",
+		"suggest": "reads",
 		"version": "reads nothing",
 		"gen":     "writes a file, not the database",
 	}

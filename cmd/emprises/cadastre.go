@@ -4,8 +4,6 @@ import (
 	"bufio"
 	"compress/gzip"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -46,9 +44,10 @@ func cadastreSubcommand(ctx context.Context, e *env, verb, synopsis string, args
 // runImportCadastre imports an Etalab parcel file.
 func runImportCadastre(ctx context.Context, e *env, args []string) error {
 	var d dbFlags
-	fs := newFlagSet(e, "import cadastre", "import cadastre [flags] FILE\n\n"+
+	fs := newFlagSet(e, "import cadastre", "import cadastre [flags] FILE|URL\n\n"+
 		"Imports an Etalab parcel file (cadastre-94041-parcelles.json.gz, gzipped or not) into the\n"+
-		"cadastre, in one transaction: a bad file changes nothing. Re-importing a newer vintage\n"+
+		"cadastre, in one transaction: a bad file changes nothing. An http(s) URL is downloaded as\n"+
+		"it is read, never stored: a download cut short imports nothing. Re-importing a newer vintage\n"+
 		"updates the parcels and lists those split, merged, removed or changed, those linked to\n"+
 		"a site part first. Progress goes to standard error, the report to standard output.\n\n"+
 		"A file that would take away more than 5 % of a commune's parcels (a file holding only\n"+
@@ -61,29 +60,29 @@ func runImportCadastre(ctx context.Context, e *env, args []string) error {
 	all := fs.Bool("all", false, "list every change, not only the first 50 beyond those linked to a site")
 	allowRemovals := fs.Bool("allow-removals", false, "import even a file that takes away more than 5 % of a commune's parcels, or links to site parts")
 	dryRun := fs.Bool("dry-run", false, "compare the file with the cadastre and print the report; write nothing")
-	file, err := parseFlagsWithArg(fs, args, "FILE")
+	file, err := parseFlagsWithArg(fs, args, "FILE or URL")
 	if err != nil {
 		return err
 	}
-	imp := store.CadastreImport{FileName: filepath.Base(file), Force: *force, AllowRemovals: *allowRemovals, DryRun: *dryRun}
+	// Flags are checked before the file is opened: a usage error is said as one.
+	var vintageDay time.Time
 	if *vintage != "" {
-		t, err := dayFlag(fs, "vintage", *vintage)
-		if err != nil {
+		if vintageDay, err = dayFlag(fs, "vintage", *vintage); err != nil {
 			return err
 		}
-		imp.Vintage = t
 	}
-	f, err := os.Open(file)
+	src, err := openImportSource(ctx, file)
 	if err != nil {
-		return fmt.Errorf("import cadastre: %w", err)
+		return fmt.Errorf("import cadastre: %s: %w; nothing was imported", file, err)
 	}
-	defer f.Close()
-	info, err := f.Stat()
-	if err != nil {
-		return fmt.Errorf("import cadastre: %w", err)
+	defer src.body.Close()
+	imp := store.CadastreImport{FileName: src.base, SHA256: src.sha256,
+		Force: *force, AllowRemovals: *allowRemovals, DryRun: *dryRun}
+	if src.url {
+		imp.Digest = src.digest
 	}
-	if imp.SHA256, err = hashFile(f); err != nil {
-		return fmt.Errorf("import cadastre: %s: %w", file, err)
+	if !vintageDay.IsZero() {
+		imp.Vintage = vintageDay
 	}
 
 	db, err := openDatabase(ctx, e, d, false)
@@ -91,7 +90,9 @@ func runImportCadastre(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer db.close(ctx)
-	if !*force && !*dryRun {
+	// A download's digest is known only once it is read: the vintage check refuses an
+	// older file then, and the same file again reports every parcel unchanged.
+	if !*force && !*dryRun && imp.SHA256 != "" {
 		prev, err := db.store.FindCadastreImportBySHA256(ctx, imp.SHA256)
 		if err == nil && prev.Latest {
 			fmt.Fprintf(e.stdout, "%s was already imported (import %d, vintage %s, %s): nothing to do; --force imports it again\n",
@@ -106,11 +107,14 @@ func runImportCadastre(ctx context.Context, e *env, args []string) error {
 	// The reader keeps little alive (one feature at a time), so the collector can let the
 	// heap grow a few times over it and run less often: the import spends its time reading.
 	defer debug.SetGCPercent(debug.SetGCPercent(400))
-	r, err := cadastre.NewReader(f)
+	if src.url {
+		fmt.Fprintf(e.stderr, "import: downloading %s (%s)\n", file, megabytes(src.total))
+	}
+	r, err := cadastre.NewReader(src.body)
 	if err != nil {
 		return fmt.Errorf("import cadastre: %s: %w; nothing was imported", file, err)
 	}
-	p := startProgress(e.stderr, r, info.Size())
+	p := startProgress(e.stderr, r, src.total)
 	imp.Progress = p.phase
 	started := time.Now()
 	report, err := db.store.ImportCadastre(ctx, cliActor(e), r, imp)
@@ -164,18 +168,6 @@ func printRemovals(w io.Writer, r store.CadastreRemovals) {
 				ParcelID: l.ParcelID, Kind: l.Kind, Related: l.Related}), l.SiteID, l.SiteName, l.PartID)
 		}
 	}
-}
-
-// hashFile returns the SHA-256 of f's content and rewinds it.
-func hashFile(f *os.File) (string, error) {
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", err
-	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // parseFlagsWithArg parses flags around exactly one positional argument, which it returns.
@@ -365,7 +357,7 @@ func (p *progress) draw() {
 	secs := time.Since(p.start).Seconds()
 	rate := float64(n) / max(secs, 0.001)
 	if !p.tty {
-		fmt.Fprintf(p.w, "import: %d parcels read (%.0f%% of the file, %.0f parcels/s)\n", n, frac*100, rate)
+		fmt.Fprintf(p.w, "import: %d parcels read, %s (%.0f parcels/s)\n", n, p.bytes(read), rate)
 		return
 	}
 	const width = 30
@@ -373,6 +365,24 @@ func (p *progress) draw() {
 	fmt.Fprintf(p.w, "\r\033[K[%s%s] %3.0f%%  %d parcels  %.0f/s  %.1f/%.1f MB",
 		strings.Repeat("#", full), strings.Repeat(".", width-full), frac*100, n, rate,
 		float64(read)/1e6, float64(p.total)/1e6)
+}
+
+// bytes says how much of the file has been read: "12.3/45.6 MB (27%)", or "12.3 MB" when
+// the size is unknown (a download sent without its length).
+func (p *progress) bytes(read int64) string {
+	if p.total <= 0 {
+		return fmt.Sprintf("%.1f MB", float64(read)/1e6)
+	}
+	return fmt.Sprintf("%.1f/%.1f MB (%.0f%%)", float64(read)/1e6, float64(p.total)/1e6,
+		100*min(1, float64(read)/float64(p.total)))
+}
+
+// megabytes writes a size for a person, or says it is unknown.
+func megabytes(n int64) string {
+	if n < 0 {
+		return "size unknown"
+	}
+	return fmt.Sprintf("%.1f MB", float64(n)/1e6)
 }
 
 // phase reports the start of a step after the reading of the file.
@@ -385,7 +395,7 @@ func (p *progress) phase(name string) {
 			p.draw()
 			fmt.Fprintln(p.w)
 		}
-		fmt.Fprintf(p.w, "import: %d parcels read in %.1f s\n", p.r.Features(), time.Since(p.start).Seconds())
+		fmt.Fprintf(p.w, "import: %d parcels read in %.1f s, %s\n", p.r.Features(), time.Since(p.start).Seconds(), p.bytes(p.r.BytesRead()))
 	}
 	fmt.Fprintf(p.w, "import: %s… (%.1f s)\n", name, time.Since(p.start).Seconds())
 }
@@ -624,4 +634,58 @@ func parseParcelList(s string) ([]site.ParcelID, error) {
 		return nil, errors.New("no parcel id given")
 	}
 	return ids, nil
+}
+
+// runSuggest lists the parcels an approximate part's outline covers, for a planner to
+// link (the page offers the same list with a button).
+func runSuggest(ctx context.Context, e *env, args []string) error {
+	var d dbFlags
+	fs := newFlagSet(e, "suggest", "suggest --part PART\n\n"+
+		"Lists the cadastral parcels that an approximate site part's outline (a square drawn\n"+
+		"where the site roughly is) covers for at least half of their area, the most covered\n"+
+		"first, and the command that links them and rebuilds the part's outline from them.\n"+
+		"Parcels already linked to the part are left out; those linked to another part are\n"+
+		"marked (linking them needs --move).")
+	d.register(fs, e)
+	part := fs.String("part", "", "the site part's id")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *part == "" {
+		return usageError{"suggest: give --part PART"}
+	}
+	db, err := openDatabase(ctx, e, d, false)
+	if err != nil {
+		return err
+	}
+	defer db.close(ctx)
+	sg, err := db.store.SuggestParcels(ctx, *part)
+	if err != nil {
+		return err
+	}
+	if sg.Quality != site.QualityApproximate {
+		fmt.Fprintf(e.stdout, "part %s (site %s): outline of quality %s, not approximate: no suggestion\n", sg.PartID, sg.SiteID, sg.Quality)
+		return nil
+	}
+	if len(sg.Parcels) == 0 {
+		fmt.Fprintf(e.stdout, "part %s (site %s): no parcel lies at least %.0f %% inside its outline (is the cadastre imported?)\n",
+			sg.PartID, sg.SiteID, 100*site.SuggestionShare)
+		return nil
+	}
+	fmt.Fprintf(e.stdout, "part %s (site %s): %d parcel(s) at least %.0f %% inside its outline:\n",
+		sg.PartID, sg.SiteID, len(sg.Parcels), 100*site.SuggestionShare)
+	var free []string
+	for _, p := range sg.Parcels {
+		note := ""
+		if p.LinkedPart != "" {
+			note = "  linked to part " + p.LinkedPart
+		} else {
+			free = append(free, string(p.ParcelID))
+		}
+		fmt.Fprintf(e.stdout, "  %s  %4.0f %% inside  %8.0f m²%s\n", p.ParcelID, 100*p.Share, p.AreaM2, note)
+	}
+	if len(free) > 0 {
+		fmt.Fprintf(e.stdout, "Link them and rebuild the outline:\n  emprises link --part %s --parcels %s --rebuild\n", sg.PartID, strings.Join(free, ","))
+	}
+	return nil
 }

@@ -60,6 +60,7 @@ func commands() map[string]command {
 		"import":  {"import an Etalab cadastre parcel file (import cadastre FILE)", runImport},
 		"gen":     {"generate synthetic test data (gen cadastre --parcels N --seed S)", runGen},
 		"link":    {"link cadastral parcels to a site part (link --part PART --parcels ID,ID)", runLink},
+		"suggest": {"suggest the parcels an approximate part's outline covers (suggest --part PART)", runSuggest},
 		"rebuild": {"rebuild a site part's outline from its parcels (rebuild --part PART)", runRebuild},
 		"pack":    {"write a meeting's committee pack as a workbook (pack --meeting ID --out FILE.xlsx)", runPack},
 		"users":   {"manage accounts (users add|list|disable)", runUsers},

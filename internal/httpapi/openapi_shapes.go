@@ -18,15 +18,19 @@ import (
 
 // shapeSchemas maps a component schema to the struct it describes.
 var shapeSchemas = map[string]reflect.Type{
-	"SiteDetail":   reflect.TypeFor[siteJSON](),
-	"PartDetail":   reflect.TypeFor[partJSON](),
-	"StatusPeriod": reflect.TypeFor[statusPeriodJSON](),
-	"ParcelRef":    reflect.TypeFor[parcelRefJSON](),
-	"TimelineItem": reflect.TypeFor[eventJSON](),
-	"CalendarItem": reflect.TypeFor[milestoneJSON](),
-	"CalendarPlan": reflect.TypeFor[planJSON](),
-	"Dashboard":    reflect.TypeFor[dashboardJSON](),
-	"AuditRecord":  reflect.TypeFor[changeJSON](),
+	"SiteDetail":        reflect.TypeFor[siteJSON](),
+	"PartDetail":        reflect.TypeFor[partJSON](),
+	"StatusPeriod":      reflect.TypeFor[statusPeriodJSON](),
+	"ParcelRef":         reflect.TypeFor[parcelRefJSON](),
+	"TimelineItem":      reflect.TypeFor[eventJSON](),
+	"CalendarItem":      reflect.TypeFor[milestoneJSON](),
+	"CalendarPlan":      reflect.TypeFor[planJSON](),
+	"Dashboard":         reflect.TypeFor[dashboardJSON](),
+	"AuditRecord":       reflect.TypeFor[changeJSON](),
+	"ParcelSuggestions": reflect.TypeFor[parcelSuggestionsJSON](),
+	"ParcelSuggestion":  reflect.TypeFor[parcelSuggestionJSON](),
+	"Checks":            reflect.TypeFor[checksJSON](),
+	"Check":             reflect.TypeFor[checkJSON](),
 }
 
 // namedSchemas are the types with a schema of their own in openapi_base.json.

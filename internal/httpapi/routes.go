@@ -54,6 +54,8 @@ func (s *Server) routes() http.Handler {
 	t.Get("/api/calendar.csv", public, s.handleCalendarCSV)
 	t.Get("/api/calendar.ics", public, s.handleCalendarICS)
 	t.Get("/api/dashboard", public, s.handleDashboard)
+	t.Get("/api/parts/{id}/parcel-suggestions", public, s.handleParcelSuggestions)
+	t.Get("/api/checks", public, s.handleChecks)
 	t.Get("/api/commitments", public, s.handleCommitments)
 	t.Get("/api/commitments.csv", public, s.handleCommitmentsCSV)
 	t.Get("/api/commitments/dashboard", public, s.handleGovernanceDashboard)

@@ -55,3 +55,31 @@ func digits(s string) bool {
 	}
 	return s != ""
 }
+
+// SuggestionShare is the least share of a parcel's area that an approximate part's
+// outline must cover for the parcel to be suggested: a drawn square over a parcel's
+// middle covers most of it, while one that only clips its neighbours covers little of
+// theirs.
+const SuggestionShare = 0.5
+
+// ParcelSuggestion is a parcel that an approximate part's outline mostly covers: a
+// candidate for linking to the part, which a planner confirms.
+type ParcelSuggestion struct {
+	ParcelID   ParcelID
+	AreaM2     float64 // the parcel's outline's area
+	Contenance *int32  // legal area, when the cadastre gives it
+	Share      float64 // share of the parcel's area inside the part's outline, 0 to 1
+	// LinkedPart is the part the parcel already serves, when another: linking it here
+	// means taking it from that part.
+	LinkedPart string
+}
+
+// PartSuggestions are the parcels suggested for a part. Only an approximate part gets
+// suggestions: a surveyed or cadastre outline is better than its parcels' union, and an
+// unlocated part covers nothing.
+type PartSuggestions struct {
+	PartID  string
+	SiteID  string
+	Quality GeometryQuality
+	Parcels []ParcelSuggestion
+}

@@ -23,6 +23,9 @@ type ParcelReader interface {
 type CadastreImport struct {
 	FileName string // recorded as given; the base name is enough
 	SHA256   string // hex digest of the file's bytes
+	// Digest, when SHA256 is empty, gives the digest once the whole file has been read: a
+	// download is hashed as it streams through, so its digest is known only at its end.
+	Digest func() string
 	// Vintage dates the file; zero means the latest "updated" date of its parcels.
 	Vintage time.Time
 	// Force imports a vintage older than one already imported for the same communes.
@@ -201,17 +204,22 @@ func importCadastre(ctx context.Context, s *Store, tx pgx.Tx, by Actor, src Parc
 		return nil, err
 	}
 	r := &CadastreReport{DryRun: imp.DryRun}
-	// The vintage and communes are known once the file is read; the row is completed then.
-	if err := tx.QueryRow(ctx, `
-		INSERT INTO cadastre_imports (file_name, sha256, vintage, communes, parcels, started_at)
-		VALUES ($1, $2, '-infinity', '{}', 0, $3) RETURNING id`,
-		imp.FileName, imp.SHA256, started).Scan(&r.ImportID); err != nil {
-		return nil, err
-	}
 	// The file goes to a temporary table first, even for an empty cadastre: parcels is
 	// not touched while the file is read, so neither readers nor editors wait for that.
 	stats, err := s.loadParcels(ctx, tx, src)
 	if err != nil {
+		return nil, err
+	}
+	// The import is recorded once the file is read, when a streamed file's digest is
+	// known; the vintage and communes complete the row at the end.
+	sum := imp.SHA256
+	if sum == "" && imp.Digest != nil {
+		sum = imp.Digest()
+	}
+	if err := tx.QueryRow(ctx, `
+		INSERT INTO cadastre_imports (file_name, sha256, vintage, communes, parcels, started_at)
+		VALUES ($1, $2, '-infinity', '{}', 0, $3) RETURNING id`,
+		imp.FileName, sum, started).Scan(&r.ImportID); err != nil {
 		return nil, err
 	}
 	r.Parcels, r.Communes, r.Vintage = stats.parcels, stats.communes(), stats.latest

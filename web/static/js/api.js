@@ -152,6 +152,11 @@ export async function fetchParcel(id, {signal} = {}) {
   }
 }
 
+// fetchParcelSuggestions lists the parcels an approximate part's outline covers.
+export function fetchParcelSuggestions(partID, {signal} = {}) {
+  return getJSON(`/api/parts/${encodeURIComponent(partID)}/parcel-suggestions`, {signal});
+}
+
 // ---- writes ----
 // Each takes the request's JSON body and the ETag of the site it changes (If-Match), and
 // returns what send returns: the answer's body and the site's new ETag.

@@ -10,6 +10,7 @@ import {clearProblems, problemMessage, setBusy, showProblem} from './forms.js';
 import {geometryForm, parcelsForm, splitForm, statusForm, unlinkForm} from './partforms.js';
 import {isAdmin} from './session.js';
 import {deleteForm, restoreForm, siteForm} from './siteforms.js';
+import {suggestionsForm} from './suggestforms.js';
 import {addEventForm, cancelEventForm, editEventForm, restoreEventForm} from './timelineforms.js';
 
 // STALE_MESSAGE is what the user is told when someone else changed the site first.
@@ -178,7 +179,10 @@ export function createEditor({getMap, showMap, beginDrawing, endDrawing, showPre
         action('Changer le statut', `status:${part.id}`, () => statusForm(ed, part), {context}),
         action(part.geometry ? 'Remplacer le contour' : 'Placer sur la carte', `geometry:${part.id}`, () => geometryForm(ed, part), {context}),
         part.geometry ? action('Scinder', `split:${part.id}`, () => splitForm(ed, part), {context}) : null,
-        action('Rattacher des parcelles', `parcels:${part.id}`, () => parcelsForm(ed, part), {context}));
+        action('Rattacher des parcelles', `parcels:${part.id}`, () => parcelsForm(ed, part), {context}),
+        part.geometry_quality === 'approximate'
+          ? action('Parcelles suggérées', `suggest:${part.id}`, () => suggestionsForm(ed, part), {context})
+          : null);
     },
     timelineTools: () => tools('edit-tools-timeline', action('Ajouter un événement', 'event-add', () => addEventForm(ed))),
     eventTools: (e) => tools('edit-tools-event',
