@@ -2,7 +2,7 @@
 
 import {$, app, notify} from './app.js';
 import {loadData, refresh} from './data.js';
-import {loadSetup} from './main.js';
+import {loadSetup} from './setup.js';
 import {closePanel} from './sitepanel.js';
 import {forgetSession, loadSession, openSignIn, renderAccount, session, signOut} from './session.js';
 

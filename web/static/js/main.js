@@ -5,19 +5,14 @@
 // The work is split by job: app.js (shared state), data.js (loading and drawing),
 // sitepanel.js, controls.js, account.js, and the editor (editor.js).
 
-import {fetchBoundary, fetchConfig} from './api.js';
 import {onSessionChanged, onSessionOver, renderAccountArea, requireSignIn} from './account.js';
 import {$, app, notify, writeURL} from './app.js';
-import {bindControls, checkLinkDate, setView, showView, statusOptions, syncControls} from './controls.js';
-import {setDateForms} from './dates.js';
-import {setGovernanceVocabulary} from './governance.js';
+import {bindControls, setView, showView, syncControls} from './controls.js';
 import {loadData, onSelect} from './data.js';
-import {replace} from './dom.js';
+import {loadSetup} from './setup.js';
 import {createEditor} from './editor.js';
 import {createMap} from './map.js';
-import {setParcelIDPrefix} from './model.js';
 import {loadSession, session} from './session.js';
-import {setVocabulary} from './vocab.js';
 
 // afterSave reloads every view (map colours, list, table, calendar, dashboard, panel)
 // after a write, then reads out its outcome.
@@ -71,35 +66,6 @@ async function start() {
   }
   await loadSetup();
   await loadData();
-}
-
-// loadSetup applies the service's settings (base map, today, vocabulary, date forms,
-// parcel-id prefix) and draws the commune's outline, once; a private service gives them only after sign-in.
-export function loadSetup() {
-  app.setup ??= (async () => {
-    let config = {tile_url: '', tile_attribution: ''};
-    try {
-      config = await fetchConfig();
-      app.today = config.today || '';
-      notify('config', '');
-    } catch (err) {
-      notify('config', `Configuration indisponible (${err.message}) : carte sans fond de plan.`);
-    }
-    // The statuses, their labels and allowed moves, the modalities, the milestone kinds,
-    // the forms of a date and the parcel ids are the service's.
-    setVocabulary(config);
-    setDateForms(config.date_forms);
-    setGovernanceVocabulary(config.governance);
-    setParcelIDPrefix(config.parcel_id_prefix);
-    replace($('status-options'), statusOptions());
-    app.map.setBaseMap(config);
-    syncControls();
-    checkLinkDate();
-    fetchBoundary().then((b) => app.map.setBoundary(b)).catch((err) => {
-      notify('boundary', `La limite communale n’a pas pu être chargée (${err.message}).`);
-    });
-  })();
-  return app.setup;
 }
 
 start();
