@@ -5,6 +5,7 @@
 import {h, replace, s} from './dom.js';
 import {formatDay, formatHa, formatNumber, plural} from './format.js';
 import {precisionLabel} from './dates.js';
+import {renderChecks} from './checks.js';
 import {FIRST_YEAR} from './calendar.js';
 import {darken, milestoneLabel, statusColor} from './vocab.js';
 
@@ -133,6 +134,9 @@ export function renderDashboard(el, d, {today, filtered, onSelect}) {
   const byStatus = d.by_status || [];
   const rows = cededRows(d.ceded_by_year || [], Number(asOf.slice(0, 4)));
   const scope = filtered ? 'tout le portefeuille (les filtres ne s’appliquent pas au tableau de bord)' : 'tout le portefeuille';
+  const checksBody = h('div', {id: 'checks'});
+  const checksBlock = h('section', {class: 'dash-block dash-checks', 'aria-labelledby': 'checks-title'},
+    h('h3', {id: 'checks-title'}, 'À vérifier'), checksBody);
   replace(el,
     h('div', {class: 'view-head'},
       h('h2', {}, 'Tableau de bord'),
@@ -156,7 +160,9 @@ export function renderDashboard(el, d, {today, filtered, onSelect}) {
         deadlineList(due, onSelect, false, 'Aucune échéance prévue dans les 12 mois.', 'due-list')),
       h('section', {class: 'dash-block', 'aria-labelledby': 'overdue-title'},
         h('h3', {id: 'overdue-title'}, 'Échéances dépassées'),
-        deadlineList(overdue, onSelect, true, 'Aucune échéance dépassée.', 'overdue-list'))));
+        deadlineList(overdue, onSelect, true, 'Aucune échéance dépassée.', 'overdue-list')),
+      checksBlock));
+  renderChecks(checksBody, asOf, {key: d, onSelect});
 }
 
 // renderDashboardMessage shows why there is no dashboard (loading, refusal).
