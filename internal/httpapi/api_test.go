@@ -159,7 +159,7 @@ var contractKeys = map[string][]string{
 		"modality_label", "modality_done", "counterparty", "notes", "sources", "as_of", "area_m2",
 		"area_ha", "parts", "parcels", "timeline", "calendar"},
 	"part": {"id", "label", "status", "status_label", "status_since", "status_since_label", "area_m2", "declared_area_m2",
-		"geometry_quality", "geometry_source", "geometry", "status_history"},
+		"geometry_quality", "geometry_source", "area_source", "area_source_label", "geometry", "status_history"},
 	"status_history": {"status", "status_label", "from", "from_label", "until", "reason"},
 	"timeline": {"id", "part_id", "kind", "date", "date_label", "date_start", "planned", "unconfirmed", "cancelled", "title",
 		"description", "source", "area_m2", "amount_eur"},

@@ -73,8 +73,12 @@ type partJSON struct {
 	DeclaredAreaM2   *float64             `json:"declared_area_m2"`
 	GeometryQuality  site.GeometryQuality `json:"geometry_quality"`
 	GeometrySource   string               `json:"geometry_source"`
-	Geometry         json.RawMessage      `json:"geometry"` // GeoJSON in WGS84; null when unlocated
-	StatusHistory    []statusPeriodJSON   `json:"status_history"`
+	// AreaSource says where AreaM2 comes from (surveyed, cadastre, declared, nominal,
+	// unknown): declared and nominal areas are schematic squares, estimates.
+	AreaSource      site.AreaSource    `json:"area_source"`
+	AreaSourceLabel string             `json:"area_source_label"` // in French
+	Geometry        json.RawMessage    `json:"geometry"`          // GeoJSON in WGS84; null when unlocated
+	StatusHistory   []statusPeriodJSON `json:"status_history"`
 }
 
 func shapePart(p site.Part) partJSON {
@@ -82,11 +86,22 @@ func shapePart(p site.Part) partJSON {
 		StatusSince: p.StatusSince, StatusSinceLabel: p.StatusSince.French(), AreaM2: p.AreaM2, DeclaredAreaM2: p.DeclaredAreaM2,
 		GeometryQuality: p.GeometryQuality, GeometrySource: p.GeometrySource, Geometry: p.Geometry,
 		StatusHistory: make([]statusPeriodJSON, len(p.StatusHistory))}
+	j.AreaSource = site.SourceOfArea(p.GeometryQuality, p.DeclaredAreaM2)
+	j.AreaSourceLabel = areaSourceLabels[j.AreaSource]
 	for i, h := range p.StatusHistory {
 		j.StatusHistory[i] = statusPeriodJSON{Status: h.Status, StatusLabel: h.Status.Label(),
 			From: h.From, FromLabel: h.From.French(), Until: dayText(h.Until), Reason: h.Reason}
 	}
 	return j
+}
+
+// areaSourceLabels are the French names of where an area comes from.
+var areaSourceLabels = map[site.AreaSource]string{
+	site.AreaSurveyed: "surface mesurée (relevé)",
+	site.AreaCadastre: "surface cadastrale",
+	site.AreaDeclared: "surface déclarée, estimée (carré schématique)",
+	site.AreaNominal:  "taille forfaitaire, surface réelle inconnue (carré schématique)",
+	site.AreaUnknown:  "surface inconnue (non localisée)",
 }
 
 type statusPeriodJSON struct {
