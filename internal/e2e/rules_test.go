@@ -69,7 +69,9 @@ func TestPageTakesTheServiceRules(t *testing.T) {
 			const out = [];
 			for (const [k, v] of Object.entries(want)) if (card(k) !== v) out.push(k + ': page ' + card(k) + ', service ' + v);
 			const bars = Object.fromEntries([...document.querySelectorAll('#status-bars li')].map((li) => [li.dataset.status, li.querySelector('.hbar-value').textContent]));
-			for (const s of d.by_status) if (bars[s.status] !== ha(s.area_m2)) out.push(s.status + ': page ' + bars[s.status] + ', service ' + ha(s.area_m2));
+			// A status whose parts all lack an area shows it as unknown, not as 0,00 ha.
+			const shown = (s) => s.parts > 0 && s.unknown_parts === s.parts ? 'surface inconnue' : ha(s.area_m2);
+			for (const s of d.by_status) if (bars[s.status] !== shown(s)) out.push(s.status + ': page ' + bars[s.status] + ', service ' + shown(s));
 			const overdue = document.querySelectorAll('#overdue-list li').length;
 			if (overdue !== d.overdue.length) out.push('overdue list: page ' + overdue + ', service ' + d.overdue.length);
 			const dates = [...document.querySelectorAll('#overdue-list .deadline-date')].map((e) => e.firstChild.textContent);

@@ -159,7 +159,7 @@ var contractKeys = map[string][]string{
 		"modality_label", "modality_done", "counterparty", "notes", "sources", "as_of", "area_m2",
 		"area_ha", "parts", "parcels", "timeline", "calendar"},
 	"part": {"id", "label", "status", "status_label", "status_since", "status_since_label", "area_m2", "declared_area_m2",
-		"geometry_quality", "geometry_source", "geometry", "status_history"},
+		"geometry_quality", "geometry_source", "area_source", "area_source_label", "geometry", "status_history"},
 	"status_history": {"status", "status_label", "from", "from_label", "until", "reason"},
 	"timeline": {"id", "part_id", "kind", "date", "date_label", "date_start", "planned", "unconfirmed", "cancelled", "title",
 		"description", "source", "area_m2", "amount_eur"},
@@ -167,12 +167,18 @@ var contractKeys = map[string][]string{
 		"planned", "planned_label", "planned_start", "planned_end", "actual", "actual_label",
 		"actual_start", "overdue", "slips", "plans"},
 	"plan": {"date", "date_label", "date_start", "decided_on", "reason", "source", "recorded_at"},
-	"dashboard": {"as_of", "totals", "by_status", "by_department", "ceded_to_date", "ceded_by_year",
+	"dashboard": {"as_of", "totals", "by_status", "by_department", "ceded_to_date", "held_by_paris", "ceded_by_year",
 		"due_next_12_months", "overdue"},
-	"totals":        {"sites", "parts", "located_parts", "unlocated_parts", "area_m2", "area_ha"},
-	"by_status":     {"status", "label", "parts", "area_m2", "area_ha"},
-	"by_department": {"department", "parts", "area_m2", "area_ha"},
-	"ceded_to_date": {"parts", "area_m2", "area_ha"},
+	"totals": {"sites", "parts", "located_parts", "unlocated_parts", "area_m2", "area_ha",
+		"estimated_m2", "estimated_ha", "nominal_parts"},
+	"by_status": {"status", "label", "parts", "area_m2", "area_ha", "estimated_m2", "estimated_ha",
+		"measured_m2", "nominal_parts", "unknown_parts"},
+	"by_department": {"department", "parts", "area_m2", "area_ha", "estimated_m2", "estimated_ha",
+		"measured_m2", "nominal_parts", "unknown_parts"},
+	"ceded_to_date": {"parts", "area_m2", "area_ha", "estimated_m2", "estimated_ha", "measured_m2",
+		"nominal_parts", "unknown_parts"},
+	"held_by_paris": {"parts", "area_m2", "area_ha", "estimated_m2", "estimated_ha", "measured_m2",
+		"nominal_parts", "unknown_parts"},
 	"ceded_by_year": {"year", "area_m2", "cumulative_m2"},
 }
 
@@ -323,6 +329,7 @@ func TestDashboard(t *testing.T) {
 	doc := members(t, body)
 	wantKeys(t, "totals", doc["totals"])
 	wantKeys(t, "ceded_to_date", doc["ceded_to_date"])
+	wantKeys(t, "held_by_paris", doc["held_by_paris"])
 	for _, name := range []string{"by_status", "by_department", "ceded_by_year"} {
 		list := elements(t, doc[name])
 		if len(list) == 0 {

@@ -84,11 +84,12 @@ func shapeCheck(c site.Check, day time.Time) checkJSON {
 	}
 	switch c.Kind {
 	case site.CheckPastPlan:
-		j.Detail = fmt.Sprintf("%s : prévu %s, non réalisé", c.Milestone.Kind.Label(), c.Milestone.Planned().French())
+		// Every kind of milestone is feminine (échéance, cession, libération).
+		j.Detail = fmt.Sprintf("%s : prévue %s, non réalisée", c.Milestone.Kind.Label(), datePhrase("en", *c.Milestone.Planned()))
 	case site.CheckDueSoon:
-		j.Detail = fmt.Sprintf("%s : prévu %s, dans moins de %d jours", c.Milestone.Kind.Label(), c.Milestone.Planned().French(), c.Within)
+		j.Detail = fmt.Sprintf("%s : prévue %s, dans moins de %d jours", c.Milestone.Kind.Label(), datePhrase("en", *c.Milestone.Planned()), c.Within)
 	case site.CheckStaleStatus:
-		j.Detail = fmt.Sprintf("%s depuis %s, sans date prévue", c.Part.Status.Label(), c.Part.Since.French())
+		j.Detail = fmt.Sprintf("%s %s, sans date prévue", c.Part.Status.Label(), datePhrase("depuis", c.Part.Since))
 		if c.Part.PartLabel != "" {
 			j.Detail = c.Part.PartLabel + " — " + j.Detail
 		}
@@ -99,4 +100,24 @@ func shapeCheck(c site.Check, day time.Time) checkJSON {
 		j.Detail = fmt.Sprintf("Cadastre du %s : %s", c.Changes[0].Vintage.Format("02/01/2006"), strings.Join(j.Parcels, ", "))
 	}
 	return j
+}
+
+// datePhrase joins a preposition and a date as French wants it: a quarter or a day takes
+// the article ("au T4 2021", "le 19/01/2017", "depuis le T4 2014"), a year or a month
+// does not ("en 2021", "depuis sept. 2015").
+func datePhrase(preposition string, d site.Date) string {
+	label := d.French()
+	if d.Precision != site.Quarter && d.Precision != site.Day {
+		return preposition + " " + label
+	}
+	switch preposition {
+	case "en":
+		if d.Precision == site.Quarter {
+			return "au " + label
+		}
+		return "le " + label
+	case "depuis":
+		return "depuis le " + label
+	}
+	return preposition + " " + label
 }

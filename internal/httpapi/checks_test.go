@@ -3,6 +3,8 @@ package httpapi
 import (
 	"net/http"
 	"testing"
+
+	"github.com/emprises/emprises/internal/site"
 )
 
 func TestChecksRoute(t *testing.T) {
@@ -41,6 +43,34 @@ func TestChecksRoute(t *testing.T) {
 			path := "/api/checks?" + tt.query
 			resp, body := get(t, srv, path)
 			wantProblem(t, path, resp, body, http.StatusBadRequest, tt.param)
+		})
+	}
+}
+
+// TestDatePhrase: the checks' details agree with French (the page's French test found
+// "prévu T4 2021" and "depuis T4 2014").
+func TestDatePhrase(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		preposition, date, want string
+	}{
+		{"en", "2021-Q4", "au T4 2021"},
+		{"en", "2021", "en 2021"},
+		{"en", "2015-09", "en sept. 2015"},
+		{"en", "2017-01-19", "le 19/01/2017"},
+		{"depuis", "2014-Q4", "depuis le T4 2014"},
+		{"depuis", "2019", "depuis 2019"},
+		{"depuis", "2017-01-19", "depuis le 19/01/2017"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.preposition+" "+tt.date, func(t *testing.T) {
+			d, err := site.ParseDate(tt.date)
+			if err != nil {
+				t.Fatalf("ParseDate(%q): %v", tt.date, err)
+			}
+			if got := datePhrase(tt.preposition, d); got != tt.want {
+				t.Errorf("datePhrase(%q, %q) = %q; want %q", tt.preposition, tt.date, got, tt.want)
+			}
 		})
 	}
 }

@@ -73,8 +73,12 @@ type partJSON struct {
 	DeclaredAreaM2   *float64             `json:"declared_area_m2"`
 	GeometryQuality  site.GeometryQuality `json:"geometry_quality"`
 	GeometrySource   string               `json:"geometry_source"`
-	Geometry         json.RawMessage      `json:"geometry"` // GeoJSON in WGS84; null when unlocated
-	StatusHistory    []statusPeriodJSON   `json:"status_history"`
+	// AreaSource says where AreaM2 comes from (surveyed, cadastre, declared, nominal,
+	// unknown): declared and nominal areas are schematic squares, estimates.
+	AreaSource      site.AreaSource    `json:"area_source"`
+	AreaSourceLabel string             `json:"area_source_label"` // in French
+	Geometry        json.RawMessage    `json:"geometry"`          // GeoJSON in WGS84; null when unlocated
+	StatusHistory   []statusPeriodJSON `json:"status_history"`
 }
 
 func shapePart(p site.Part) partJSON {
@@ -82,11 +86,22 @@ func shapePart(p site.Part) partJSON {
 		StatusSince: p.StatusSince, StatusSinceLabel: p.StatusSince.French(), AreaM2: p.AreaM2, DeclaredAreaM2: p.DeclaredAreaM2,
 		GeometryQuality: p.GeometryQuality, GeometrySource: p.GeometrySource, Geometry: p.Geometry,
 		StatusHistory: make([]statusPeriodJSON, len(p.StatusHistory))}
+	j.AreaSource = site.SourceOfArea(p.GeometryQuality, p.DeclaredAreaM2)
+	j.AreaSourceLabel = areaSourceLabels[j.AreaSource]
 	for i, h := range p.StatusHistory {
 		j.StatusHistory[i] = statusPeriodJSON{Status: h.Status, StatusLabel: h.Status.Label(),
 			From: h.From, FromLabel: h.From.French(), Until: dayText(h.Until), Reason: h.Reason}
 	}
 	return j
+}
+
+// areaSourceLabels are the French names of where an area comes from.
+var areaSourceLabels = map[site.AreaSource]string{
+	site.AreaSurveyed: "surface mesurée (relevé)",
+	site.AreaCadastre: "surface cadastrale",
+	site.AreaDeclared: "surface déclarée, estimée (carré schématique)",
+	site.AreaNominal:  "taille forfaitaire, surface réelle inconnue (carré schématique)",
+	site.AreaUnknown:  "surface inconnue (non localisée)",
 }
 
 type statusPeriodJSON struct {
@@ -206,23 +221,42 @@ type dashboardJSON struct {
 		UnlocatedParts int     `json:"unlocated_parts"`
 		AreaM2         float64 `json:"area_m2"`
 		AreaHa         float64 `json:"area_ha"`
+		// EstimatedM2 is the part of AreaM2 drawn from schematic squares (declared or nominal
+		// size), NominalParts the squares of a placeholder size; unlocated parts have no
+		// area and are not in AreaM2.
+		EstimatedM2  float64 `json:"estimated_m2"`
+		EstimatedHa  float64 `json:"estimated_ha"`
+		NominalParts int     `json:"nominal_parts"`
 	} `json:"totals"`
 	ByStatus     []statusAreaJSON     `json:"by_status"`
 	ByDepartment []departmentAreaJSON `json:"by_department"`
 	CededToDate  areaJSON             `json:"ceded_to_date"`
+	HeldByParis  areaJSON             `json:"held_by_paris"` // the parts not ceded on the day
 	CededByYear  []cededYearJSON      `json:"ceded_by_year"`
 	DueNext12    []milestoneJSON      `json:"due_next_12_months"`
 	Overdue      []milestoneJSON      `json:"overdue"`
 }
 
+// areaJSON counts parts and sums their known areas, saying how much is an estimate.
 type areaJSON struct {
 	Parts  int     `json:"parts"`
-	AreaM2 float64 `json:"area_m2"`
+	AreaM2 float64 `json:"area_m2"` // every computed area, estimates included
 	AreaHa float64 `json:"area_ha"`
+	// EstimatedM2 is the part of AreaM2 drawn from schematic squares, sized to a declared
+	// area or nominal; MeasuredM2 the rest (surveyed or cadastral outlines).
+	EstimatedM2 float64 `json:"estimated_m2"`
+	EstimatedHa float64 `json:"estimated_ha"`
+	MeasuredM2  float64 `json:"measured_m2"`
+	// NominalParts have a square of a placeholder size; UnknownParts have no area at all
+	// and are not in AreaM2 (their area is unknown, not zero).
+	NominalParts int `json:"nominal_parts"`
+	UnknownParts int `json:"unknown_parts"`
 }
 
 func shapeArea(a site.Area) areaJSON {
-	return areaJSON{Parts: a.Parts, AreaM2: a.AreaM2, AreaHa: site.Hectares(a.AreaM2)}
+	return areaJSON{Parts: a.Parts, AreaM2: a.AreaM2, AreaHa: site.Hectares(a.AreaM2),
+		EstimatedM2: a.EstimatedM2, EstimatedHa: site.Hectares(a.EstimatedM2), MeasuredM2: a.MeasuredM2(),
+		NominalParts: a.NominalParts, UnknownParts: a.UnknownParts}
 }
 
 type statusAreaJSON struct {
@@ -247,6 +281,7 @@ func shapeDashboard(d *site.Dashboard) dashboardJSON {
 		ByStatus:     make([]statusAreaJSON, len(d.ByStatus)),
 		ByDepartment: make([]departmentAreaJSON, len(d.ByDepartment)),
 		CededToDate:  shapeArea(d.CededToDate),
+		HeldByParis:  shapeArea(d.HeldByParis),
 		CededByYear:  make([]cededYearJSON, len(d.CededByYear)),
 		DueNext12:    shapeMilestones(d.DueNext12, d.AsOf),
 		Overdue:      shapeMilestones(d.Overdue, d.AsOf),
@@ -254,6 +289,7 @@ func shapeDashboard(d *site.Dashboard) dashboardJSON {
 	t := d.Totals
 	j.Totals.Sites, j.Totals.Parts, j.Totals.LocatedParts, j.Totals.UnlocatedParts = t.Sites, t.Parts, t.LocatedParts, t.UnlocatedParts
 	j.Totals.AreaM2, j.Totals.AreaHa = t.AreaM2, site.Hectares(t.AreaM2)
+	j.Totals.EstimatedM2, j.Totals.EstimatedHa, j.Totals.NominalParts = t.EstimatedM2, site.Hectares(t.EstimatedM2), t.NominalParts
 	for i, a := range d.ByStatus {
 		j.ByStatus[i] = statusAreaJSON{Status: a.Status, Label: a.Status.Label(), areaJSON: shapeArea(a.Area)}
 	}

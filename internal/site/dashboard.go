@@ -10,23 +10,33 @@ type Dashboard struct {
 	Totals       Totals
 	ByStatus     []StatusArea // every status, in journey order
 	ByDepartment []DepartmentArea
-	CededToDate  Area
+	CededToDate  Area // parts ceded on the day
+	HeldByParis  Area // parts not ceded on the day: still held by Paris
 	CededByYear  []CededYear
 	DueNext12    []Milestone // due in the twelve months from AsOf, by planned date
 	Overdue      []Milestone // late on AsOf, by planned date
 }
 
 // Totals counts the parts that existed on the day and sums their areas. Unlocated parts
-// have no computed area and add nothing.
+// have no computed area and add nothing; EstimatedM2 is the part of AreaM2 drawn from
+// schematic squares, NominalParts the squares of a placeholder size.
 type Totals struct {
 	Sites, Parts, LocatedParts, UnlocatedParts int
 	AreaM2                                     float64
+	EstimatedM2                                float64
+	NominalParts                               int
 }
 
-// Area counts parts and sums their areas.
+// Area counts parts and sums their known areas (see Add): AreaM2 is every computed area,
+// EstimatedM2 the part of it drawn from schematic squares (declared or nominal),
+// NominalParts the parts whose square has a placeholder size, UnknownParts those with no
+// area at all (not in AreaM2, not zero).
 type Area struct {
-	Parts  int
-	AreaM2 float64
+	Parts        int
+	AreaM2       float64
+	EstimatedM2  float64
+	NominalParts int
+	UnknownParts int
 }
 
 // StatusArea counts the parts in one status and sums their areas.

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"math"
 	"testing"
 	"time"
 
@@ -158,6 +159,13 @@ func TestDashboardAsOf(t *testing.T) {
 		if parts != d.Totals.Parts || d.Totals.LocatedParts+d.Totals.UnlocatedParts != parts {
 			t.Errorf("as of %s: %d parts by status, totals %+v", d.AsOf, parts, d.Totals)
 		}
+		if held, ceded := d.HeldByParis, d.CededToDate; held.Parts+ceded.Parts != d.Totals.Parts ||
+			math.Abs(held.AreaM2+ceded.AreaM2-d.Totals.AreaM2) > 0.2 || held.UnknownParts+ceded.UnknownParts != d.Totals.UnlocatedParts {
+			t.Errorf("as of %s: held %+v and ceded %+v do not make the totals %+v", d.AsOf, held, ceded, d.Totals)
+		}
+		if d.Totals.EstimatedM2 <= 0 || d.Totals.EstimatedM2 > d.Totals.AreaM2 || d.Totals.NominalParts == 0 {
+			t.Errorf("as of %s: totals %+v; want the seed's squares counted as estimates, some nominal", d.AsOf, d.Totals)
+		}
 		if n := len(d.CededByYear); n > 0 && d.CededByYear[n-1].CumulativeM2 != d.CededToDate.AreaM2 {
 			t.Errorf("as of %s: cumulative ceded %v; want ceded to date %v", d.AsOf, d.CededByYear[n-1].CumulativeM2, d.CededToDate.AreaM2)
 		}
@@ -165,6 +173,10 @@ func TestDashboardAsOf(t *testing.T) {
 	if then.CededToDate.AreaM2 != 0 || now.CededToDate.AreaM2 <= 0 {
 		t.Errorf("ceded area: %v m² as of 2014-01-01, %v m² as of 2026-11-26; want 0 then, more now",
 			then.CededToDate.AreaM2, now.CededToDate.AreaM2)
+	}
+	// Every part ceded in the seed is a schematic square: the area ceded is all estimate.
+	if now.CededToDate.EstimatedM2 != now.CededToDate.AreaM2 || now.CededToDate.NominalParts == 0 {
+		t.Errorf("ceded to date %+v; want all of its area estimated, some of it nominal", now.CededToDate)
 	}
 	if len(now.Overdue) == 0 {
 		t.Errorf("as of 2026-11-26: nothing overdue; want the 2021 and 2022 deadlines")

@@ -15,7 +15,7 @@ import (
 const partsAsOf = `
 WITH cur AS (
     SELECT p.id, p.site_id, s.department, h.status, h.valid, p.geom IS NOT NULL AS located,
-           coalesce(p.area_m2, 0) AS area
+           coalesce(p.area_m2, 0) AS area, p.geometry_quality, p.declared_area_m2
     FROM part_states_on($1::date) h
     JOIN site_parts p ON p.id = h.part_id
     JOIN sites s ON s.id = p.site_id
@@ -70,11 +70,6 @@ func loadDashboard(ctx context.Context, tx pgx.Tx, d *site.Dashboard) error {
 	if err != nil {
 		return fmt.Errorf("by status: %w", err)
 	}
-	for _, a := range d.ByStatus {
-		if a.Status == site.StatusCeded {
-			d.CededToDate = a.Area
-		}
-	}
 
 	rows, err = tx.Query(ctx, partsAsOf+`
 		SELECT department, count(*), `+m2+`
@@ -93,6 +88,28 @@ func loadDashboard(ctx context.Context, tx pgx.Tx, d *site.Dashboard) error {
 		return fmt.Errorf("by department: %w", err)
 	}
 	d.ByDepartment = nonNilSlice(d.ByDepartment)
+
+	// Where each area comes from is the domain's rule (site.SourceOfArea): the parts are
+	// read one by one and summed there, in total, by status, by department, ceded and still held.
+	rows, err = tx.Query(ctx, partsAsOf+`
+		SELECT status, department, geometry_quality, declared_area_m2, area FROM cur`, day)
+	if err != nil {
+		return fmt.Errorf("areas: %w", err)
+	}
+	parts, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (site.PartArea, error) {
+		var (
+			p        site.PartArea
+			quality  site.GeometryQuality
+			declared *float64
+		)
+		err := row.Scan(&p.Status, &p.Department, &quality, &declared, &p.AreaM2)
+		p.Source = site.SourceOfArea(quality, declared)
+		return p, err
+	})
+	if err != nil {
+		return fmt.Errorf("areas: %w", err)
+	}
+	d.AccountAreas(parts)
 
 	// The parts ceded by the day, by the year their cession took effect: the last
 	// cumulative figure is the area ceded to date.

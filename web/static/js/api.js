@@ -315,3 +315,8 @@ export function addAgendaItem(id, body, etag) {
 export function addDecision(id, body, etag) {
   return send('POST', `${meetingPath(id)}/decisions`, {body, etag});
 }
+
+// fetchChecks returns what needs a look as of date (GET /api/checks), French labels included.
+export function fetchChecks(date, {signal} = {}) {
+  return getJSON(withQuery('/api/checks', {date}), {signal});
+}

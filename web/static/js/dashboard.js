@@ -5,6 +5,8 @@
 import {h, replace, s} from './dom.js';
 import {formatDay, formatHa, formatNumber, plural} from './format.js';
 import {precisionLabel} from './dates.js';
+import {renderChecks} from './checks.js';
+import {areaNotes, areaValue} from './areas.js';
 import {FIRST_YEAR} from './calendar.js';
 import {darken, milestoneLabel, statusColor} from './vocab.js';
 
@@ -23,6 +25,12 @@ function cededRows(byYear, lastYear) {
   return rows;
 }
 
+// withNotes follows a card's detail with where its area comes from (see areas.js).
+function withNotes(detail, area) {
+  const notes = areaNotes(area);
+  return notes ? `${detail} · ${notes}` : detail;
+}
+
 // card shows one figure; key names it (data-card), for tests and styles.
 function card(key, label, value, detail, cls) {
   return h('div', {class: `card ${cls || ''}`.trim(), dataset: {card: key}}, h('p', {class: 'card-label'}, label), h('p', {class: 'card-value'}, value),
@@ -37,17 +45,17 @@ function statusBars(byStatus) {
     bar.style.width = `${(b.area_m2 / max) * 100}%`;
     bar.style.backgroundColor = statusColor(b.status);
     bar.style.borderColor = darken(statusColor(b.status));
-    const note = b.parts ? plural(b.parts, 'partie', 'parties') : 'aucune partie';
+    const note = b.parts ? withNotes(plural(b.parts, 'partie', 'parties'), b) : 'aucune partie';
     return h('li', {class: b.parts ? '' : 'hbar-empty', dataset: {status: b.status}},
       h('span', {class: 'hbar-label'}, b.label),
-      h('span', {class: 'hbar-value'}, formatHa(b.area_m2)),
+      h('span', {class: 'hbar-value'}, areaValue(b)),
       h('span', {class: 'hbar-track'}, bar),
       h('span', {class: 'hbar-note'}, note));
   }));
 }
 
 // cededChart draws the area ceded each year (bars) and in total (line), in hectares.
-function cededChart(rows) {
+function cededChart(rows, estimatedM2) {
   const W = 640;
   const H = 230;
   const left = 44;
@@ -84,7 +92,7 @@ function cededChart(rows) {
   const last = rows[rows.length - 1];
   if (last) {
     nodes.push(s('text', {x: x(rows.length - 1) + band, y: y(last.cumulative_m2 / 10000) - 8, 'text-anchor': 'end', class: 'chart-note'},
-      `cumul ${formatHa(last.cumulative_m2)}`));
+      `cumul ${formatHa(last.cumulative_m2)}${estimatedM2 > 0 ? `, dont ${formatHa(estimatedM2)} estimés` : ''}`));
   }
   return s('svg', {viewBox: `0 0 ${W} ${H}`, class: 'chart', role: 'img', 'aria-labelledby': 'ceded-title', id: 'ceded-chart'},
     s('line', {x1: left, x2: W - right, y1: y(0), y2: y(0), class: 'chart-axis'}), nodes);
@@ -128,19 +136,24 @@ export function renderDashboard(el, d, {today, filtered, onSelect}) {
   const asOf = d.as_of;
   const t = d.totals;
   const ceded = d.ceded_to_date;
+  const held = d.held_by_paris;
   const due = d.due_next_12_months || [];
   const overdue = d.overdue || [];
   const byStatus = d.by_status || [];
   const rows = cededRows(d.ceded_by_year || [], Number(asOf.slice(0, 4)));
   const scope = filtered ? 'tout le portefeuille (les filtres ne s’appliquent pas au tableau de bord)' : 'tout le portefeuille';
+  const checksBody = h('div', {id: 'checks'});
+  const checksBlock = h('section', {class: 'dash-block dash-checks', 'aria-labelledby': 'checks-title'},
+    h('h3', {id: 'checks-title'}, 'À vérifier'), checksBody);
   replace(el,
     h('div', {class: 'view-head'},
       h('h2', {}, 'Tableau de bord'),
       h('p', {class: 'view-intro', id: 'dashboard-intro'}, `État au ${formatDay(asOf)}${asOf === today ? " (aujourd'hui)" : ''} · ${scope}`)),
     h('div', {class: 'cards', id: 'dashboard-cards'},
       card('sites', 'Sites suivis', formatNumber(t.sites), `${plural(t.parts, 'partie', 'parties')} dont ${formatNumber(t.unlocated_parts)} non localisée${t.unlocated_parts > 1 ? 's' : ''}`),
-      card('area', 'Surface suivie', formatHa(t.area_m2), 'surfaces calculées des parties localisées'),
-      card('ceded', 'Cédé à ce jour', formatHa(ceded.area_m2), plural(ceded.parts, 'partie cédée', 'parties cédées'), 'card-ceded'),
+      card('area', 'Surface suivie', formatHa(t.area_m2), withNotes('surfaces calculées des parties localisées', {...t, unknown_parts: t.unlocated_parts})),
+      card('held', 'Encore détenu par Paris', areaValue(held), withNotes(plural(held.parts, 'partie non cédée', 'parties non cédées'), held)),
+      card('ceded', 'Cédé à ce jour', areaValue(ceded), withNotes(plural(ceded.parts, 'partie cédée', 'parties cédées'), ceded), 'card-ceded'),
       card('overdue', 'Échéances dépassées', formatNumber(overdue.length), overdue.length ? 'à replanifier ou à constater' : 'aucune', overdue.length ? 'card-overdue' : ''),
       card('due', 'Dans les 12 mois', formatNumber(due.length), `à partir du ${formatDay(asOf)}`)),
     h('div', {class: 'dash-grid'},
@@ -149,14 +162,17 @@ export function renderDashboard(el, d, {today, filtered, onSelect}) {
         statusBars(byStatus)),
       h('section', {class: 'dash-block', 'aria-labelledby': 'ceded-title'},
         h('h3', {id: 'ceded-title'}, 'Surface cédée par année et cumul (ha)'),
-        cededChart(rows), cededTable(rows),
-        h('p', {class: 'chart-caption'}, 'Barres : surface cédée dans l’année ; ligne : cumul depuis 2006. Surfaces des emprises approximatives.')),
+        cededChart(rows, ceded.estimated_m2), cededTable(rows),
+        h('p', {class: 'chart-caption', id: 'ceded-caption'}, `Barres : surface cédée dans l’année ; ligne : cumul depuis 2006.${
+          ceded.estimated_m2 > 0 ? ` Sur ${formatHa(ceded.area_m2)} cédés, ${formatHa(ceded.estimated_m2)} sont estimés (carrés schématiques, non mesurés).` : ''}`)),
       h('section', {class: 'dash-block', 'aria-labelledby': 'due-title'},
         h('h3', {id: 'due-title'}, 'Prochaines échéances (12 mois)'),
         deadlineList(due, onSelect, false, 'Aucune échéance prévue dans les 12 mois.', 'due-list')),
       h('section', {class: 'dash-block', 'aria-labelledby': 'overdue-title'},
         h('h3', {id: 'overdue-title'}, 'Échéances dépassées'),
-        deadlineList(overdue, onSelect, true, 'Aucune échéance dépassée.', 'overdue-list'))));
+        deadlineList(overdue, onSelect, true, 'Aucune échéance dépassée.', 'overdue-list')),
+      checksBlock));
+  renderChecks(checksBody, asOf, {key: d, onSelect});
 }
 
 // renderDashboardMessage shows why there is no dashboard (loading, refusal).

@@ -12,6 +12,7 @@ import {applyFilters, groupSites, hasFilters, looksLikeParcelID, parcelID} from 
 import {openPanel, selectSite} from './sitepanel.js';
 import {renderSiteList} from './sitelist.js';
 import {renderTable} from './table.js';
+import {knownNote, parcelNote, showSearchNote} from './search.js';
 
 
 // loadData fetches the parts and the calendar as of the displayed date, then redraws.
@@ -54,26 +55,36 @@ export async function loadData() {
     if (first) app.map.focusSite(app.state.site);
     await openPanel(app.state.site, {focus: false});
   }
+  // A shared link's search (#q=AZ+56) looks its parcel up as typing would.
+  if (first && app.state.q) await lookUpParcel(app.state.q);
   document.body.removeAttribute('aria-busy');
   document.body.dataset.asOf = date;
   document.body.dataset.ready = 'true';
 }
 
 // lookUpParcel asks the API which site a typed cadastral reference belongs to.
+// It says when the parcel belongs to no site, or is not in the loaded cadastre.
 export async function lookUpParcel(query) {
+  showSearchNote('');
   if (!looksLikeParcelID(query)) return;
   const id = parcelID(query);
-  if (app.lookedUp.has(id)) return;
+  if (app.lookedUp.has(id)) {
+    showSearchNote(knownNote(id));
+    return;
+  }
   app.lookedUp.add(id);
   let feature;
   try {
     feature = await fetchParcel(id);
   } catch {
-    return; // not an id the service knows: the search still works on names and addresses
+    app.lookedUp.delete(id); // asked again next time
+    return; // the search still works on names and addresses
   }
   const props = feature?.properties || {};
   const partID = props.part_id;
   const siteID = props.site_id || app.features.find((f) => f.id === partID)?.properties.site_id;
+  const note = parcelNote(id, feature, siteID);
+  if (parcelID(app.state.q) === id) showSearchNote(note); // unless the search moved on meanwhile
   if (!siteID) return;
   rememberParcels(siteID, [id]);
   refresh();

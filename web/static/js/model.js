@@ -2,6 +2,7 @@
 // grouped into sites, and the filters and search that every view shares.
 
 import {fold, yearOf} from './format.js';
+import {matchesText} from './search.js';
 
 // groupSites gathers the part features into sites, in the order of their names.
 export function groupSites(features) {
@@ -70,11 +71,14 @@ export function parcelID(query) {
 }
 
 // looksLikeParcelID tells whether a typed text, read by parcelID, is worth asking the
-// service about: as long as an id of the commune, letters and digits only. Whether it
-// is a valid id is the service's answer.
+// service about: as long as an id of the commune, shaped as one (a département and
+// commune code, digits or Corsica's 2A/2B, then letters and digits ending in the
+// four-digit number) — "robert witchitz" has the length but is a name. Whether it is a
+// valid id is the service's answer.
 export function looksLikeParcelID(query) {
   const id = parcelID(query);
-  return Boolean(parcelPrefix) && id.length === parcelPrefix.length + SECTION_WIDTH + NUMBER_WIDTH && /^[0-9A-Z]+$/.test(id);
+  return Boolean(parcelPrefix) && id.length === parcelPrefix.length + SECTION_WIDTH + NUMBER_WIDTH &&
+    /^(\d{2}|2A|2B)\d{3}[0-9A-Z]+\d{4}$/.test(id);
 }
 
 // departments lists the departments of the sites, for the filter.
@@ -98,7 +102,7 @@ function siteMatchesSearch(site, q, parcels) {
   const needle = fold(q.trim());
   if (!needle) return true;
   const haystack = [site.name, site.address, site.id, site.department, ...site.parts.map((f) => f.properties.part_label)];
-  if (haystack.some((t) => fold(t).includes(needle))) return true;
+  if (matchesText(q, haystack)) return true;
   const known = parcels.get(site.id) || [];
   if (known.includes(parcelID(q))) return true;
   const compact = needle.replace(/\s+/g, '');

@@ -80,6 +80,7 @@ function partBlock(part, multiple, edit) {
       multiple ? fact('Statut', statusChip(part.status, part.status_since_label)) : null,
       fact('Surface calculée', part.area_m2 ? `${formatM2(part.area_m2)} (${formatHa(part.area_m2)})` : null),
       fact('Surface déclarée', part.declared_area_m2 ? formatM2(part.declared_area_m2) : null),
+      fact('Origine de la surface', part.area_source_label),
       fact('Géométrie', qualityBadge(part.geometry_quality)),
       fact('Source de la géométrie', part.geometry_source)),
     statusHistory(part),
