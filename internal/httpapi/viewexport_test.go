@@ -77,7 +77,9 @@ func TestViewXLSX(t *testing.T) {
 		{"ceded", "statut=ceded", func(p *partRow) bool { return p.Status == "ceded" }, "statut : Cédé"},
 		{"department", "service=" + url.QueryEscape(dept), func(p *partRow) bool { return p.Department == dept }, "service : " + dept},
 		{"in use and department", "statut=in_use,under_study&service=" + url.QueryEscape(dept),
-			func(p *partRow) bool { return p.Department == dept && (p.Status == "in_use" || p.Status == "under_study") }, "service : " + dept},
+			func(p *partRow) bool {
+				return p.Department == dept && (p.Status == "in_use" || p.Status == "under_study")
+			}, "service : " + dept},
 		{"no disposal year", "annee=sans", func(p *partRow) bool { return p.disposalYear() == "" }, "année de cession : sans date"},
 	}
 	for _, tc := range tests {
