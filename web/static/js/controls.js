@@ -6,6 +6,7 @@ import {$, app, asOf, notify, writeURL} from './app.js';
 import {FIRST_YEAR} from './calendar.js';
 import {loadData, lookUpParcel, refresh} from './data.js';
 import {h, replace} from './dom.js';
+import {bindExportMenu, syncViewExport} from './exportmenu.js';
 import {formatDay, parseDay} from './format.js';
 import {departments, disposalYears, hasFilters} from './model.js';
 import {closePanel, openPanel} from './sitepanel.js';
@@ -106,12 +107,14 @@ const EXPORTS = [
   ['export-geojson-l93', '/export/sites.geojson', {crs: 'EPSG:2154'}],
   ['export-csv', '/export/sites.csv', {}],
   ['export-ics', '/api/calendar.ics', {}],
+  ['export-calendar-csv', '/api/calendar.csv', {}],
 ];
 
 export function syncExportLinks() {
   for (const [id, path, params] of EXPORTS) {
     $(id).href = withQuery(path, {...params, date: app.state.date});
   }
+  syncViewExport();
 }
 
 export function statusOptions() {
@@ -179,6 +182,7 @@ export function debounce(fn, ms) {
 }
 
 export function bindControls() {
+  bindExportMenu();
   const onSearch = debounce(() => {
     app.state.q = $('search').value;
     lookUpParcel(app.state.q);
