@@ -8,6 +8,7 @@ import {loadData, lookUpParcel, refresh} from './data.js';
 import {h, replace} from './dom.js';
 import {bindExportMenu, syncViewExport} from './exportmenu.js';
 import {formatDay, parseDay} from './format.js';
+import {bindPrint} from './print.js';
 import {departments, disposalYears, hasFilters} from './model.js';
 import {closePanel, openPanel} from './sitepanel.js';
 import {VIEWS, readState} from './state.js';
@@ -183,6 +184,7 @@ export function debounce(fn, ms) {
 
 export function bindControls() {
   bindExportMenu();
+  bindPrint();
   const onSearch = debounce(() => {
     app.state.q = $('search').value;
     lookUpParcel(app.state.q);
