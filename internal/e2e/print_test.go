@@ -98,6 +98,23 @@ func TestPrintViews(t *testing.T) {
 				if cut > 0 {
 					t.Errorf("%d calendar labels leave their row", cut)
 				}
+				// And beside their bar on paper: 5 px after its end, or before its start.
+				drift := eval[[]string](b, `[...document.querySelectorAll("#calendar svg.gantt-svg")].flatMap((svg) => {
+					const box = svg.getBoundingClientRect();
+					return [...svg.querySelectorAll("text[data-full]")].filter((l) => l.textContent).map((l) => {
+						const r = l.getBoundingClientRect();
+						const start = l.getAttribute("text-anchor") === "start";
+						const want = box.left + (Number(start ? l.dataset.x1 : l.dataset.x0) / 100) * box.width + (start ? 5 : -5);
+						const got = start ? r.left : r.right;
+						return Math.abs(got - want) > 4 ? l.textContent + ": " + Math.round(got - want) + " px" : "";
+					}).filter(Boolean);
+				})`)
+				if n := eval[int](b, `[...document.querySelectorAll("#calendar text[data-full]")].filter((l) => l.textContent).length`); n == 0 {
+					t.Error("no calendar label to check")
+				}
+				if len(drift) > 0 {
+					t.Errorf("%d calendar labels away from their bar: %q", len(drift), drift[:min(len(drift), 5)])
+				}
 			}
 			content := eval[float64](b, `document.documentElement.scrollHeight`)
 			if hs := eval[float64](b, `document.documentElement.scrollWidth`); hs > width+1 {
