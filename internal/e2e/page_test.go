@@ -117,8 +117,8 @@ func TestMapPage(t *testing.T) {
 		}
 		// The export buttons follow the date, and the API serves what they point at.
 		links := eval[[]string](b, `[...document.querySelectorAll('.exports a[download]')].map((a) => a.href)`)
-		if len(links) != 4 {
-			t.Errorf("%d export links; want GeoJSON WGS84, GeoJSON Lambert-93, CSV and iCalendar", len(links))
+		if len(links) != 6 {
+			t.Errorf("%d export links; want GeoJSON WGS84, GeoJSON Lambert-93, the view's workbook, the calendar's CSV, iCalendar and the Friches CSV", len(links))
 		}
 		for _, link := range links {
 			if !strings.Contains(link, "date=2014-12-31") {

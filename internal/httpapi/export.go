@@ -13,8 +13,9 @@ import (
 )
 
 // handleExportSites answers GET /export/sites.geojson?crs=&date=: every site part as it
-// stood on that day, as one FeatureCollection in crs (CRS84, RFC 7946, by default) saved
-// as emprises-sites-<crs tag>-<date>.geojson.
+// stood on that day, its codes with their French labels beside them (withFrenchLabels),
+// as one FeatureCollection in crs (CRS84, RFC 7946, by default) saved as
+// emprises-sites-<crs tag>-<date>.geojson.
 func (s *Server) handleExportSites(w http.ResponseWriter, r *http.Request) {
 	q, err := checkParams(r, "crs", "date")
 	if err != nil {
@@ -36,7 +37,13 @@ func (s *Server) handleExportSites(w http.ResponseWriter, r *http.Request) {
 		fmt.Sprintf("emprises-sites-%s-%s.geojson", crs.Tag, asOf.Format(time.DateOnly)),
 		func(w io.Writer) error {
 			return geojson.WriteFeatureCollection(w, crs, func(yield func([]byte) error) error {
-				return s.store.EachPartFeature(r.Context(), fq, yield)
+				return s.store.EachPartFeature(r.Context(), fq, func(feature []byte) error {
+					labelled, err := withFrenchLabels(feature)
+					if err != nil {
+						return err
+					}
+					return yield(labelled)
+				})
 			})
 		})
 }

@@ -53,6 +53,7 @@ func (s *Server) routes() http.Handler {
 	t.Get("/api/calendar", public, s.handleCalendar)
 	t.Get("/api/calendar.csv", public, s.handleCalendarCSV)
 	t.Get("/api/calendar.ics", public, s.handleCalendarICS)
+	t.Get("/api/export.xlsx", public, s.handleViewXLSX)
 	t.Get("/api/dashboard", public, s.handleDashboard)
 	t.Get("/api/parts/{id}/parcel-suggestions", public, s.handleParcelSuggestions)
 	t.Get("/api/checks", public, s.handleChecks)

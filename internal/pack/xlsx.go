@@ -9,15 +9,16 @@ import (
 	"github.com/emprises/emprises/internal/spreadsheet"
 )
 
-// Number formats of the workbook. A format code is stored in the file in the one syntax
+// Number formats of the workbook, shared with the other workbooks of the service (the
+// export of a view). A format code is stored in the file in the one syntax
 // spreadsheets share (',' groups thousands, '.' marks decimals) and shown with the
 // reader's own separators: French Excel and LibreOffice show 12 345,6. Dates are written
 // day first whatever the reader's locale.
 const (
-	dateFormat    = "dd/mm/yyyy"
-	areaFormat    = "#,##0.0"
-	percentFormat = "0"
-	countFormat   = "0"
+	DateFormat    = "dd/mm/yyyy"
+	AreaFormat    = "#,##0.0"
+	PercentFormat = "0"
+	CountFormat   = "0"
 )
 
 // Rows of a sheet: the title and the pack's subtitle, a blank row, then the header.
@@ -75,10 +76,10 @@ func (x *xlsxWriter) styles() error {
 	x.header = style(&excelize.Style{Font: &excelize.Font{Bold: true},
 		Fill:      excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"DDE4EE"}},
 		Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}})
-	x.date = style(&excelize.Style{CustomNumFmt: custom(dateFormat)})
-	x.area = style(&excelize.Style{CustomNumFmt: custom(areaFormat)})
-	x.pct = style(&excelize.Style{CustomNumFmt: custom(percentFormat)})
-	x.num = style(&excelize.Style{CustomNumFmt: custom(countFormat)})
+	x.date = style(&excelize.Style{CustomNumFmt: custom(DateFormat)})
+	x.area = style(&excelize.Style{CustomNumFmt: custom(AreaFormat)})
+	x.pct = style(&excelize.Style{CustomNumFmt: custom(PercentFormat)})
+	x.num = style(&excelize.Style{CustomNumFmt: custom(CountFormat)})
 	return x.err
 }
 

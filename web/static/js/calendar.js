@@ -81,7 +81,9 @@ export function fitLabels(el) {
       const x1 = (Number(text.dataset.x1) / 100) * width + 5;
       const length = text.getComputedTextLength();
       const right = length <= width - x1 || width - x1 >= x0;
-      text.setAttribute('x', String(right ? x1 : x0));
+      // In percent of the row, as the bars are: the label stays beside its bar at any
+      // width (a printed page is narrower than the screen).
+      text.setAttribute('x', pct(((right ? x1 : x0) / width) * 100));
       text.setAttribute('text-anchor', right ? 'start' : 'end');
       shorten(text, right ? width - x1 : x0);
     }

@@ -6,7 +6,9 @@ import {$, app, asOf, notify, writeURL} from './app.js';
 import {FIRST_YEAR} from './calendar.js';
 import {loadData, lookUpParcel, refresh} from './data.js';
 import {h, replace} from './dom.js';
+import {bindExportMenu, syncViewExport} from './exportmenu.js';
 import {formatDay, parseDay} from './format.js';
+import {bindPrint} from './print.js';
 import {departments, disposalYears, hasFilters} from './model.js';
 import {closePanel, openPanel} from './sitepanel.js';
 import {VIEWS, readState} from './state.js';
@@ -106,12 +108,14 @@ const EXPORTS = [
   ['export-geojson-l93', '/export/sites.geojson', {crs: 'EPSG:2154'}],
   ['export-csv', '/export/sites.csv', {}],
   ['export-ics', '/api/calendar.ics', {}],
+  ['export-calendar-csv', '/api/calendar.csv', {}],
 ];
 
 export function syncExportLinks() {
   for (const [id, path, params] of EXPORTS) {
     $(id).href = withQuery(path, {...params, date: app.state.date});
   }
+  syncViewExport();
 }
 
 export function statusOptions() {
@@ -179,6 +183,8 @@ export function debounce(fn, ms) {
 }
 
 export function bindControls() {
+  bindExportMenu();
+  bindPrint();
   const onSearch = debounce(() => {
     app.state.q = $('search').value;
     lookUpParcel(app.state.q);
