@@ -43,6 +43,7 @@ type apiBenchConfig struct {
 	bin      string
 	seed     uint64
 	rounds   int
+	only     string // runs only the requests whose name contains it
 	// peer is pg_featureserv's binary, run side by side when set; peerAssets its
 	// templates folder.
 	peer, peerAssets string
@@ -55,6 +56,7 @@ func runAPIBench(ctx context.Context, args []string) error {
 	fs.DurationVar(&cfg.duration, "duration", 3*time.Second, "longest run of one server in one round")
 	fs.IntVar(&cfg.requests, "requests", 300, "most requests of one server in one round")
 	fs.IntVar(&cfg.rounds, "rounds", 3, "rounds, the servers taking turns in each")
+	fs.StringVar(&cfg.only, "only", "", "run only the requests whose name contains this (bbox, page, crs…)")
 	fs.StringVar(&cfg.peer, "peer", os.Getenv("PG_FEATURESERV"), "pg_featureserv binary to run side by side (default $PG_FEATURESERV; empty: Emprises alone)")
 	fs.StringVar(&cfg.peerAssets, "peer-assets", "", "pg_featureserv's assets folder (default: assets beside its binary)")
 	fs.StringVar(&cfg.bin, "bin", "bin/emprises", "the emprises binary to serve with (built with go build if missing)")
@@ -78,8 +80,10 @@ func runAPIBench(ctx context.Context, args []string) error {
 	}
 	fmt.Fprintf(out, "loaded in %v (migrations, seed, parcels, VACUUM ANALYZE)\n", time.Since(loadStart).Round(time.Millisecond))
 
-	// The database alone runs the very statements the service runs, with the same
-	// planner settings (jit off, see store.featureSettings).
+	// The database alone runs the very page statements the service runs, with the same
+	// planner settings (jit off, see store.featureSettings); with the count of the matches
+	// where the service counts in the page statement (a bbox's first page), without the
+	// count statement it runs elsewhere.
 	pool, err := benchPool(ctx, connString, nil)
 	if err != nil {
 		return err
@@ -97,6 +101,7 @@ func runAPIBench(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	scenarios = slices.DeleteFunc(scenarios, func(sc apiScenario) bool { return !strings.Contains(sc.name, cfg.only) })
 	// Compression off in the client: an Accept-Encoding header is set by hand where wanted,
 	// and the bytes counted are those on the wire.
 	client := &http.Client{Transport: &http.Transport{
@@ -373,7 +378,7 @@ func apiScenarios(ctx context.Context, pool *pgxpool.Pool, cfg apiBenchConfig) (
 	bboxPaths := make([]string, len(boxes))
 	peerBBoxPaths := make([]string, len(boxes))
 	for i, b := range boxes {
-		sql, args, err := store.FeatureSQL(store.CollectionParcels, store.FeatureQuery{CRS: site.CRS84, Limit: 1000, BBox: &b})
+		sql, args, err := store.FeatureSQL(store.CollectionParcels, store.FeatureQuery{CRS: site.CRS84, Limit: 1000, BBox: &b, Count: true})
 		if err != nil {
 			return nil, err
 		}
