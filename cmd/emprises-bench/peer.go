@@ -24,8 +24,8 @@ const peerCollection = "/collections/public.parcels/items.json"
 
 // startPeer runs pg_featureserv on 127.0.0.1 against connString and waits until it
 // publishes the parcels. It is configured through its environment (DATABASE_URL and
-// PGFS_SECTION_KEY variables) with the settings the peer's maintainers' README gives and
-// its best setting for this data: parallel workers off, since each worker sets up PROJ
+// PGFS_SECTION_KEY variables, which it reads as its config file's keys), as
+// ../shared/peers/README.md runs it, with its best setting for this data: parallel workers off, since each worker sets up PROJ
 // again and reprojected pages are then about 15 times slower. Its pool has 4 connections,
 // its default. assets is its HTML templates folder, used only by its HTML pages.
 func startPeer(ctx context.Context, bin, assets, connString string) (*server, error) {
