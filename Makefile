@@ -56,7 +56,8 @@ vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) vet ./...
 
-## bench: synthetic portfolio benchmarks (see README)
+## bench: synthetic portfolio benchmarks (see README); the API side by side with
+## pg_featureserv when PG_FEATURESERV names its binary
 bench: deps-test build
 	$(GO) run ./cmd/emprises-bench api
 	$(GO) run ./cmd/emprises-bench cadastre

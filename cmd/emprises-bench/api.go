@@ -42,14 +42,23 @@ type apiBenchConfig struct {
 	requests int           // per measurement, at most
 	bin      string
 	seed     uint64
+	rounds   int
+	only     string // runs only the requests whose name contains it
+	// peer is pg_featureserv's binary, run side by side when set; peerAssets its
+	// templates folder.
+	peer, peerAssets string
 }
 
 func runAPIBench(ctx context.Context, args []string) error {
 	var cfg apiBenchConfig
 	fs := flag.NewFlagSet("api", flag.ContinueOnError)
 	fs.IntVar(&cfg.parcels, "parcels", 100_000, "synthetic parcels to load")
-	fs.DurationVar(&cfg.duration, "duration", 5*time.Second, "longest run of one measurement")
-	fs.IntVar(&cfg.requests, "requests", 400, "most requests of one measurement")
+	fs.DurationVar(&cfg.duration, "duration", 3*time.Second, "longest run of one server in one round")
+	fs.IntVar(&cfg.requests, "requests", 300, "most requests of one server in one round")
+	fs.IntVar(&cfg.rounds, "rounds", 3, "rounds, the servers taking turns in each")
+	fs.StringVar(&cfg.only, "only", "", "run only the requests whose name contains this (bbox, page, crs…)")
+	fs.StringVar(&cfg.peer, "peer", os.Getenv("PG_FEATURESERV"), "pg_featureserv binary to run side by side (default $PG_FEATURESERV; empty: Emprises alone)")
+	fs.StringVar(&cfg.peerAssets, "peer-assets", "", "pg_featureserv's assets folder (default: assets beside its binary)")
 	fs.StringVar(&cfg.bin, "bin", "bin/emprises", "the emprises binary to serve with (built with go build if missing)")
 	fs.Uint64Var(&cfg.seed, "seed", 1, "seed of the random boxes")
 	if err := fs.Parse(args); err != nil {
@@ -71,8 +80,10 @@ func runAPIBench(ctx context.Context, args []string) error {
 	}
 	fmt.Fprintf(out, "loaded in %v (migrations, seed, parcels, VACUUM ANALYZE)\n", time.Since(loadStart).Round(time.Millisecond))
 
-	// The database alone runs the very statements the service runs, with the same
-	// planner settings (jit off, see store.featureSettings).
+	// The database alone runs the very page statements the service runs, with the same
+	// planner settings (jit off, see store.featureSettings); with the count of the matches
+	// where the service counts in the page statement (a bbox's first page), without the
+	// count statement it runs elsewhere.
 	pool, err := benchPool(ctx, connString, nil)
 	if err != nil {
 		return err
@@ -90,50 +101,76 @@ func runAPIBench(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	scenarios = slices.DeleteFunc(scenarios, func(sc apiScenario) bool { return !strings.Contains(sc.name, cfg.only) })
+	// Compression off in the client: an Accept-Encoding header is set by hand where wanted,
+	// and the bytes counted are those on the wire.
 	client := &http.Client{Transport: &http.Transport{
 		MaxIdleConnsPerHost: 8, DisableCompression: true,
 	}}
 
-	const row = "%-18s %4s %5s %7s %8s %8s %7s | %5s %7s %8s %8s | %6s %6s | %7s %s\n"
-	fmt.Fprintf(out, row, "", "", "", "service", "", "", "", "", "database alone", "", "", "ratio", "", "server", "")
-	fmt.Fprintf(out, row, "request", "conc", "n", "req/s", "p50", "p99", "KB/resp", "n", "req/s", "p50", "p99", "p50", "req/s", "CPU/req", "RSS/peak")
-	for _, sc := range scenarios {
-		for _, conc := range []int{1, 4} {
-			// The service and the database alone take turns, so that a change in the
-			// machine's load falls on both.
-			var api, db result
-			var cpu time.Duration
-			half := cfg
-			half.duration, half.requests = cfg.duration/2, cfg.requests/2
-			for range 2 {
-				cpu0 := srv.cpu()
-				r, err := measure(ctx, conc, half, func(ctx context.Context, i int) (int64, error) {
-					return fetch(ctx, client, srv.base+sc.path(api.n+i))
-				})
-				if err != nil {
-					return fmt.Errorf("%s: %w", sc.name, err)
-				}
-				cpu += srv.cpu() - cpu0
-				api = api.add(r)
-				r, err = measure(ctx, conc, half, func(ctx context.Context, i int) (int64, error) {
-					return drain(ctx, pool, sc.query(db.n+i))
-				})
-				if err != nil {
-					return fmt.Errorf("%s, database alone: %w", sc.name, err)
-				}
-				db = db.add(r)
-			}
-			fmt.Fprintf(out, row, sc.name, strconv.Itoa(conc),
-				strconv.Itoa(api.n), fmt.Sprintf("%.1f", api.rps()), ms(api.pct(50)), ms(api.pct(99)),
-				fmt.Sprintf("%.0f", float64(api.bytes)/float64(api.n)/1024),
-				strconv.Itoa(db.n), fmt.Sprintf("%.1f", db.rps()), ms(db.pct(50)), ms(db.pct(99)),
-				fmt.Sprintf("%.2f", float64(api.pct(50))/float64(db.pct(50))), fmt.Sprintf("%.2f", db.rps()/api.rps()),
-				ms(cpu/time.Duration(api.n+conc*2)), srv.memory())
+	var peer *server
+	if cfg.peer != "" {
+		assets := cfg.peerAssets
+		if assets == "" {
+			assets = peerAssets(cfg.peer)
 		}
+		peer, err = startPeer(ctx, cfg.peer, assets, connString)
+		if err != nil {
+			return err
+		}
+		defer peer.stop()
+		fmt.Fprintf(out, "peer: %s (PID %d) at %s, same database, max_parallel_workers_per_gather=0, 4 connections; RSS %s after start\n",
+			peer.bin, peer.cmd.Process.Pid, peer.base, peer.memory())
+	} else {
+		fmt.Fprintln(out, "peer: none, Emprises alone (set PG_FEATURESERV, or -peer, to pg_featureserv's binary to run it side by side)")
 	}
-	fmt.Fprintln(out, "\nratios: the service's p50 over the database's (1.00 = as fast as PostgreSQL alone), the database's req/s over the service's.")
-	fmt.Fprintln(out, "KB/resp: size of the service's response; the database's rows are the same features without the envelope.")
-	fmt.Fprintln(out, "CPU/req: processor time of the server process (Go) per request, warm-ups included.")
+	fmt.Fprintf(out, "%d rounds of at most %v or %d requests per server, the servers taking turns (Emprises, pg_featureserv, PostgreSQL alone); load average %s\n\n",
+		cfg.rounds, cfg.duration, cfg.requests, loadAverage())
+
+	if err := sideBySide(ctx, out, client, srv, peer, pool, scenarios, cfg); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "\nload average after the table: %s\n", loadAverage())
+
+	// The page of 10 000 parcels, as sent with and without gzip.
+	fmt.Fprintln(out)
+	for _, t := range []struct {
+		name string
+		s    *server
+		path string
+	}{{"Emprises", srv, "/collections/parcels/items?limit=10000"}, {"pg_featureserv", peer, peerCollection + "?limit=10000"}} {
+		if t.s == nil {
+			continue
+		}
+		plain, err := fetch(ctx, client, t.s.base+t.path, "")
+		if err != nil {
+			return err
+		}
+		gz, enc, err := fetchEncoding(ctx, client, t.s.base+t.path, "gzip")
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "page of 10 000 parcels from %s: %.2f MB, %.2f MB with Accept-Encoding: gzip (Content-Encoding: %q)\n",
+			t.name, float64(plain)/1e6, float64(gz)/1e6, enc)
+	}
+
+	// Peak memory under 8 concurrent pages of 10 000 features, three times each.
+	for _, t := range []struct {
+		name string
+		s    *server
+		path string
+	}{{"Emprises", srv, "/collections/parcels/items?limit=10000"}, {"pg_featureserv", peer, peerCollection + "?limit=10000"}} {
+		if t.s == nil {
+			continue
+		}
+		before := t.s.memory()
+		statuses, err := concurrentPages(ctx, client, t.s.base+t.path, 8, 3)
+		if err != nil {
+			return fmt.Errorf("%s, 8 concurrent pages of 10 000: %w", t.name, err)
+		}
+		fmt.Fprintf(out, "%s, 8 clients reading 3 pages of 10 000 features each (answers %v): RSS/peak %s before, %s after\n",
+			t.name, statuses, before, t.s.memory())
+	}
 
 	// Flat memory: read the whole collection, 10 000 features a page, then all 100 000 at
 	// once through the export; the server's peak RSS must not follow the feature count.
@@ -146,7 +183,7 @@ func runAPIBench(ctx context.Context, args []string) error {
 	fmt.Fprintf(out, "\nwhole collection in pages of 10 000: %d pages, %d features, %.1f MB in %v; server RSS %s before, %s after\n",
 		pages, features, float64(bytes)/(1<<20), time.Since(t0).Round(time.Millisecond), before, srv.memory())
 	t0 = time.Now()
-	n, err := fetch(ctx, client, srv.base+"/export/parcels.geojson")
+	n, err := fetch(ctx, client, srv.base+"/export/parcels.geojson", "")
 	if err != nil {
 		fmt.Fprintf(out, "whole collection in one export: %v\n", err)
 	} else {
@@ -277,9 +314,10 @@ func benchPool(ctx context.Context, connString string, settings map[string]strin
 // apiScenario is one request, as the service's URL and as the statement behind it; i
 // numbers the requests of a run (the bbox scenario changes box each time).
 type apiScenario struct {
-	name  string
-	path  func(i int) string
-	query func(i int) benchQuery
+	name     string
+	path     func(i int) string
+	peerPath func(i int) string // the same request to pg_featureserv
+	query    func(i int) benchQuery
 }
 
 type benchQuery struct {
@@ -288,18 +326,19 @@ type benchQuery struct {
 }
 
 func apiScenarios(ctx context.Context, pool *pgxpool.Pool, cfg apiBenchConfig) ([]apiScenario, error) {
-	fixed := func(name, params string, q store.FeatureQuery) (apiScenario, error) {
+	fixed := func(name, params, peerParams string, q store.FeatureQuery) (apiScenario, error) {
 		sql, args, err := store.FeatureSQL(store.CollectionParcels, q)
 		if err != nil {
 			return apiScenario{}, err
 		}
 		return apiScenario{name: name,
-			path:  func(int) string { return "/collections/parcels/items?" + params },
-			query: func(int) benchQuery { return benchQuery{sql, args} },
+			path:     func(int) string { return "/collections/parcels/items?" + params },
+			peerPath: func(int) string { return peerCollection + "?" + peerParams },
+			query:    func(int) benchQuery { return benchQuery{sql, args} },
 		}, nil
 	}
 	var scenarios []apiScenario
-	first, err := fixed("limit=1000", "limit=1000", store.FeatureQuery{CRS: site.CRS84, Limit: 1000})
+	first, err := fixed("items?limit=1000", "limit=1000", "limit=1000", store.FeatureQuery{CRS: site.CRS84, Limit: 1000})
 	if err != nil {
 		return nil, err
 	}
@@ -337,34 +376,40 @@ func apiScenarios(ctx context.Context, pool *pgxpool.Pool, cfg apiBenchConfig) (
 	}
 	bboxQueries := make([]benchQuery, len(boxes))
 	bboxPaths := make([]string, len(boxes))
+	peerBBoxPaths := make([]string, len(boxes))
 	for i, b := range boxes {
-		sql, args, err := store.FeatureSQL(store.CollectionParcels, store.FeatureQuery{CRS: site.CRS84, Limit: 1000, BBox: &b})
+		sql, args, err := store.FeatureSQL(store.CollectionParcels, store.FeatureQuery{CRS: site.CRS84, Limit: 1000, BBox: &b, Count: true})
 		if err != nil {
 			return nil, err
 		}
 		bboxQueries[i] = benchQuery{sql, args}
 		f := func(v float64) string { return strconv.FormatFloat(v, 'f', 7, 64) }
-		bboxPaths[i] = "/collections/parcels/items?limit=1000&bbox=" + f(b.MinX) + "," + f(b.MinY) + "," + f(b.MaxX) + "," + f(b.MaxY)
+		bbox := f(b.MinX) + "," + f(b.MinY) + "," + f(b.MaxX) + "," + f(b.MaxY)
+		bboxPaths[i] = "/collections/parcels/items?limit=1000&bbox=" + bbox
+		peerBBoxPaths[i] = peerCollection + "?limit=1000&bbox=" + bbox
 	}
-	scenarios = append(scenarios, apiScenario{name: "300 m bbox",
-		path:  func(i int) string { return bboxPaths[i%len(bboxPaths)] },
-		query: func(i int) benchQuery { return bboxQueries[i%len(bboxQueries)] },
+	scenarios = append(scenarios, apiScenario{name: "random 300 m bbox, limit=1000",
+		path:     func(i int) string { return bboxPaths[i%len(bboxPaths)] },
+		peerPath: func(i int) string { return peerBBoxPaths[i%len(peerBBoxPaths)] },
+		query:    func(i int) benchQuery { return bboxQueries[i%len(bboxQueries)] },
 	})
 
-	// Page 90 of 1 000: the keyset cursor is the id of the 89 000th parcel.
+	// Page 90 of 1 000: the keyset cursor is the id of the 89 000th parcel; the peer has
+	// offsets only.
 	var after string
 	page := min(90, cfg.parcels/1000)
 	if err := pool.QueryRow(ctx, "SELECT id FROM parcels ORDER BY id OFFSET $1 LIMIT 1", max(0, (page-1)*1000-1)).Scan(&after); err != nil {
 		return nil, fmt.Errorf("deep page cursor: %w", err)
 	}
-	deep, err := fixed(fmt.Sprintf("page %d (after=)", page), "limit=1000&after="+url.QueryEscape(after),
+	deep, err := fixed(fmt.Sprintf("page %d of 1000 (cursor / offset)", page), "limit=1000&after="+url.QueryEscape(after),
+		fmt.Sprintf("limit=1000&offset=%d", (page-1)*1000),
 		store.FeatureQuery{CRS: site.CRS84, Limit: 1000, After: after})
 	if err != nil {
 		return nil, err
 	}
 	scenarios = append(scenarios, deep)
 
-	l93, err := fixed("crs=EPSG:2154", "limit=1000&crs="+url.QueryEscape("http://www.opengis.net/def/crs/EPSG/0/2154"),
+	l93, err := fixed("crs=EPSG:2154, limit=1000", "limit=1000&crs="+url.QueryEscape("http://www.opengis.net/def/crs/EPSG/0/2154"), "limit=1000&crs=2154",
 		store.FeatureQuery{CRS: site.Lambert93, Limit: 1000})
 	if err != nil {
 		return nil, err
@@ -464,25 +509,36 @@ func measure(ctx context.Context, conc int, cfg apiBenchConfig, do func(ctx cont
 	return r, nil
 }
 
-// fetch GETs url and reads the whole body.
-func fetch(ctx context.Context, client *http.Client, url string) (int64, error) {
+// fetch GETs url, with Accept-Encoding: acceptEncoding unless empty, and reads the whole
+// body; it returns the bytes received.
+func fetch(ctx context.Context, client *http.Client, url, acceptEncoding string) (int64, error) {
+	n, _, err := fetchEncoding(ctx, client, url, acceptEncoding)
+	return n, err
+}
+
+// fetchEncoding is fetch, also returning the response's Content-Encoding. The client must
+// not decompress (http.Transport.DisableCompression) for the count to be the bytes sent.
+func fetchEncoding(ctx context.Context, client *http.Client, url, acceptEncoding string) (int64, string, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
-		return 0, err
+		return 0, "", err
+	}
+	if acceptEncoding != "" {
+		req.Header.Set("Accept-Encoding", acceptEncoding)
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		return 0, err
+		return 0, "", err
 	}
 	defer resp.Body.Close()
 	n, err := io.Copy(io.Discard, resp.Body)
 	if err != nil {
-		return n, err
+		return n, "", err
 	}
 	if resp.StatusCode != http.StatusOK {
-		return n, fmt.Errorf("GET %s: %s", url, resp.Status)
+		return n, "", fmt.Errorf("GET %s: %s", url, resp.Status)
 	}
-	return n, nil
+	return n, resp.Header.Get("Content-Encoding"), nil
 }
 
 // drain runs a statement and reads every row, as the service does, without using them.
@@ -499,6 +555,50 @@ func drain(ctx context.Context, pool *pgxpool.Pool, q benchQuery) (int64, error)
 		}
 	}
 	return n, rows.Err()
+}
+
+// concurrentPages has clients clients GET url times times each, reading every body, and
+// counts the answers by status: Emprises sheds a fifth concurrent long stream with a 503,
+// which is part of what keeps its memory flat.
+func concurrentPages(ctx context.Context, client *http.Client, url string, clients, times int) (map[int]int, error) {
+	var mu sync.Mutex
+	statuses := map[int]int{}
+	var wg sync.WaitGroup
+	errs := make(chan error, clients)
+	for range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range times {
+				req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+				if err != nil {
+					errs <- err
+					return
+				}
+				resp, err := client.Do(req)
+				if err != nil {
+					errs <- err
+					return
+				}
+				_, err = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if err != nil {
+					errs <- err
+					return
+				}
+				mu.Lock()
+				statuses[resp.StatusCode]++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	select {
+	case err := <-errs:
+		return statuses, err
+	default:
+	}
+	return statuses, nil
 }
 
 // readAllPages follows the next links from url and counts pages, features and bytes.
@@ -597,7 +697,7 @@ func startServer(ctx context.Context, bin, connString string) (*server, error) {
 		return nil, ctx.Err()
 	}
 	for i := 0; ; i++ {
-		if _, err := fetch(ctx, http.DefaultClient, s.base+"/healthz"); err == nil {
+		if _, err := fetch(ctx, http.DefaultClient, s.base+"/healthz", ""); err == nil {
 			return s, nil
 		} else if i > 100 {
 			s.kill()

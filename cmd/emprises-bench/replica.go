@@ -98,7 +98,7 @@ func runReplicaBench(ctx context.Context, args []string) error {
 					return err
 				}
 				r, err := measure(ctx, conc, cfg, func(ctx context.Context, i int) (int64, error) {
-					return fetch(ctx, client, bases[i%2]+sc.path(i))
+					return fetch(ctx, client, bases[i%2]+sc.path(i), "")
 				})
 				closeAll()
 				if err != nil {

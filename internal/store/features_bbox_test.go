@@ -1,0 +1,103 @@
+package store
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/emprises/emprises/internal/site"
+)
+
+// TestFeaturesBBoxMatched checks numberMatched of bbox queries against PostgreSQL's own
+// count, on the first page (counted by the page statement itself) and after a cursor
+// (counted by the count statement), with more matches than a page holds, as many, and
+// none.
+func TestFeaturesBBoxMatched(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := newSeeded(t)
+	// A grid of 30 × 30 square parcels of 8 m every 10 m, in section ZZ, away from the
+	// seeded ones.
+	const x0, y0 = 651000.0, 6850000.0
+	if _, err := s.pool.Exec(ctx, `
+		INSERT INTO parcels (id, contenance_m2, geom, source)
+		SELECT '94041000ZZ' || lpad((g + 1)::text, 4, '0'), 64,
+		       ST_Multi(ST_MakeEnvelope($1 + (g % 30) * 10, $2 + (g / 30) * 10, $1 + (g % 30) * 10 + 8, $2 + (g / 30) * 10 + 8, 2154)),
+		       'test grid'
+		FROM generate_series(0, 899) AS g`, x0, y0); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name  string
+		box   [4]float64 // Lambert-93, from the grid's corner
+		limit int
+	}{
+		{"more matches than the page", [4]float64{5, 5, 125, 95}, 50}, // 13 × 10 parcels
+		{"one page holds all", [4]float64{5, 5, 125, 95}, 1000},
+		{"as many as the page", [4]float64{0, 0, 49, 9}, 5},
+		{"none", [4]float64{-500, -500, -400, -400}, 10},
+		{"edges only touched", [4]float64{8, 8, 10, 10}, 10}, // 4 parcels
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := BBox{SRID: site.SRIDLambert93, MinX: x0 + tc.box[0], MinY: y0 + tc.box[1], MaxX: x0 + tc.box[2], MaxY: y0 + tc.box[3]}
+			var want int64
+			if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM parcels WHERE ST_Intersects(geom, ST_MakeEnvelope($1, $2, $3, $4, 2154))`,
+				b.MinX, b.MinY, b.MaxX, b.MaxY).Scan(&want); err != nil {
+				t.Fatal(err)
+			}
+			q := FeatureQuery{CRS: site.CRS84, BBox: &b, Limit: tc.limit, Count: true}
+			var seen int64
+			for page := 1; ; page++ {
+				var n int
+				p, err := s.Features(ctx, CollectionParcels, q, func(_, feature []byte) error {
+					if !strings.Contains(string(feature), `"type"`) {
+						t.Errorf("page %d: feature %s", page, feature)
+					}
+					n++
+					return nil
+				})
+				if err != nil {
+					t.Fatalf("page %d: %v", page, err)
+				}
+				if p.Matched != want {
+					t.Errorf("page %d (after %q): Matched = %d; want %d", page, q.After, p.Matched, want)
+				}
+				if p.HasPrev != (page > 1) {
+					t.Errorf("page %d: HasPrev = %v", page, p.HasPrev)
+				}
+				seen += int64(n)
+				if p.HasNext != (seen < want) {
+					t.Errorf("page %d: HasNext = %v with %d of %d seen", page, p.HasNext, seen, want)
+				}
+				if !p.HasNext || page > 10 {
+					break
+				}
+				q.After = p.Last
+			}
+			if seen != want {
+				t.Errorf("%d features over the pages; want %d", seen, want)
+			}
+		})
+	}
+
+	// The first page of a bbox query counts in its own statement, and only it.
+	b := BBox{SRID: site.SRIDLambert93, MinX: x0, MinY: y0, MaxX: x0 + 100, MaxY: y0 + 100}
+	for _, tc := range []struct {
+		name string
+		q    FeatureQuery
+		want bool
+	}{
+		{"bbox, first page", FeatureQuery{CRS: site.CRS84, BBox: &b, Limit: 10, Count: true}, true},
+		{"bbox, after a cursor", FeatureQuery{CRS: site.CRS84, BBox: &b, Limit: 10, Count: true, After: "94041000ZZ0005"}, false},
+		{"bbox, not counted", FeatureQuery{CRS: site.CRS84, BBox: &b, Limit: 10}, false},
+		{"no bbox", FeatureQuery{CRS: site.CRS84, Limit: 10, Count: true}, false},
+	} {
+		sql, _, err := FeatureSQL(CollectionParcels, tc.q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Contains(sql, "count(*) OVER ()"); got != tc.want {
+			t.Errorf("%s: the page statement counts = %v; want %v", tc.name, got, tc.want)
+		}
+	}
+}
