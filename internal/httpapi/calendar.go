@@ -59,24 +59,36 @@ func (s *Server) handleCalendarCSV(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	s.writeFrenchCSV(w, "emprises-calendrier-"+asOf.Format(time.DateOnly)+".csv", calendarCSVHeader,
+		func(write func([]string)) {
+			for i := range items {
+				write(calendarCSVRow(&items[i], asOf))
+			}
+		})
+}
+
+// writeFrenchCSV sends a spreadsheet that a French spreadsheet program opens as it is:
+// UTF-8 with a byte-order mark, ';' between fields, CRLF line ends, a header row, and
+// cells that would run as formulas neutralised. rows calls write once per row.
+func (s *Server) writeFrenchCSV(w http.ResponseWriter, filename string, header []string, rows func(write func([]string))) {
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8; header=present")
-	attachment(w, "emprises-calendrier-"+asOf.Format(time.DateOnly)+".csv")
+	attachment(w, filename)
 	bw := bufio.NewWriter(w)
 	bw.WriteString("\uFEFF") //nolint:errcheck // reported by Flush
 	cw := spreadsheet.NewWriter(bw)
 	cw.Comma = ';'
 	cw.UseCRLF = true
-	cw.Write(calendarCSVHeader) //nolint:errcheck // reported by Error
-	for i := range items {
-		cw.Write(calendarCSVRow(&items[i], asOf)) //nolint:errcheck // reported by Error
-	}
+	cw.Write(header) //nolint:errcheck // reported by Error
+	rows(func(row []string) {
+		cw.Write(row) //nolint:errcheck // reported by Error
+	})
 	cw.Flush()
-	if err := cw.Error(); err != nil {
-		s.logger.Warn("calendar.csv: write", "err", err)
-		return
+	err := cw.Error()
+	if err == nil {
+		err = bw.Flush()
 	}
-	if err := bw.Flush(); err != nil {
-		s.logger.Warn("calendar.csv: write", "err", err)
+	if err != nil {
+		s.logger.Warn("csv download: write", "file", filename, "err", err)
 	}
 }
 

@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"bufio"
 	"net/http"
 	"strconv"
 	"strings"
@@ -9,7 +8,6 @@ import (
 
 	"github.com/emprises/emprises/internal/governance"
 	"github.com/emprises/emprises/internal/site"
-	"github.com/emprises/emprises/internal/spreadsheet"
 	"github.com/emprises/emprises/internal/store"
 )
 
@@ -560,42 +558,33 @@ func (s *Server) handleCommitmentsCSV(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8; header=present")
-	attachment(w, "emprises-engagements-"+day.Format(time.DateOnly)+".csv")
-	bw := bufio.NewWriter(w)
-	bw.WriteString("\uFEFF") //nolint:errcheck // reported by Flush
-	cw := spreadsheet.NewWriter(bw)
-	cw.Comma = ';'
-	cw.UseCRLF = true
-	cw.Write(commitmentsCSVHeader) //nolint:errcheck // reported by Error
-	for i := range cs {
-		c := &cs[i]
-		parties := make([]string, len(c.Parties))
-		for j, p := range c.Parties {
-			parties[j] = p.Label()
-		}
-		due, dueEnd := "", ""
-		if c.Due != nil {
-			due, dueEnd = c.Due.French(), frenchDay(c.Due.Last())
-		}
-		progress, last := "", ""
-		if c.Progress != nil {
-			progress = strconv.Itoa(*c.Progress)
-		}
-		if n := len(c.FollowUps); n > 0 {
-			f := c.FollowUps[n-1]
-			last = f.Date.French() + " – " + f.Note + " (" + f.Source + ")"
-		}
-		cw.Write([]string{c.ID, c.Clause, c.Axis.Label(), c.Title, strings.Join(parties, ", "), //nolint:errcheck // reported by Error
-			strings.Join(c.SiteIDs, ", "), due, dueEnd, c.Firmness.Label(), c.Status.Label(),
-			progress, yesNo(c.Late(day)), last, strings.Join(c.Sources, " ; "), c.Quote})
+	s.writeFrenchCSV(w, "emprises-engagements-"+day.Format(time.DateOnly)+".csv", commitmentsCSVHeader,
+		func(write func([]string)) {
+			for i := range cs {
+				write(commitmentCSVRow(&cs[i], day))
+			}
+		})
+}
+
+// commitmentCSVRow is one commitment as a row of commitmentsCSVHeader, seen on day.
+func commitmentCSVRow(c *governance.Commitment, day time.Time) []string {
+	parties := make([]string, len(c.Parties))
+	for j, p := range c.Parties {
+		parties[j] = p.Label()
 	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
-		s.logger.Warn("commitments.csv: write", "err", err)
-		return
+	due, dueEnd := "", ""
+	if c.Due != nil {
+		due, dueEnd = c.Due.French(), frenchDay(c.Due.Last())
 	}
-	if err := bw.Flush(); err != nil {
-		s.logger.Warn("commitments.csv: write", "err", err)
+	progress, last := "", ""
+	if c.Progress != nil {
+		progress = strconv.Itoa(*c.Progress)
 	}
+	if n := len(c.FollowUps); n > 0 {
+		f := c.FollowUps[n-1]
+		last = f.Date.French() + " – " + f.Note + " (" + f.Source + ")"
+	}
+	return []string{c.ID, c.Clause, c.Axis.Label(), c.Title, strings.Join(parties, ", "),
+		strings.Join(c.SiteIDs, ", "), due, dueEnd, c.Firmness.Label(), c.Status.Label(),
+		progress, yesNo(c.Late(day)), last, strings.Join(c.Sources, " ; "), c.Quote}
 }
