@@ -17,6 +17,13 @@ type Convention struct {
 	Sources      []string
 }
 
+// NextMeetings is the next meeting each committee's cadence calls for as of day, the
+// cadences running from the convention's adoption (the end of its period: the councils'
+// days are not known).
+func (c Convention) NextMeetings(committees []Committee, meetings []Meeting, day time.Time) []DueMeeting {
+	return NextDue(committees, meetings, c.Adopted.Last(), day)
+}
+
 // Term is one period of the convention.
 type Term struct {
 	N int // 1 for the initial term, 2 for the first renewal…
@@ -83,7 +90,7 @@ func Summarise(commitments []Commitment, committees []Committee, meetings []Meet
 	slices.SortStableFunc(s.DueSoon, byDue)
 	terms := conv.Terms(day)
 	s.Term = terms[len(terms)-1]
-	s.NextDue = NextDue(committees, meetings, conv.Adopted.Last(), day)
+	s.NextDue = conv.NextMeetings(committees, meetings, day)
 	for _, m := range meetings {
 		if m.State == Planned && !m.Date.Before(day) {
 			s.Upcoming = append(s.Upcoming, m)

@@ -312,12 +312,7 @@ func (s *Server) handleMeetings(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	ms, err := s.store.ListMeetings(r.Context())
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	committees, err := s.store.ListCommittees(r.Context())
+	ms, committees, err := s.meetingsAndCommittees(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -326,13 +321,27 @@ func (s *Server) handleMeetings(w http.ResponseWriter, r *http.Request) {
 	for i := range ms {
 		items = append(items, shapeMeeting(&ms[i]))
 	}
-	for _, d := range governance.NextDue(committees, ms, governance.ParisIvry2019().Adopted.Last(), day) {
+	for _, d := range governance.ParisIvry2019().NextMeetings(committees, ms, day) {
 		items = append(items, shapeDueMeeting(d))
 	}
 	s.writeJSON(w, r, http.StatusOK, struct {
 		AsOf  string        `json:"as_of"`
 		Items []meetingJSON `json:"items"`
 	}{day.Format(time.DateOnly), items})
+}
+
+// meetingsAndCommittees reads every meeting and every committee: what the next meetings
+// due by the cadences are computed from.
+func (s *Server) meetingsAndCommittees(r *http.Request) ([]governance.Meeting, []governance.Committee, error) {
+	ms, err := s.store.ListMeetings(r.Context())
+	if err != nil {
+		return nil, nil, err
+	}
+	committees, err := s.store.ListCommittees(r.Context())
+	if err != nil {
+		return nil, nil, err
+	}
+	return ms, committees, nil
 }
 
 // meetingParam is the {id} of a meeting.
@@ -396,12 +405,7 @@ func (s *Server) handleGovernanceDashboard(w http.ResponseWriter, r *http.Reques
 		s.writeError(w, r, err)
 		return
 	}
-	ms, err := s.store.ListMeetings(r.Context())
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	committees, err := s.store.ListCommittees(r.Context())
+	ms, committees, err := s.meetingsAndCommittees(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

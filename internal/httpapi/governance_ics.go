@@ -19,11 +19,7 @@ func (s *Server) governanceICS(r *http.Request, day time.Time) (func(*ics.Calend
 	if err != nil {
 		return nil, err
 	}
-	ms, err := s.store.ListMeetings(r.Context())
-	if err != nil {
-		return nil, err
-	}
-	committees, err := s.store.ListCommittees(r.Context())
+	ms, committees, err := s.meetingsAndCommittees(r)
 	if err != nil {
 		return nil, err
 	}
@@ -48,7 +44,7 @@ func (s *Server) governanceICS(r *http.Request, day time.Time) (func(*ics.Calend
 				start: m.Date, end: m.Date.AddDate(0, 0, 1), summary: names[m.CommitteeID] + " – " + m.State.Label(),
 				description: desc, categories: []string{"Instance de la convention"}, status: status})
 		}
-		for _, d := range governance.NextDue(committees, ms, governance.ParisIvry2019().Adopted.Last(), day) {
+		for _, d := range governance.ParisIvry2019().NextMeetings(committees, ms, day) {
 			desc := "Réunion due au plus tard le " + d.DueBy.Format("02/01/2006") + " (au moins tous les " +
 				itoa(int64(d.Cadence.Months)) + " mois, §" + d.Cadence.Clause + ")"
 			categories := []string{"Instance de la convention"}
