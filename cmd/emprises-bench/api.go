@@ -84,7 +84,7 @@ func runAPIBench(ctx context.Context, args []string) error {
 	// planner settings (jit off, see store.featureSettings); with the count of the matches
 	// where the service counts in the page statement (a bbox's first page), without the
 	// count statement it runs elsewhere.
-	pool, err := benchPool(ctx, connString, nil)
+	pool, err := benchPool(ctx, connString, store.PageSettings)
 	if err != nil {
 		return err
 	}
@@ -294,17 +294,16 @@ func loadPortfolio(ctx context.Context, connString string, n int) error {
 	return err
 }
 
-// benchPool opens a pool with the planner settings of the service's feature statements,
-// plus settings.
+// benchPool opens a pool with settings, the planner settings of one kind of the service's
+// feature statements (store.PageSettings or store.ExportSettings).
 func benchPool(ctx context.Context, connString string, settings map[string]string) (*pgxpool.Pool, error) {
 	cfg, err := pgxpool.ParseConfig(connString)
 	if err != nil {
 		return nil, err
 	}
 	cfg.MaxConns = 8
-	// As the service runs its feature statements: custom plans, jit off.
+	// As the service runs its feature statements: custom plans.
 	cfg.ConnConfig.DefaultQueryExecMode = pgx.QueryExecModeCacheDescribe
-	cfg.ConnConfig.RuntimeParams["jit"] = "off"
 	for k, v := range settings {
 		cfg.ConnConfig.RuntimeParams[k] = v
 	}
@@ -769,17 +768,20 @@ func (s *server) memory() string {
 	return field("VmRSS") + "/" + field("VmHWM") + "MB"
 }
 
+// ivryBox is a 300 m box in the middle of Ivry-sur-Seine, dense with synthetic parcels.
+var ivryBox = store.BBox{SRID: site.SRIDWGS84, MinX: 2.3900, MinY: 48.8130, MaxX: 2.3941, MaxY: 48.8157}
+
 // parallelWorkers compares the feature statements with PostgreSQL's parallel workers on
 // (the server's max_parallel_workers_per_gather) and off, at the database: a parallel plan
 // starts worker processes, each of which sets up PROJ again before its first
 // ST_Transform.
 func parallelWorkers(ctx context.Context, out io.Writer, connString string, cfg apiBenchConfig) error {
-	on, err := benchPool(ctx, connString, nil)
+	on, err := benchPool(ctx, connString, store.ExportSettings)
 	if err != nil {
 		return err
 	}
 	defer on.Close()
-	off, err := benchPool(ctx, connString, map[string]string{"max_parallel_workers_per_gather": "0"})
+	off, err := benchPool(ctx, connString, store.PageSettings)
 	if err != nil {
 		return err
 	}
@@ -803,6 +805,7 @@ func parallelWorkers(ctx context.Context, out io.Writer, connString string, cfg 
 		runs int
 	}{
 		{"limit=1000, CRS84", store.FeatureQuery{CRS: site.CRS84, Limit: 1000}, 20},
+		{"300 m bbox, limit=1000, CRS84", store.FeatureQuery{CRS: site.CRS84, Limit: 1000, Count: true, BBox: &ivryBox}, 20},
 		{"limit=10000, CRS84", store.FeatureQuery{CRS: site.CRS84, Limit: 10000}, 10},
 		{"whole collection, CRS84 (export)", store.FeatureQuery{CRS: site.CRS84}, 5},
 		{"whole collection, Lambert-93 (export)", store.FeatureQuery{CRS: site.Lambert93}, 5},

@@ -70,7 +70,7 @@ func runReplicaBench(ctx context.Context, args []string) error {
 
 	primaryURL := primary.UserConnString(migrations.AppRole, "emprises")
 	replicaURL := replica.UserConnString(migrations.AppRole, "emprises")
-	pool, err := benchPool(ctx, primaryURL, nil)
+	pool, err := benchPool(ctx, primaryURL, store.PageSettings)
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -148,6 +149,9 @@ type collection struct {
 	from  func(a *sqlArgs, q *FeatureQuery) string
 	extra string // joins only the output needs
 	geom  string // the geometry, in Lambert-93; may be NULL
+	// geomCRS84, when set, is a column holding geom already written as GeoJSON in CRS84
+	// (see migrations/010_parcel_geojson.sql), read instead of writing it again.
+	geomCRS84 string
 	// bbox is the condition that the feature's geometry intersects env, using the GiST
 	// index of the stored geometry (never a transformed column).
 	bbox func(env string) string
@@ -297,8 +301,9 @@ LEFT JOIN LATERAL (
 		key: "pa.id",
 		// A parcel of a deleted site's part shows no site and no part.
 		table:    "parcels pa\nLEFT JOIN site_parts sp ON sp.id = pa.part_id\nLEFT JOIN sites ps ON ps.id = sp.site_id AND ps.deleted_at IS NULL",
-		geom:     "pa.geom",
-		bbox:     func(env string) string { return "ST_Intersects(pa.geom, " + env + ")" },
+		geom:      "pa.geom",
+		geomCRS84: "pa.geometry_crs84",
+		bbox:      func(env string) string { return "ST_Intersects(pa.geom, " + env + ")" },
 		nullGeom: "pa.geom IS NULL",
 		props: []property{
 			{"section", `pa.section`, KindString, `pa.section`, nil},
@@ -601,12 +606,14 @@ func (c *collection) build(q *FeatureQuery, kind statement, id string) (string, 
 	if err != nil {
 		return "", nil, err
 	}
-	feature := `json_build_object(
-    'type', 'Feature',
-    'id', ` + c.key + `,
-    'geometry', ` + geom + `::json,
-    'properties', ` + c.propertiesSQL(q.Reader) + `
-)::text`
+	if c.geomCRS84 != "" && q.CRS.SRID == site.CRS84.SRID && q.CRS.LatFirst == site.CRS84.LatFirst && q.CRS.Decimals == site.CRS84.Decimals {
+		geom = c.geomCRS84
+	}
+	// The feature is written by joining texts, in the layout json_build_object gives: the
+	// geometry is GeoJSON text already, which a cast to json would parse again, 2.7 ms of
+	// a 1 000-feature page.
+	feature := `'{"type" : "Feature", "id" : ' || to_json(` + c.key + `)::text || ', "geometry" : ' || coalesce(` + geom + `, 'null') ||
+    ', "properties" : ' || ` + c.propertiesSQL(q.Reader) + `::text || '}'`
 	body := "\nFROM " + from + c.extra
 	if kind == stmtOne {
 		return "SELECT " + feature + body + where(conds), a, nil
@@ -914,23 +921,45 @@ type featureCount struct {
 // every candidate row, 25 ms of a 35 ms request for a 300 m box over 100 000 parcels.
 const customPlan = pgx.QueryExecModeCacheDescribe
 
-// featureSettings tune the feature statements, in their own read-only transaction (the
-// three round trips cost about 65 µs).
+// PageSettings are the planner settings of the feature statements that serve a page (a
+// limit), set in their own read-only transaction in one round trip (see settingsSQL).
+// The benchmark gives PostgreSQL alone the same.
 //
 // JIT compilation is off: the work is in PostGIS functions, which JIT cannot speed up,
 // and PostGIS's high function costs make the planner ask for it. On 100 000 synthetic
 // parcels, JIT took 8 ms of a 10 000-feature page and about 2 s of a whole-collection
 // export (PostgreSQL 15, PostGIS 3.3, 2 cores).
 //
-// Parallel workers are left to the planner (max_parallel_workers_per_gather as the server
-// sets it). Each worker is a new backend that loads PostGIS (about 9 ms) and sets up PROJ
-// at its first ST_Transform (about 13 ms) before its first feature. The planner never
-// plans workers for a keyset page (an index scan that LIMIT stops): 1 000 and 10 000
-// features took the same time with workers allowed or not. For a whole-collection export
-// of 100 000 parcels it plans 2, which pay for themselves: over four runs on a shared
-// 2-core machine they took 0.62–0.91 of the serial time in CRS84 (about 1.0–1.1 s against
-// 1.2–1.5 s) and 0.48–1.07 in Lambert-93. emprises-bench api prints these figures.
-const featureSettings = "SET LOCAL jit = off"
+// Parallel workers are off for a page: each worker is a new backend that loads PostGIS
+// (about 9 ms) and sets up PROJ at its first ST_Transform (about 13 ms) before its first
+// feature, more than a page's whole work. PostGIS's high function costs make the planner
+// choose them all the same for a bbox page (a Gather Merge under the sort by id): a 300 m
+// box over 100 000 parcels (1 548 matches, 1 000 returned) took 29–43 ms with one worker
+// and 11–12 ms without, in one session, December 2026.
+var PageSettings = map[string]string{"jit": "off", "max_parallel_workers_per_gather": "0"}
+
+// ExportSettings are those of a statement without a limit (a whole-collection export):
+// JIT off, and parallel workers left to the planner, which plans 2 for 100 000 parcels;
+// they pay for themselves there: over four runs on a shared 2-core machine they took
+// 0.62–0.91 of the serial time in CRS84 (about 1.0–1.1 s against 1.2–1.5 s) and 0.48–1.07
+// in Lambert-93. emprises-bench api prints these figures.
+var ExportSettings = map[string]string{"jit": "off"}
+
+// settingsSQL is one statement applying settings to the current transaction only.
+func settingsSQL(settings map[string]string) string {
+	names := slices.Sorted(maps.Keys(settings))
+	calls := make([]string, len(names))
+	for i, name := range names {
+		// Names and values are this file's constants, never a client's.
+		calls[i] = "set_config('" + name + "', '" + settings[name] + "', true)"
+	}
+	return "SELECT " + strings.Join(calls, ", ")
+}
+
+var (
+	pageSettingsSQL   = settingsSQL(PageSettings)
+	exportSettingsSQL = settingsSQL(ExportSettings)
+)
 
 // streamFeatures runs the page statement and hands its rows to fn. The rows are closed
 // (and the connection back in the pool) when it returns.
@@ -945,7 +974,11 @@ func (s *Store) streamFeatures(ctx context.Context, sql string, args []any, q *F
 		return err
 	}
 	defer tx.Rollback(ctx) //nolint:errcheck // a no-op after Commit
-	if _, err := tx.Exec(ctx, featureSettings); err != nil {
+	settings := exportSettingsSQL
+	if q.Limit > 0 {
+		settings = pageSettingsSQL
+	}
+	if _, err := tx.Exec(ctx, settings); err != nil {
 		return err
 	}
 	rows, err := tx.Query(ctx, sql, append([]any{customPlan}, args...)...)

@@ -1,0 +1,86 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+
+	"github.com/emprises/emprises/internal/site"
+)
+
+// TestStoredCRS84Outline checks that the outline parcels keep written in CRS84
+// (geometry_crs84, migrations/010_parcel_geojson.sql) is the one the service would write
+// itself, after an insert and after an update of the outline, and that the features read
+// with it and without it (EPSG:4326 is written afresh) carry the same coordinates.
+func TestStoredCRS84Outline(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := newSeeded(t)
+	if _, err := s.pool.Exec(ctx, `
+		INSERT INTO parcels (id, contenance_m2, geom, source)
+		SELECT '94041000ZY' || lpad((g + 1)::text, 4, '0'), 64,
+		       ST_Multi(ST_Buffer(ST_SetSRID(ST_MakePoint(652000 + g * 12.345678, 6851000 + g * 3.21), 2154), 5, 'quad_segs=2')),
+		       'test'
+		FROM generate_series(0, 19) AS g`); err != nil {
+		t.Fatal(err)
+	}
+	// An outline written clockwise, which the GeoJSON must turn.
+	if _, err := s.pool.Exec(ctx, `
+		UPDATE parcels SET geom = ST_Multi(ST_ForcePolygonCW(ST_Translate(geom, 0.0137, -0.0071)))
+		WHERE id = '94041000ZY0003'`); err != nil {
+		t.Fatal(err)
+	}
+	q := FeatureQuery{CRS: site.CRS84}
+	computed, err := q.geometryJSON("geom")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stale int
+	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM parcels
+		WHERE geom IS NOT NULL AND geometry_crs84 IS DISTINCT FROM `+computed).Scan(&stale); err != nil {
+		t.Fatal(err)
+	}
+	if stale != 0 {
+		t.Errorf("%d parcels keep an outline other than the one the service writes", stale)
+	}
+
+	coordinates := func(crs site.CRS) map[string][]byte {
+		out := map[string][]byte{}
+		b := BBox{SRID: site.SRIDLambert93, MinX: 651900, MinY: 6850900, MaxX: 652400, MaxY: 6851200}
+		_, err := s.Features(ctx, CollectionParcels, FeatureQuery{CRS: crs, BBox: &b, Limit: 100}, func(id, feature []byte) error {
+			var f struct {
+				Geometry struct {
+					Coordinates json.RawMessage `json:"coordinates"`
+				} `json:"geometry"`
+			}
+			if err := json.Unmarshal(feature, &f); err != nil {
+				return err
+			}
+			out[string(id)] = f.Geometry.Coordinates
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	stored, fresh := coordinates(site.CRS84), coordinates(site.EPSG4326)
+	if len(stored) != 20 {
+		t.Fatalf("%d features in the box, want 20", len(stored))
+	}
+	for id, c := range stored {
+		var lonLat, latLon [][][][2]float64
+		if err := json.Unmarshal(c, &lonLat); err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(fresh[id], &latLon); err != nil {
+			t.Fatal(err)
+		}
+		for i, p := range lonLat[0][0] {
+			if q := latLon[0][0][i]; p[0] != q[1] || p[1] != q[0] {
+				t.Errorf("%s position %d: %v in CRS84, %v in EPSG:4326", id, i, p, q)
+				break
+			}
+		}
+	}
+}
