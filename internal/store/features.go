@@ -300,11 +300,11 @@ LEFT JOIN LATERAL (
 	CollectionParcels: {
 		key: "pa.id",
 		// A parcel of a deleted site's part shows no site and no part.
-		table:    "parcels pa\nLEFT JOIN site_parts sp ON sp.id = pa.part_id\nLEFT JOIN sites ps ON ps.id = sp.site_id AND ps.deleted_at IS NULL",
+		table:     "parcels pa\nLEFT JOIN site_parts sp ON sp.id = pa.part_id\nLEFT JOIN sites ps ON ps.id = sp.site_id AND ps.deleted_at IS NULL",
 		geom:      "pa.geom",
 		geomCRS84: "pa.geometry_crs84",
 		bbox:      func(env string) string { return "ST_Intersects(pa.geom, " + env + ")" },
-		nullGeom: "pa.geom IS NULL",
+		nullGeom:  "pa.geom IS NULL",
 		props: []property{
 			{"section", `pa.section`, KindString, `pa.section`, nil},
 			{"number", `pa.number`, KindInteger, `pa.number`, nil},
