@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"golang.org/x/crypto/argon2"
 
@@ -62,12 +63,18 @@ func CheckPassword(hash, password string) error {
 }
 
 // dummyHash is checked against when an account does not exist, so that a sign-in takes
-// as long for an unknown name as for a wrong password and does not reveal which names exist.
-var dummyHash, _ = HashPassword("no such account")
+// as long for an unknown name as for a wrong password and does not reveal which names
+// exist. It is made at the first such sign-in, not when the program starts: hashing costs
+// 19 MiB and about a third of a second, which every command and test binary paid at
+// start, and which set the service's peak memory before it served anything.
+var dummyHash = sync.OnceValue(func() string {
+	h, _ := HashPassword("no such account")
+	return h
+})
 
 // CheckNoPassword spends the time a password check takes and returns ErrBadPassword.
 func CheckNoPassword(password string) error {
-	CheckPassword(dummyHash, password) //nolint:errcheck // the outcome is known
+	CheckPassword(dummyHash(), password) //nolint:errcheck // the outcome is known
 	return ErrBadPassword
 }
 
