@@ -237,9 +237,7 @@ func importCadastre(ctx context.Context, s *Store, tx pgx.Tx, by Actor, src Parc
 	}
 
 	progress("comparing with the cadastre in the database")
-	if _, err := tx.Exec(ctx, `
-		CREATE UNIQUE INDEX cadastre_new_id ON cadastre_new (id);
-		ANALYZE cadastre_new`); err != nil {
+	if _, err := tx.Exec(ctx, `ANALYZE cadastre_new`); err != nil {
 		return nil, err
 	}
 	var locked map[string]bool

@@ -174,6 +174,13 @@ func domainError(err error) error {
 	return err
 }
 
+// isUniqueViolation reports whether err is PostgreSQL refusing a second row with the same
+// key.
+func isUniqueViolation(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "23505"
+}
+
 // Empty reports whether no site has been loaded yet.
 func (s *Store) Empty(ctx context.Context) (bool, error) {
 	var exists bool

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/emprises/emprises/internal/auth"
 	"github.com/emprises/emprises/internal/site"
@@ -34,8 +33,7 @@ func (s *Store) CreateUser(ctx context.Context, by Actor, name string, role auth
 			INSERT INTO users (name, role, password_hash) VALUES ($1, $2, $3)
 			RETURNING id, created_at`, name, string(role), passwordHash).Scan(&u.ID, &u.CreatedAt)
 	})
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
+	if isUniqueViolation(err) {
 		return User{}, site.Invalid("name", "an account named %q already exists", name)
 	}
 	if err != nil {
