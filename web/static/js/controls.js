@@ -25,7 +25,21 @@ export function showView(view) {
   }
   $('layout').dataset.view = view;
   document.body.dataset.view = view;
+  revealTab($(`tab-${view}`));
   if (view === 'carte') app.map?.invalidate();
+}
+
+// revealTab scrolls the tab bar, wider than a phone's screen, so that the selected tab
+// is whole in view with a little of its neighbour, which says the bar goes on. Only the
+// bar moves: scrollIntoView would scroll the page to it too.
+function revealTab(tab) {
+  const bar = tab.parentElement;
+  if (bar.scrollWidth <= bar.clientWidth) return;
+  const room = bar.getBoundingClientRect();
+  const r = tab.getBoundingClientRect();
+  const margin = 24;
+  if (r.left < room.left) bar.scrollLeft -= room.left - r.left + margin;
+  else if (r.right > room.right) bar.scrollLeft += r.right - room.right + margin;
 }
 
 export function setView(view, {focus = false} = {}) {
