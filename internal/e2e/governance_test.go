@@ -154,9 +154,12 @@ func TestGovernanceViews(t *testing.T) {
 			}
 			b.screenshot("governance-committees-"+size.name, true)
 
-			// A site's panel lists the commitments about it.
-			b.do("back to the map", chromedp.Click(chromedp.ID("tab-carte")))
-			b.openSite("cpcu-ivry")
+			// A commitment's site link opens the site's panel, which lists the commitments
+			// about it.
+			b.do("back to the Engagements view", chromedp.Click(chromedp.ID("tab-engagements")))
+			b.do("forget the panel's state", chromedp.Evaluate[chromedp.Void](`delete document.getElementById('panel').dataset.loaded`))
+			b.click("the site link of "+lateCommitment, `#engagements [data-commitment-id="`+lateCommitment+`"] .gov-sites button`)
+			b.waitFor("the panel of cpcu-ivry", `document.getElementById('panel').dataset.siteId === 'cpcu-ivry' && document.getElementById('panel').dataset.loaded === 'true' && location.hash.includes('site=cpcu-ivry')`)
 			want := svc.apiCount(t, "/api/commitments?site=cpcu-ivry")
 			if got := eval[int](b, `document.querySelectorAll('#panel-commitments li').length`); got != want || want == 0 {
 				t.Errorf("the panel of cpcu-ivry lists %d commitments; the API gives %d", got, want)

@@ -17,12 +17,28 @@ import (
 // pxPerMM converts millimetres to CSS pixels (96 per inch).
 const pxPerMM = 96 / 25.4
 
+// pageMarginsJS lists the margin boxes of the page rules Chromium took up from the print
+// style, as "selector@box: content", the selector empty for the rule of every page.
+const pageMarginsJS = `(() => {
+	const out = [];
+	const walk = (rules, page) => {
+		for (const r of rules) {
+			if (r instanceof CSSPageRule) walk(r.cssRules, r.selectorText);
+			else if (typeof CSSMarginRule !== 'undefined' && r instanceof CSSMarginRule) out.push(page + '@' + r.name + ': ' + r.style.getPropertyValue('content'));
+			else if (r instanceof CSSMediaRule && r.media.mediaText.includes('print')) walk(r.cssRules, page);
+		}
+	};
+	for (const sheet of document.styleSheets) walk(sheet.cssRules, '');
+	return out;
+})()`
+
 // TestPrintViews prints each view to PDF in headless Chromium on A4 and checks, under
 // the print style: the header names the view, the "État au" day and the filters; no
 // element reaches past the page's printable width (the table's last columns, the
 // calendar's labels, the site sheet); the pages are as many as the content needs, no
-// empty ones; the site sheet, portrait, opens with its map and facts on its first page; the
-// calendar, the table and the dashboard are landscape.
+// empty ones; the site sheet, portrait, opens with its map and facts on its first page and
+// holds on two pages even for the CPCU, the longest (it took four); the calendar, the
+// table and the dashboard are landscape; every page's footer numbers it "Page n / N".
 func TestPrintViews(t *testing.T) {
 	t.Parallel()
 	svc := startService(t, tilesLocal)
@@ -31,19 +47,20 @@ func TestPrintViews(t *testing.T) {
 		name, fragment, title string
 		filters               string
 		portrait              bool
+		maxPages              int      // the most pages the view may print on; 0 for as many as it needs
 		wait                  string   // a JavaScript condition the view is drawn
 		within                []string // elements that must stay within the page's width
 	}{
-		{"table", "vue=tableau&statut=in_use,ceded", "Tableau des parties de site", "statut : En service, Cédé", false,
+		{"table", "vue=tableau&statut=in_use,ceded", "Tableau des parties de site", "statut : En service, Cédé", false, 0,
 			`document.querySelectorAll("#site-table tbody tr").length > 0`,
 			[]string{"#print-header", ".data-table th", ".data-table td"}},
-		{"calendar", "vue=calendrier", "Calendrier prévisionnel", "aucun", false,
+		{"calendar", "vue=calendrier", "Calendrier prévisionnel", "aucun", false, 0,
 			`document.querySelectorAll("#calendar svg.gantt-svg").length > 0`,
 			[]string{"#print-header", ".gantt tr", ".gantt .lane-label"}},
-		{"dashboard", "vue=bord&service=DEVE", "Tableau de bord", "service : DEVE", false,
+		{"dashboard", "vue=bord&service=DEVE", "Tableau de bord", "service : DEVE", false, 0,
 			`document.querySelector("#dashboard").children.length > 0`,
 			[]string{"#print-header", "#dashboard *"}},
-		{"site sheet", "site=cpcu-ivry", "Fiche du site", "aucun", true,
+		{"site sheet", "site=cpcu-ivry", "Fiche du site", "aucun", true, 2,
 			`!document.getElementById("panel").hidden && document.querySelectorAll("#panel .panel-section").length > 1`,
 			[]string{"#print-header", "#map", "#panel .panel-section", "#panel .panel-head"}},
 	}
@@ -69,6 +86,20 @@ func TestPrintViews(t *testing.T) {
 			}
 			b.waitFor("the print style", `getComputedStyle(document.getElementById("print-header")).display === "block"`)
 			time.Sleep(300 * time.Millisecond) // the labels refitted, the map resized
+
+			// The page numbers are margin boxes of the print style, drawn by Chromium into the
+			// PDF, whose text is compressed: the test checks that Chromium took the rule up for
+			// every page (a misspelt box or property is dropped from the CSSOM), named pages
+			// (the site sheet's) included.
+			numbered := false
+			margins := eval[[]string](b, pageMarginsJS)
+			for _, m := range margins {
+				numbered = numbered || strings.HasPrefix(m, "@bottom-right: ") &&
+					strings.Contains(m, `"Page " counter(page) " / " counter(pages)`)
+			}
+			if !numbered {
+				t.Errorf("no footer « Page n / N » on every printed page; the print style's margin boxes: %q", margins)
+			}
 
 			header := eval[string](b, `document.getElementById("print-header").innerText`)
 			for _, want := range []string{"Emprises — " + tc.title, "État au 30/06/2022", "Filtres : " + tc.filters, "Imprimé le"} {
@@ -133,6 +164,9 @@ func TestPrintViews(t *testing.T) {
 			// Rows kept whole leave some room at the foot of pages: a page more in three.
 			if pages < 1 || pages > need+need/3+1 {
 				t.Errorf("%d pages for %.0f px of content (%d pages of %.0f px); want no empty pages", pages, content, need, height)
+			}
+			if tc.maxPages > 0 && pages > tc.maxPages {
+				t.Errorf("%d pages; want at most %d", pages, tc.maxPages)
 			}
 			if tc.portrait {
 				// The map and the site's facts open the sheet, on its first page.

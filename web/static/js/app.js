@@ -8,7 +8,7 @@ import {readState, writeState} from './state.js';
 export const $ = (id) => document.getElementById(id);
 
 // app is the page's state, shared by the modules that wire it (main, data, sitepanel,
-// controls, account).
+// controls, account, governance).
 export const app = {
   dashboard: null, // the service's dashboard as of the displayed date
   state: readState(window.location.hash),
@@ -40,6 +40,14 @@ export function notify(topic, message) {
   const el = $('notice');
   el.hidden = app.notices.size === 0;
   replace(el, [...app.notices.values()].join(' '));
+}
+
+// rememberParcels adds cadastral parcel ids to those the search knows for a site: the
+// site panel learns them from the site's sheet, the parcel look-up from the API.
+export function rememberParcels(siteID, ids) {
+  const known = new Set(app.parcels.get(siteID) || []);
+  ids.forEach((id) => known.add(id));
+  app.parcels.set(siteID, [...known]);
 }
 
 // writeURL records the state in the URL fragment; push adds a history entry (view

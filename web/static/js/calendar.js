@@ -13,6 +13,11 @@ export const LAST_YEAR = 2030;
 const AXIS_START = Date.UTC(FIRST_YEAR, 0, 1);
 const AXIS_END = Date.UTC(LAST_YEAR + 1, 0, 1);
 const LANE = 20;
+// YEAR_STEPS are the spacings, in years, the axis may label: every other year where
+// there is room (a desktop gives about 40 px a year), every fifth or tenth year where
+// there is not (a phone gives 9 px a year, a label about 26 px).
+const YEAR_STEPS = [2, 5, 10];
+const YEAR_GAP = 6; // px between two year labels
 const ROW_MIN = 50; // two lines of a site's name
 
 // xPercent places an ISO day on the time axis, as a percentage of its width.
@@ -72,6 +77,7 @@ function laneLabel(text, xStart, xEnd, y, cls) {
 // it, else shortened with an ellipsis on the roomier side (the full text stays in the
 // lane's tooltip and in the row's accessible description).
 export function fitLabels(el) {
+  for (const svg of el.querySelectorAll('svg.gantt-axis')) fitYears(svg);
   for (const svg of el.querySelectorAll('svg.gantt-svg')) {
     const width = svg.getBoundingClientRect().width;
     if (!width) continue;
@@ -87,6 +93,21 @@ export function fitLabels(el) {
       text.setAttribute('text-anchor', right ? 'start' : 'end');
       shorten(text, right ? width - x1 : x0);
     }
+  }
+}
+
+// fitYears shows the year labels of the axis at the closest spacing at which they do not
+// overlap: the labels every year are drawn, those off the spacing hidden.
+function fitYears(svg) {
+  const width = svg.getBoundingClientRect().width;
+  if (!width) return;
+  const labels = [...svg.querySelectorAll('text.axis-year')];
+  for (const text of labels) text.removeAttribute('display');
+  const widest = Math.max(0, ...labels.map((text) => text.getComputedTextLength()));
+  const perYear = width / (LAST_YEAR + 1 - FIRST_YEAR);
+  const step = YEAR_STEPS.find((n) => n * perYear >= widest + YEAR_GAP) || YEAR_STEPS.at(-1);
+  for (const text of labels) {
+    if (Number(text.dataset.year) % step !== 0) text.setAttribute('display', 'none');
   }
 }
 
@@ -209,9 +230,12 @@ function ganttLabel(site, items) {
 
 function axis(asOf, today) {
   const labels = [];
+  // Every year is drawn; fitYears shows those that fit (every other year until then).
   for (let y = FIRST_YEAR; y <= LAST_YEAR; y++) {
-    if (y % 2 !== 0) continue;
-    labels.push(s('text', {x: pct(xPercent(`${y}-07-01`)), y: 14, 'text-anchor': 'middle', class: 'axis-year'}, String(y)));
+    labels.push(s('text', {
+      x: pct(xPercent(`${y}-07-01`)), y: 14, 'text-anchor': 'middle', class: 'axis-year',
+      display: y % YEAR_STEPS[0] === 0 ? null : 'none', dataset: {year: y},
+    }, String(y)));
   }
   const marks = [s('text', {x: pct(xPercent(today)), y: 30, 'text-anchor': 'middle', class: 'axis-today'}, "aujourd'hui")];
   if (asOf !== today) {

@@ -5,10 +5,9 @@
 
 import {h, replace} from './dom.js';
 import {plural} from './format.js';
-import {gov, label, siteName, takeFlash} from './governance.js';
 import {commitmentForm, followUpForm, formTool} from './govforms.js';
+import {gov, label, siteName, takeFlash} from './govstate.js';
 import {canEdit} from './session.js';
-import {selectSite} from './sitepanel.js';
 
 // FILTERS are the view's drop-downs: the filter's key, its label and its options.
 function filterOptions() {
@@ -105,8 +104,9 @@ function siteLinks(c, onSite) {
     h('button', {type: 'button', class: 'link-button', onclick: () => onSite(id)}, siteName(id))]));
 }
 
-// commitmentItem draws one commitment, with its editing tools for an editor.
-function commitmentItem(c, onSaved) {
+// commitmentItem draws one commitment, with its editing tools for an editor; onSite
+// opens a site it concerns.
+function commitmentItem(c, onSaved, onSite) {
   const tools = canEdit() ? [
     formTool('Modifier', `commitment-edit:${c.id}`, () => commitmentForm(c, onSaved), c.title),
     formTool('Ajouter un suivi', `follow-up:${c.id}`, () => followUpForm(c, onSaved), c.title),
@@ -121,13 +121,13 @@ function commitmentItem(c, onSaved) {
       h('dt', {}, 'Échéance'), h('dd', {class: c.late ? 'text-overdue' : null}, c.due_label || 'non fixée par le texte'),
       h('dt', {}, 'Parties'), h('dd', {}, (c.party_labels || []).join(', '))),
     progressBar(c),
-    siteLinks(c, (id) => selectSite(id)),
+    siteLinks(c, onSite),
     followUps(c),
     tools.length ? h('div', {class: 'edit-tools'}, h('div', {class: 'edit-buttons'}, tools.map((t) => t.button)), tools.map((t) => t.slot)) : null);
 }
 
 // axisGroups draws the commitments by axis, in the convention's order.
-function axisGroups(list, onSaved) {
+function axisGroups(list, onSaved, onSite) {
   const groups = gov.vocab.axes.length ? gov.vocab.axes : [...new Set(list.map((c) => c.axis))].map((key) => ({key, label: key}));
   return groups.map((axis) => {
     const items = list.filter((c) => c.axis === axis.key);
@@ -136,12 +136,13 @@ function axisGroups(list, onSaved) {
     return h('section', {class: 'gov-axis', dataset: {axis: axis.key}},
       h('h3', {}, axis.label, h('span', {class: 'gov-count'},
         ` · ${plural(items.length, 'engagement', 'engagements')}`, late ? `, ${late} en retard` : '')),
-      h('ul', {class: 'gov-list'}, items.map((c) => commitmentItem(c, onSaved))));
+      h('ul', {class: 'gov-list'}, items.map((c) => commitmentItem(c, onSaved, onSite))));
   });
 }
 
-// renderCommitments draws the view into el.
-export function renderCommitments(el, {onChange, onSaved}) {
+// renderCommitments draws the view into el; onChange redraws it after a change of filter,
+// onSaved follows a write and onSite opens a site.
+export function renderCommitments(el, {onChange, onSaved, onSite}) {
   const list = gov.commitments.filter((c) => matches(c, gov.filters));
   const late = list.filter((c) => c.late).length;
   const flash = takeFlash('engagements');
@@ -156,5 +157,5 @@ export function renderCommitments(el, {onChange, onSaved}) {
     h('p', {class: 'gov-summary', id: 'engagements-count', 'aria-live': 'polite'},
       `${plural(list.length, 'engagement', 'engagements')} sur ${gov.commitments.length}`,
       late ? h('span', {class: 'text-overdue'}, ` · ${late} en retard`) : ''),
-    list.length ? axisGroups(list, onSaved) : h('p', {class: 'empty'}, 'Aucun engagement ne répond à ces filtres.'));
+    list.length ? axisGroups(list, onSaved, onSite) : h('p', {class: 'empty'}, 'Aucun engagement ne répond à ces filtres.'));
 }

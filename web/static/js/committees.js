@@ -5,9 +5,9 @@
 
 import {meetingPackURL} from './api.js';
 import {h, replace} from './dom.js';
-import {gov, label, siteName, takeFlash} from './governance.js';
 import {sourceNode} from './commitments.js';
 import {agendaForm, decisionForm, formTool, meetingForm} from './govforms.js';
+import {gov, label, siteName, takeFlash} from './govstate.js';
 import {canEdit} from './session.js';
 
 // committeeName is the name of a committee, or its id.

@@ -9,8 +9,8 @@ import {h, replace} from './dom.js';
 import {bindExportMenu, syncViewExport} from './exportmenu.js';
 import {formatDay, parseDay} from './format.js';
 import {bindPrint} from './print.js';
-import {departments, disposalYears, hasFilters} from './model.js';
-import {closePanel, openPanel} from './sitepanel.js';
+import {hasFilters} from './model.js';
+import {closePanel, openPanel, setBackToToday} from './sitepanel.js';
 import {VIEWS, readState} from './state.js';
 import {STATUSES, darken, statusColor} from './vocab.js';
 
@@ -25,7 +25,21 @@ export function showView(view) {
   }
   $('layout').dataset.view = view;
   document.body.dataset.view = view;
+  revealTab($(`tab-${view}`));
   if (view === 'carte') app.map?.invalidate();
+}
+
+// revealTab scrolls the tab bar, wider than a phone's screen, so that the selected tab
+// is whole in view with a little of its neighbour, which says the bar goes on. Only the
+// bar moves: scrollIntoView would scroll the page to it too.
+function revealTab(tab) {
+  const bar = tab.parentElement;
+  if (bar.scrollWidth <= bar.clientWidth) return;
+  const room = bar.getBoundingClientRect();
+  const r = tab.getBoundingClientRect();
+  const margin = 24;
+  if (r.left < room.left) bar.scrollLeft -= room.left - r.left + margin;
+  else if (r.right > room.right) bar.scrollLeft += r.right - room.right + margin;
 }
 
 export function setView(view, {focus = false} = {}) {
@@ -148,22 +162,6 @@ export function syncStatusSummary() {
   for (const box of document.querySelectorAll('#status-options input')) box.checked = app.state.statuses.includes(box.value);
 }
 
-export function fillSelect(select, first, values, current, label = (v) => v) {
-  replace(select, h('option', {value: ''}, first), values.map(([value, text]) => h('option', {value}, label(text))));
-  select.value = current;
-  if (select.value !== current) {
-    // a shared URL may name a value the data no longer has: keep it visible
-    select.append(h('option', {value: current}, current));
-    select.value = current;
-  }
-}
-
-export function fillFilterOptions() {
-  fillSelect($('department-filter'), 'Tous', departments(app.sites).map((d) => [d, d]), app.state.department);
-  const years = disposalYears(app.features).map((y) => [String(y), String(y)]);
-  fillSelect($('year-filter'), 'Toutes', [...years, ['sans', 'sans date de cession']], app.state.year);
-}
-
 export function syncControls() {
   syncDateControls();
   syncStatusSummary();
@@ -183,6 +181,7 @@ export function debounce(fn, ms) {
 }
 
 export function bindControls() {
+  setBackToToday(() => setDate(app.today));
   bindExportMenu();
   bindPrint();
   const onSearch = debounce(() => {

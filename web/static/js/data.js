@@ -1,11 +1,11 @@
 // Loading the portfolio as of the displayed date, and redrawing every view from it.
 
 import {fetchCalendar, fetchDashboard, fetchParcel, fetchParts} from './api.js';
-import {$, app, asOf, notify, writeURL} from './app.js';
+import {$, app, asOf, notify, rememberParcels, writeURL} from './app.js';
 import {renderCalendar} from './calendar.js';
-import {fillFilterOptions} from './controls.js';
 import {renderDashboard, renderDashboardMessage} from './dashboard.js';
 import {replace} from './dom.js';
+import {fillFilterOptions} from './filters.js';
 import {loadGovernance, renderGovernance} from './governance.js';
 import {plural} from './format.js';
 import {applyFilters, groupSites, hasFilters, looksLikeParcelID, parcelID} from './model.js';
@@ -50,7 +50,7 @@ export async function loadData() {
   refresh();
   await governance;
   if (ctrl.signal.aborted) return;
-  renderGovernance();
+  renderGovernance({reload: loadData, onSite: selectSite});
   if (app.state.site) {
     if (first) app.map.focusSite(app.state.site);
     await openPanel(app.state.site, {focus: false});
@@ -89,12 +89,6 @@ export async function lookUpParcel(query) {
   rememberParcels(siteID, [id]);
   refresh();
   app.map.showFound(false);
-}
-
-export function rememberParcels(siteID, ids) {
-  const known = new Set(app.parcels.get(siteID) || []);
-  ids.forEach((id) => known.add(id));
-  app.parcels.set(siteID, [...known]);
 }
 
 // ---- drawing ----

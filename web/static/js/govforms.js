@@ -13,7 +13,7 @@ import {h} from './dom.js';
 import {changedFields, day, preciseDate} from './fields.js';
 import {FieldError, clearProblems, editForm, field, select, setBusy, showProblem, textArea, textInput, value} from './forms.js';
 import {formatDay} from './format.js';
-import {gov} from './governance.js';
+import {gov} from './govstate.js';
 
 // STALE says that someone else changed the record first.
 const STALE = 'Cet élément a été modifié par quelqu’un d’autre entre-temps : la vue a été rechargée. Vérifiez, puis refaites votre modification.';

@@ -6,7 +6,7 @@ import {$, app, notify} from './app.js';
 import {checkLinkDate, statusOptions, syncControls} from './controls.js';
 import {setDateForms} from './dates.js';
 import {replace} from './dom.js';
-import {setGovernanceVocabulary} from './governance.js';
+import {setGovernanceVocabulary} from './govstate.js';
 import {setParcelIDPrefix} from './model.js';
 import {setVocabulary} from './vocab.js';
 

@@ -5,7 +5,7 @@
 import {h} from './dom.js';
 import {commitmentChip, lateBadge} from './commitments.js';
 import {decisionItem, meetingTitle} from './committees.js';
-import {gov} from './governance.js';
+import {gov} from './govstate.js';
 
 // siteCommitments are the commitments that name the site or one of its parts.
 function siteCommitments(siteID, detail) {

@@ -1,9 +1,7 @@
 // The site panel: opening a site (or a deleted one, with its history), and closing it.
 
 import {fetchHistory, fetchSite} from './api.js';
-import {$, app, asOf, writeURL} from './app.js';
-import {setDate} from './controls.js';
-import {rememberParcels} from './data.js';
+import {$, app, asOf, rememberParcels, writeURL} from './app.js';
 import {h} from './dom.js';
 import {formatDay} from './format.js';
 import {fillHistory, historyFailed} from './history.js';
@@ -11,6 +9,16 @@ import {renderDeletedPanel, renderPanel, renderPanelMessage} from './panel.js';
 import {canEdit, session} from './session.js';
 import {siteGovernanceSection} from './sitegovernance.js';
 
+
+// backToToday shows today's state again. The date shown is controls.js's, which imports
+// this module to open and close the panel: it gives the action at start-up
+// (setBackToToday) rather than be imported back.
+let backToToday = () => {};
+
+// setBackToToday sets what the past-state notice's "revenir à aujourd’hui" does.
+export function setBackToToday(fn) {
+  backToToday = fn;
+}
 
 // selectSite opens a site's panel and, unless it was chosen on the map itself, pans and
 // zooms the map to it (now, or when the map view is shown again).
@@ -121,7 +129,7 @@ export async function loadHistory(siteID, signal, editing) {
 export function pastStateNotice() {
   return h('p', {class: 'panel-alert panel-alert-info', id: 'panel-past'},
     `Vous consultez l’état au ${formatDay(asOf())}. Les modifications portent sur l’état d’aujourd’hui : `,
-    h('button', {type: 'button', class: 'link-button', onclick: () => setDate(app.today)}, 'revenir à aujourd’hui'), '.');
+    h('button', {type: 'button', class: 'link-button', onclick: () => backToToday()}, 'revenir à aujourd’hui'), '.');
 }
 
 export function closePanel() {

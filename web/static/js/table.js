@@ -83,10 +83,29 @@ export function renderTable(el, parts, {sort, onSort, onSelect}) {
   replace(el,
     h('div', {class: 'view-head'}, h('h2', {}, 'Tableau des sites'),
       h('p', {class: 'view-intro'}, `${rows.length} partie${rows.length > 1 ? 's' : ''} de site ; cliquez un en-tête pour trier.`)),
+    h('p', {class: 'table-hint', id: 'table-hint', hidden: true},
+      `Le tableau compte ${COLUMNS.length} colonnes : faites-le défiler vers la droite pour voir les suivantes.`),
     h('div', {class: 'table-wrap'},
       h('table', {class: 'data-table', id: 'parts-table'},
         h('caption', {class: 'visually-hidden'}, 'Les parties de site, une par ligne, triables par colonne'),
         h('thead', {}, h('tr', {}, head)),
         h('tbody', {}, rows.map((f) => h('tr', {dataset: {siteId: f.properties.site_id, partId: f.id}}, cells(f, onSelect)))))));
   if (focused && focused.startsWith('sort-')) document.getElementById(focused)?.focus();
+  syncScrollHint(el);
+  if (!el.dataset.observed) {
+    el.dataset.observed = 'true';
+    new ResizeObserver(() => syncScrollHint(el)).observe(el);
+  }
+}
+
+// syncScrollHint says, where the table is wider than its box (a phone shows two of its
+// columns), that it scrolls sideways; the scroll box is then described by the hint.
+function syncScrollHint(el) {
+  const wrap = el.querySelector('.table-wrap');
+  const hint = el.querySelector('.table-hint');
+  if (!wrap || !hint || !wrap.clientWidth) return; // the view is hidden: measured when shown
+  const scrolls = wrap.scrollWidth > wrap.clientWidth + 1;
+  hint.hidden = !scrolls;
+  if (scrolls) wrap.setAttribute('aria-describedby', hint.id);
+  else wrap.removeAttribute('aria-describedby');
 }
