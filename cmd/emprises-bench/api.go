@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"compress/gzip"
 	"context"
 	"errors"
 	"flag"
@@ -24,6 +25,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/emprises/emprises/internal/cadastre"
+	"github.com/emprises/emprises/internal/cadastre/synth"
 	"github.com/emprises/emprises/internal/pgcluster"
 	"github.com/emprises/emprises/internal/site"
 	"github.com/emprises/emprises/internal/store"
@@ -259,34 +262,32 @@ func withDatabase(connString, db string) (string, error) {
 	return connString + " dbname='" + db + "'", nil
 }
 
-// loadPortfolio migrates, seeds the reference sites and adds n synthetic parcels: octagons
-// (nine positions, like a small real parcel) on a grid covering Ivry's bounding box, with
-// valid 14-character ids, section AA, AB, … (1 000 parcels each), numbers 0001–1000.
+// loadPortfolio migrates, seeds the reference sites and loads n synthetic parcels as the
+// issue measuring Emprises against pg_featureserv did: a synthetic Etalab file over Ivry
+// (emprises gen cadastre --parcels n --extent ivry: small quadrilaterals tiling the
+// commune) read by the importer, as emprises import cadastre does, then VACUUM ANALYZE.
 func loadPortfolio(ctx context.Context, connString string, n int) error {
 	st, err := seededStore(ctx, connString)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if n > 676_000 {
-		return fmt.Errorf("at most 676 000 parcels (676 sections of 1 000)")
+	pr, pw := io.Pipe()
+	go func() {
+		zw := gzip.NewWriter(pw)
+		err := synth.Generate(zw, synth.GenOptions{Parcels: n, Seed: 1, Extent: synth.ExtentIvry})
+		if err == nil {
+			err = zw.Close()
+		}
+		pw.CloseWithError(err)
+	}()
+	r, err := cadastre.NewReader(pr)
+	if err != nil {
+		return err
 	}
-	_, err = st.Pool().Exec(ctx, `
-		WITH box AS (
-		    SELECT ST_XMin(b) AS x0, ST_YMin(b) AS y0, ST_XMax(b) AS x1, ST_YMax(b) AS y1
-		    FROM (SELECT ST_Extent(geom) AS b FROM boundaries WHERE id = 'commune-94041') e
-		), grid AS (
-		    SELECT x0, y0, ceil(sqrt($1::int * (x1 - x0) / (y1 - y0)))::int AS cols,
-		           (x1 - x0) / ceil(sqrt($1::int * (x1 - x0) / (y1 - y0))) AS cell
-		    FROM box
-		)
-		INSERT INTO parcels (id, contenance_m2, geom, source)
-		SELECT '94041000' || chr(65 + (g / 1000) / 26) || chr(65 + (g / 1000) % 26) || lpad((g % 1000 + 1)::text, 4, '0'),
-		       round(pi() * (cell * 0.45) ^ 2)::int,
-		       ST_Multi(ST_Buffer(ST_SetSRID(ST_MakePoint(x0 + (g % cols + 0.5) * cell, y0 + (g / cols + 0.5) * cell), 2154),
-		                          cell * 0.45, 'quad_segs=2')),
-		       'synthetic (emprises-bench)'
-		FROM grid, generate_series(0, $1::int - 1) AS g`, n)
+	_, err = st.ImportCadastre(ctx, store.CommandLine("emprises-bench"), r,
+		store.CadastreImport{FileName: "cadastre-94041-parcelles.json.gz", SHA256: "synthetic"})
+	pr.Close()
 	if err != nil {
 		return fmt.Errorf("synthetic parcels: %w", err)
 	}

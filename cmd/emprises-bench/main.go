@@ -1,7 +1,8 @@
 // Command emprises-bench measures Emprises on synthetic data in a private database:
 // "api" loads a portfolio of parcels and load-tests the OGC API against PostgreSQL alone;
 // "cadastre" imports a synthetic Etalab file and compares with ogr2ogr; "replica" compares
-// read throughput with one database server and with a primary and its streaming replica.
+// read throughput with one database server and with a primary and its streaming replica;
+// "growth" measures pages, boxes, tiles and the import at growing cadastre sizes.
 // Run by make bench.
 package main
 
@@ -19,7 +20,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: emprises-bench api|cadastre|replica [flags]")
+		fmt.Fprintln(os.Stderr, "usage: emprises-bench api|cadastre|replica|growth [flags]")
 		os.Exit(2)
 	}
 	var err error
@@ -30,8 +31,10 @@ func main() {
 		err = runCadastreBench(ctx, os.Args[2:])
 	case "replica":
 		err = runReplicaBench(ctx, os.Args[2:])
+	case "growth":
+		err = runGrowthBench(ctx, os.Args[2:])
 	default:
-		err = fmt.Errorf("unknown benchmark %q (api, cadastre, replica)", os.Args[1])
+		err = fmt.Errorf("unknown benchmark %q (api, cadastre, replica, growth)", os.Args[1])
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "emprises-bench:", err)
