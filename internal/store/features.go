@@ -922,8 +922,8 @@ type featureCount struct {
 const customPlan = pgx.QueryExecModeCacheDescribe
 
 // PageSettings are the planner settings of the feature statements that serve a page (a
-// limit), set in their own read-only transaction in one round trip (see settingsSQL).
-// The benchmark gives PostgreSQL alone the same.
+// limit), set for that statement alone (see streamFeatures). The benchmark gives
+// PostgreSQL alone the same.
 //
 // JIT compilation is off: the work is in PostGIS functions, which JIT cannot speed up,
 // and PostGIS's high function costs make the planner ask for it. On 100 000 synthetic
@@ -936,14 +936,17 @@ const customPlan = pgx.QueryExecModeCacheDescribe
 // choose them all the same for a bbox page (a Gather Merge under the sort by id): a 300 m
 // box over 100 000 parcels (1 548 matches, 1 000 returned) took 29–43 ms with one worker
 // and 11–12 ms without, in one session, December 2026.
-var PageSettings = map[string]string{"jit": "off", "max_parallel_workers_per_gather": "0"}
+//
+// plan_cache_mode forces a custom plan of the prepared statement: a generic plan cannot
+// fold the bbox envelope into a constant (see customPlan).
+var PageSettings = map[string]string{"jit": "off", "max_parallel_workers_per_gather": "0", "plan_cache_mode": "force_custom_plan"}
 
 // ExportSettings are those of a statement without a limit (a whole-collection export):
 // JIT off, and parallel workers left to the planner, which plans 2 for 100 000 parcels;
 // they pay for themselves there: over four runs on a shared 2-core machine they took
 // 0.62–0.91 of the serial time in CRS84 (about 1.0–1.1 s against 1.2–1.5 s) and 0.48–1.07
 // in Lambert-93. emprises-bench api prints these figures.
-var ExportSettings = map[string]string{"jit": "off"}
+var ExportSettings = map[string]string{"jit": "off", "plan_cache_mode": "force_custom_plan"}
 
 // settingsSQL is one statement applying settings to the current transaction only.
 func settingsSQL(settings map[string]string) string {
@@ -969,19 +972,24 @@ func (s *Store) streamFeatures(ctx context.Context, sql string, args []any, q *F
 		return err
 	}
 	defer db.Release()
-	tx, err := db.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly})
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback(ctx) //nolint:errcheck // a no-op after Commit
 	settings := exportSettingsSQL
 	if q.Limit > 0 {
 		settings = pageSettingsSQL
 	}
-	if _, err := tx.Exec(ctx, settings); err != nil {
+	// The settings and the statement go in one batch, which PostgreSQL runs as one
+	// implicit transaction (the settings are local to it) and pgx sends in one round trip,
+	// where BEGIN, SET, the statement and COMMIT took four: on a busy 2-core server each
+	// round trip waits for the scheduler twice. The statement is prepared (pgx's statement
+	// cache); plan_cache_mode in the settings still has it planned for its values.
+	b := &pgx.Batch{}
+	b.Queue(settings)
+	b.Queue(sql, args...)
+	br := db.SendBatch(ctx, b)
+	defer br.Close()
+	if _, err := br.Exec(); err != nil {
 		return err
 	}
-	rows, err := tx.Query(ctx, sql, append([]any{customPlan}, args...)...)
+	rows, err := br.Query()
 	if err != nil {
 		return err
 	}
@@ -1012,7 +1020,7 @@ func (s *Store) streamFeatures(ctx context.Context, sql string, args []any, q *F
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	return tx.Commit(ctx)
+	return br.Close()
 }
 
 // FindFeature returns one feature of collection as GeoJSON, with the status of site parts

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/emprises/emprises/internal/site"
 )
 
@@ -82,5 +84,39 @@ func TestStoredCRS84Outline(t *testing.T) {
 				break
 			}
 		}
+	}
+}
+
+// TestFeatureSettingsStayInTheirBatch checks what streamFeatures relies on: settings made
+// local by the first statement of a batch hold for the next statement of the batch (one
+// implicit transaction), and are gone for the connection's next user.
+func TestFeatureSettingsStayInTheirBatch(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := newSeeded(t)
+	c, err := s.pool.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Release()
+	show := `SELECT current_setting('max_parallel_workers_per_gather') || ' ' || current_setting('plan_cache_mode') || ' ' || current_setting('jit')`
+	var before, within, after string
+	if err := c.QueryRow(ctx, show).Scan(&before); err != nil {
+		t.Fatal(err)
+	}
+	b := &pgx.Batch{}
+	b.Queue(pageSettingsSQL)
+	b.Queue(show).QueryRow(func(row pgx.Row) error { return row.Scan(&within) })
+	if err := c.SendBatch(ctx, b).Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.QueryRow(ctx, show).Scan(&after); err != nil {
+		t.Fatal(err)
+	}
+	if want := "0 force_custom_plan off"; within != want {
+		t.Errorf("within the batch: %q, want %q", within, want)
+	}
+	if after != before || after == within {
+		t.Errorf("after the batch: %q, want the connection's own %q", after, before)
 	}
 }

@@ -127,6 +127,7 @@ func (s *Store) noteCommit(ctx context.Context) {
 type conn interface {
 	querier
 	BeginTx(ctx context.Context, opts pgx.TxOptions) (pgx.Tx, error)
+	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
 	Release()
 }
 
