@@ -62,6 +62,7 @@ bench: deps-test build
 	$(GO) run ./cmd/emprises-bench api
 	$(GO) run ./cmd/emprises-bench cadastre
 	$(GO) run ./cmd/emprises-bench replica
+	$(GO) run ./cmd/emprises-bench growth
 
 deps-run: $(PG_BIN) $(POSTGIS) go-toolchain
 deps-test: $(PG_BIN) $(POSTGIS) $(OGRINFO) $(CHROMIUM) $(QGIS) go-toolchain

@@ -149,9 +149,9 @@ type collection struct {
 	from  func(a *sqlArgs, q *FeatureQuery) string
 	extra string // joins only the output needs
 	geom  string // the geometry, in Lambert-93; may be NULL
-	// geomCRS84, when set, is a column holding geom already written as GeoJSON in CRS84
-	// (see migrations/010_parcel_geojson.sql), read instead of writing it again.
-	geomCRS84 string
+	// storedGeom lists columns holding geom already written as GeoJSON in a CRS (see
+	// migrations/010_parcel_geojson.sql), read instead of writing it again.
+	storedGeom []storedGeometry
 	// bbox is the condition that the feature's geometry intersects env, using the GiST
 	// index of the stored geometry (never a transformed column).
 	bbox func(env string) string
@@ -169,6 +169,19 @@ type collection struct {
 	// counted names the collection's row in feature_counts, kept by triggers: the count
 	// of an unfiltered request.
 	counted string
+}
+
+// storedGeometry is a column holding a collection's geometry written as GeoJSON in crs,
+// exactly as geometryJSON writes it (TestStoredOutlines checks they agree).
+type storedGeometry struct {
+	crs    site.CRS
+	column string
+}
+
+// writes tells whether the column holds what a query in crs writes: the same SRID, axis
+// order and decimals, whichever URI named it.
+func (g storedGeometry) writes(crs site.CRS) bool {
+	return crs.SRID == g.crs.SRID && crs.LatFirst == g.crs.LatFirst && crs.Decimals == g.crs.Decimals
 }
 
 // property is one property of a feature: its name, the SQL of its value, its type, and
@@ -300,11 +313,14 @@ LEFT JOIN LATERAL (
 	CollectionParcels: {
 		key: "pa.id",
 		// A parcel of a deleted site's part shows no site and no part.
-		table:     "parcels pa\nLEFT JOIN site_parts sp ON sp.id = pa.part_id\nLEFT JOIN sites ps ON ps.id = sp.site_id AND ps.deleted_at IS NULL",
-		geom:      "pa.geom",
-		geomCRS84: "pa.geometry_crs84",
-		bbox:      func(env string) string { return "ST_Intersects(pa.geom, " + env + ")" },
-		nullGeom:  "pa.geom IS NULL",
+		table: "parcels pa\nLEFT JOIN site_parts sp ON sp.id = pa.part_id\nLEFT JOIN sites ps ON ps.id = sp.site_id AND ps.deleted_at IS NULL",
+		geom:  "pa.geom",
+		storedGeom: []storedGeometry{
+			{site.CRS84, "pa.geometry_crs84"},
+			{site.Lambert93, "pa.geometry_lambert93"},
+		},
+		bbox:     func(env string) string { return "ST_Intersects(pa.geom, " + env + ")" },
+		nullGeom: "pa.geom IS NULL",
 		props: []property{
 			{"section", `pa.section`, KindString, `pa.section`, nil},
 			{"number", `pa.number`, KindInteger, `pa.number`, nil},
@@ -606,8 +622,10 @@ func (c *collection) build(q *FeatureQuery, kind statement, id string) (string, 
 	if err != nil {
 		return "", nil, err
 	}
-	if c.geomCRS84 != "" && q.CRS.SRID == site.CRS84.SRID && q.CRS.LatFirst == site.CRS84.LatFirst && q.CRS.Decimals == site.CRS84.Decimals {
-		geom = c.geomCRS84
+	for _, g := range c.storedGeom {
+		if g.writes(q.CRS) {
+			geom = g.column
+		}
 	}
 	// The feature is written by joining texts, in the layout json_build_object gives: the
 	// geometry is GeoJSON text already, which a cast to json would parse again, 2.7 ms of

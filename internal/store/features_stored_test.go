@@ -10,11 +10,12 @@ import (
 	"github.com/emprises/emprises/internal/site"
 )
 
-// TestStoredCRS84Outline checks that the outline parcels keep written in CRS84
-// (geometry_crs84, migrations/010_parcel_geojson.sql) is the one the service would write
-// itself, after an insert and after an update of the outline, and that the features read
-// with it and without it (EPSG:4326 is written afresh) carry the same coordinates.
-func TestStoredCRS84Outline(t *testing.T) {
+// TestStoredOutlines checks that the outlines parcels keep written as GeoJSON
+// (migrations/010_parcel_geojson.sql) are the ones the service would write itself in
+// their CRS, after an insert and after an update of the outline, and that the features
+// read with the CRS84 one and without it (EPSG:4326 is written afresh) carry the same
+// coordinates.
+func TestStoredOutlines(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	s := newSeeded(t)
@@ -32,18 +33,27 @@ func TestStoredCRS84Outline(t *testing.T) {
 		WHERE id = '94041000ZY0003'`); err != nil {
 		t.Fatal(err)
 	}
-	q := FeatureQuery{CRS: site.CRS84}
-	computed, err := q.geometryJSON("geom")
+	c, err := lookup(CollectionParcels)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var stale int
-	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM parcels
-		WHERE geom IS NOT NULL AND geometry_crs84 IS DISTINCT FROM `+computed).Scan(&stale); err != nil {
-		t.Fatal(err)
+	if len(c.storedGeom) != 2 {
+		t.Fatalf("parcels keep %d outlines; the test knows 2", len(c.storedGeom))
 	}
-	if stale != 0 {
-		t.Errorf("%d parcels keep an outline other than the one the service writes", stale)
+	for _, g := range c.storedGeom {
+		q := FeatureQuery{CRS: g.crs}
+		computed, err := q.geometryJSON("pa.geom")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var stale, kept int
+		if err := s.pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE `+g.column+` IS DISTINCT FROM `+computed+`), count(*)
+			FROM parcels pa WHERE geom IS NOT NULL`).Scan(&stale, &kept); err != nil {
+			t.Fatal(err)
+		}
+		if stale != 0 || kept < 20 {
+			t.Errorf("%s: %d of %d parcels keep an outline other than the one the service writes in %s", g.column, stale, kept, g.crs.URI)
+		}
 	}
 
 	coordinates := func(crs site.CRS) map[string][]byte {
