@@ -51,14 +51,8 @@ func (req *commitmentRequest) fields() (store.CommitmentFields, error) {
 			return f, err
 		}
 	}
-	if a, err := req.Axis.value("axis"); err != nil {
+	if f.Axis, err = parsed(req.Axis, "axis", governance.ParseAxis); err != nil {
 		return f, err
-	} else if a != nil {
-		axis, err := governance.ParseAxis(*a)
-		if err != nil {
-			return f, err
-		}
-		f.Axis = &axis
 	}
 	if f.Title, err = text(req.Title, "title", maxShortText, false, true); err != nil {
 		return f, err
@@ -97,14 +91,8 @@ func (req *commitmentRequest) fields() (store.CommitmentFields, error) {
 		}
 		f.Due = &due
 	}
-	if fi, err := req.Firmness.value("firmness"); err != nil {
+	if f.Firmness, err = parsed(req.Firmness, "firmness", governance.ParseFirmness); err != nil {
 		return f, err
-	} else if fi != nil {
-		firmness, err := governance.ParseFirmness(*fi)
-		if err != nil {
-			return f, err
-		}
-		f.Firmness = &firmness
 	}
 	if f.Sources, err = sourceList(req.Sources, "sources"); err != nil {
 		return f, err
@@ -152,11 +140,7 @@ func progressField(o optional[int]) (*int, error) {
 }
 
 func (s *Server) handleCreateCommitment(w http.ResponseWriter, r *http.Request) {
-	s.edit(w, r, createCommitment, func(p *principal, _ store.Versions) (store.Edit, error) {
-		var req commitmentRequest
-		if err := decodeBody(r, &req); err != nil {
-			return store.Edit{}, err
-		}
+	editJSON(s, w, r, createCommitment, noID, func(p *principal, _ store.Versions, _ struct{}, req *commitmentRequest) (store.Edit, error) {
 		id, err := req.ID.required("id")
 		if err != nil {
 			return store.Edit{}, err
@@ -175,12 +159,10 @@ func (s *Server) handleCreateCommitment(w http.ResponseWriter, r *http.Request) 
 				return store.Edit{}, site.Invalid(field, "is required")
 			}
 		}
-		if st, err := req.Status.value("status"); err != nil {
+		if st, err := parsed(req.Status, "status", governance.ParseStatus); err != nil {
 			return store.Edit{}, err
 		} else if st != nil {
-			if n.Status, err = governance.ParseStatus(*st); err != nil {
-				return store.Edit{}, err
-			}
+			n.Status = *st
 		}
 		if n.Progress, err = progressField(req.Progress); err != nil {
 			return store.Edit{}, err
@@ -197,15 +179,7 @@ func (s *Server) handleCreateCommitment(w http.ResponseWriter, r *http.Request) 
 }
 
 func (s *Server) handleUpdateCommitment(w http.ResponseWriter, r *http.Request) {
-	s.edit(w, r, editCommitment, func(p *principal, v store.Versions) (store.Edit, error) {
-		id, err := idParam(r)
-		if err != nil {
-			return store.Edit{}, err
-		}
-		var req commitmentRequest
-		if err := decodeBody(r, &req); err != nil {
-			return store.Edit{}, err
-		}
+	editJSON(s, w, r, editCommitment, idParam, func(p *principal, v store.Versions, id string, req *commitmentRequest) (store.Edit, error) {
 		for field, set := range map[string]bool{"id": req.ID.set, "decided_at_meeting": req.DecidedAt.set} {
 			if set {
 				return store.Edit{}, site.Invalid(field, "cannot be changed")
@@ -241,15 +215,7 @@ type followUpRequest struct {
 }
 
 func (s *Server) handleAddFollowUp(w http.ResponseWriter, r *http.Request) {
-	s.edit(w, r, addFollowUp, func(p *principal, v store.Versions) (store.Edit, error) {
-		id, err := idParam(r)
-		if err != nil {
-			return store.Edit{}, err
-		}
-		var req followUpRequest
-		if err := decodeBody(r, &req); err != nil {
-			return store.Edit{}, err
-		}
+	editJSON(s, w, r, addFollowUp, idParam, func(p *principal, v store.Versions, id string, req *followUpRequest) (store.Edit, error) {
 		var f governance.FollowUp
 		d, err := req.Date.required("date")
 		if err != nil {
@@ -269,14 +235,8 @@ func (s *Server) handleAddFollowUp(w http.ResponseWriter, r *http.Request) {
 		} else if n != nil {
 			f.Note = *n
 		}
-		if st, err := req.Status.value("status"); err != nil {
+		if f.Status, err = parsed(req.Status, "status", governance.ParseStatus); err != nil {
 			return store.Edit{}, err
-		} else if st != nil {
-			status, err := governance.ParseStatus(*st)
-			if err != nil {
-				return store.Edit{}, err
-			}
-			f.Status = &status
 		}
 		if f.Progress, err = progressField(req.Progress); err != nil {
 			return store.Edit{}, err
@@ -325,14 +285,8 @@ func (req *meetingRequest) fields() (store.MeetingFields, error) {
 		}
 		f.Date = &t
 	}
-	if st, err := req.State.value("state"); err != nil {
+	if f.State, err = parsed(req.State, "state", governance.ParseMeetingState); err != nil {
 		return f, err
-	} else if st != nil {
-		state, err := governance.ParseMeetingState(*st)
-		if err != nil {
-			return f, err
-		}
-		f.State = &state
 	}
 	if f.Place, err = text(req.Place, "place", maxShortText, false, false); err != nil {
 		return f, err
@@ -364,11 +318,7 @@ func (req *meetingRequest) fields() (store.MeetingFields, error) {
 }
 
 func (s *Server) handleCreateMeeting(w http.ResponseWriter, r *http.Request) {
-	s.edit(w, r, createMeeting, func(p *principal, _ store.Versions) (store.Edit, error) {
-		var req meetingRequest
-		if err := decodeBody(r, &req); err != nil {
-			return store.Edit{}, err
-		}
+	editJSON(s, w, r, createMeeting, noID, func(p *principal, _ store.Versions, _ struct{}, req *meetingRequest) (store.Edit, error) {
 		f, err := req.fields()
 		if err != nil {
 			return store.Edit{}, err
@@ -393,15 +343,7 @@ func (s *Server) handleCreateMeeting(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleUpdateMeeting(w http.ResponseWriter, r *http.Request) {
-	s.edit(w, r, editMeeting, func(p *principal, v store.Versions) (store.Edit, error) {
-		id, err := meetingParam(r)
-		if err != nil {
-			return store.Edit{}, err
-		}
-		var req meetingRequest
-		if err := decodeBody(r, &req); err != nil {
-			return store.Edit{}, err
-		}
+	editJSON(s, w, r, editMeeting, meetingParam, func(p *principal, v store.Versions, id int64, req *meetingRequest) (store.Edit, error) {
 		f, err := req.fields()
 		if err != nil {
 			return store.Edit{}, err
@@ -441,16 +383,9 @@ type agendaItemRequest struct {
 }
 
 func (s *Server) handleAddAgendaItem(w http.ResponseWriter, r *http.Request) {
-	s.edit(w, r, addToMeeting, func(p *principal, v store.Versions) (store.Edit, error) {
-		id, err := meetingParam(r)
-		if err != nil {
-			return store.Edit{}, err
-		}
-		var req agendaItemRequest
-		if err := decodeBody(r, &req); err != nil {
-			return store.Edit{}, err
-		}
+	editJSON(s, w, r, addToMeeting, meetingParam, func(p *principal, v store.Versions, id int64, req *agendaItemRequest) (store.Edit, error) {
 		var item governance.AgendaItem
+		var err error
 		if item.Title, err = requiredText(req.Title, "title", maxShortText); err != nil {
 			return store.Edit{}, err
 		}
@@ -490,16 +425,9 @@ type decisionRequest struct {
 }
 
 func (s *Server) handleAddDecision(w http.ResponseWriter, r *http.Request) {
-	s.edit(w, r, addToMeeting, func(p *principal, v store.Versions) (store.Edit, error) {
-		id, err := meetingParam(r)
-		if err != nil {
-			return store.Edit{}, err
-		}
-		var req decisionRequest
-		if err := decodeBody(r, &req); err != nil {
-			return store.Edit{}, err
-		}
+	editJSON(s, w, r, addToMeeting, meetingParam, func(p *principal, v store.Versions, id int64, req *decisionRequest) (store.Edit, error) {
 		var d governance.Decision
+		var err error
 		if d.Text, err = requiredText(req.Text, "text", maxLongText); err != nil {
 			return store.Edit{}, err
 		}

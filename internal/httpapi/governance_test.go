@@ -229,3 +229,32 @@ func TestGovernanceWritesAPI(t *testing.T) {
 		t.Errorf("a viewer creating a meeting: %d; want 403", resp.StatusCode)
 	}
 }
+
+// TestGovernanceEditReadsIDFirst checks the order every governance write reads its request
+// in: the entity's id from the path, then the body. An id no entity can have is a 404
+// whatever the body; a real one with a broken body is a 400.
+func TestGovernanceEditReadsIDFirst(t *testing.T) {
+	t.Parallel()
+	e := newEditEnv(t, Config{})
+	tests := []struct {
+		method, path string
+		status       int
+	}{
+		{"PATCH", "/api/commitments/NOT_A_SLUG", http.StatusNotFound},
+		{"POST", "/api/commitments/NOT_A_SLUG/follow-ups", http.StatusNotFound},
+		{"PATCH", "/api/meetings/x", http.StatusNotFound},
+		{"POST", "/api/meetings/0/agenda", http.StatusNotFound},
+		{"POST", "/api/meetings/-1/decisions", http.StatusNotFound},
+		{"PATCH", "/api/commitments/a2i-cpcu-mode-gestion", http.StatusBadRequest},
+		{"POST", "/api/meetings/1/agenda", http.StatusBadRequest},
+		{"POST", "/api/meetings", http.StatusBadRequest},
+	}
+	for _, tt := range tests {
+		t.Run(tt.method+" "+tt.path, func(t *testing.T) {
+			resp, body := e.as(t, auth.Editor, tt.method, tt.path, `{"broken":`, "If-Match", `"v1"`)
+			if resp.StatusCode != tt.status {
+				t.Errorf("%s %s with a broken body: %d %s; want %d", tt.method, tt.path, resp.StatusCode, body, tt.status)
+			}
+		})
+	}
+}
