@@ -319,6 +319,16 @@ func parsed[T any](o optional[string], field string, parse func(string) (T, erro
 	return &v, nil
 }
 
+// requiredParsed reads a code that must be given, with the domain's parser of it.
+func requiredParsed[T any](o optional[string], field string, parse func(string) (T, error)) (T, error) {
+	s, err := o.required(field)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return parse(s)
+}
+
 // requiredText validates a required, non-empty text field.
 func requiredText(o optional[string], field string, max int) (string, error) {
 	if _, err := o.required(field); err != nil {

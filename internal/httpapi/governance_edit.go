@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -16,6 +17,7 @@ var (
 	editCommitment   = editKind{entity: "commitment", ifMatch: true}
 	createCommitment = editKind{entity: "commitment", creates: true}
 	addFollowUp      = editKind{entity: "commitment", ifMatch: true, creates: true}
+	createCommittee  = editKind{entity: "committee", creates: true}
 	editMeeting      = editKind{entity: "meeting", ifMatch: true}
 	createMeeting    = editKind{entity: "meeting", creates: true}
 	addToMeeting     = editKind{entity: "meeting", ifMatch: true, creates: true}
@@ -245,6 +247,95 @@ func (s *Server) handleAddFollowUp(w http.ResponseWriter, r *http.Request) {
 			return store.Edit{}, err
 		}
 		return s.store.AddFollowUp(r.Context(), p.user, id, v, f)
+	})
+}
+
+// committeeRequest is the body of POST /api/committees.
+type committeeRequest struct {
+	ID       optional[string]         `json:"id"`
+	Kind     optional[string]         `json:"kind"`
+	Name     optional[string]         `json:"name"`
+	Sources  optional[[]string]       `json:"sources"`
+	Cadences optional[[]cadenceInput] `json:"cadences"`
+	Reason   optional[string]         `json:"reason"`
+}
+
+// committee checks a new committee, and the reason given for creating it: an id, a kind, a
+// name and at least one source, like a commitment; cadences are optional (none: it meets as
+// needed).
+func (req *committeeRequest) committee() (c governance.Committee, reason string, err error) {
+	if c.ID, err = req.ID.required("id"); err != nil {
+		return c, "", err
+	}
+	if err := site.ValidateSlug("id", c.ID); err != nil {
+		return c, "", err
+	}
+	if c.Kind, err = requiredParsed(req.Kind, "kind", governance.ParseCommitteeKind); err != nil {
+		return c, "", err
+	}
+	if c.Name, err = requiredText(req.Name, "name", maxShortText); err != nil {
+		return c, "", err
+	}
+	sources, err := sourceList(req.Sources, "sources")
+	if err != nil {
+		return c, "", err
+	}
+	if sources == nil || len(*sources) == 0 {
+		return c, "", site.Invalid("sources", "is required: name at least one")
+	}
+	c.Sources = *sources
+	if c.Cadences, err = cadenceList(req.Cadences); err != nil {
+		return c, "", err
+	}
+	reason, err = reasonText(req.Reason)
+	return c, reason, err
+}
+
+type cadenceInput struct {
+	Months optional[int]    `json:"months"`
+	Clause optional[string] `json:"clause"`
+}
+
+// cadenceList reads a committee's cadences, each with its months and clause, one per
+// clause; the fields are named by their place ("cadences[1].clause").
+func cadenceList(o optional[[]cadenceInput]) ([]governance.Cadence, error) {
+	in, err := o.value("cadences")
+	if err != nil || in == nil {
+		return nil, err
+	}
+	out := make([]governance.Cadence, 0, len(*in))
+	seen := map[string]bool{}
+	for i, k := range *in {
+		field := "cadences[" + strconv.Itoa(i) + "]"
+		var c governance.Cadence
+		if c.Months, err = k.Months.required(field + ".months"); err != nil {
+			return nil, err
+		}
+		if c.Clause, err = k.Clause.required(field + ".clause"); err != nil {
+			return nil, err
+		}
+		var inv *site.InvalidError
+		if err := governance.CheckCadence(c); errors.As(err, &inv) {
+			return nil, &site.InvalidError{Field: field + "." + inv.Field, Reason: inv.Reason}
+		} else if err != nil {
+			return nil, err
+		}
+		if seen[c.Clause] {
+			return nil, site.Invalid(field+".clause", "clause %s sets a cadence already", c.Clause)
+		}
+		seen[c.Clause] = true
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+func (s *Server) handleCreateCommittee(w http.ResponseWriter, r *http.Request) {
+	editJSON(s, w, r, createCommittee, noID, func(p *principal, _ store.Versions, _ struct{}, req *committeeRequest) (store.Edit, error) {
+		c, reason, err := req.committee()
+		if err != nil {
+			return store.Edit{}, err
+		}
+		return s.store.CreateCommittee(r.Context(), p.user, c, reason)
 	})
 }
 

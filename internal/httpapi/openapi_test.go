@@ -526,6 +526,9 @@ func TestOpenAPIResponses(t *testing.T) {
 		write(t, auth.Editor, 200, "DELETE", "/api/parts/cpcu-ivry-chaufferie/parcels/94041000AZ0056", "cpcu-ivry", "")
 		write(t, auth.Editor, 200, "DELETE", "/api/sites/estacade", "estacade", `{"reason":"doublon"}`)
 		write(t, auth.Admin, 200, "POST", "/api/sites/estacade/restore", "estacade", `{"reason":"pas un doublon"}`)
+		v.call(t, auth.Editor, 400, "POST", "/api/committees", `{"id":"gt-berges","kind":"board","name":"Berges","sources":["s"]}`)
+		v.call(t, auth.Editor, 201, "POST", "/api/committees",
+			`{"id":"gt-berges","kind":"working_group","name":"Berges","sources":["s"],"cadences":[{"months":4,"clause":"III"}]}`)
 		v.call(t, auth.Editor, 400, "POST", "/api/sites", `{"id":"terrain-rue-molière","name":"x","part":{"status":"in_use","status_since":"2020"}}`)
 		v.call(t, auth.Editor, 201, "POST", "/api/sites",
 			`{"id":"terrain-rue-moliere","name":"Terrain rue Molière","department":"DPE","modality":"long_lease",
