@@ -123,8 +123,8 @@ func (g *Governance) check(sites []Site) error {
 			return fmt.Errorf("committee %q: %w", c.ID, err)
 		}
 		for _, k := range c.Cadences {
-			if err := governance.CheckClause(k.Clause); err != nil || k.Months <= 0 {
-				return fmt.Errorf("committee %q: cadence %+v: needs months and a clause", c.ID, k)
+			if err := governance.CheckCadence(governance.Cadence(k)); err != nil {
+				return fmt.Errorf("committee %q: cadence %+v: %w", c.ID, k, err)
 			}
 		}
 		committees[c.ID] = true

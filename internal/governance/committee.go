@@ -36,6 +36,19 @@ type Cadence struct {
 	Clause string // the clause that says so
 }
 
+// MaxCadenceMonths is the longest cadence a clause may set, as the database checks it:
+// five years, longer than any term of the convention.
+const MaxCadenceMonths = 60
+
+// CheckCadence refuses a cadence whose months are not 1 to MaxCadenceMonths, or that no
+// clause of the convention sets.
+func CheckCadence(k Cadence) error {
+	if k.Months < 1 || k.Months > MaxCadenceMonths {
+		return site.Invalid("months", "%d is outside 1–%d", k.Months, MaxCadenceMonths)
+	}
+	return CheckClause(k.Clause)
+}
+
 // Committee is a body that steers or follows the convention.
 type Committee struct {
 	ID       string // "copil", "cotech", or a slug for a working group

@@ -185,6 +185,28 @@ func (s *Server) edit(w http.ResponseWriter, r *http.Request, k editKind,
 		AuditID: e.AuditID, EntityType: k.entity, EntityID: e.EntityID, After: e.After})
 }
 
+// editJSON runs an edit (see edit) whose body is a JSON object Req, of the entity whose
+// id pathID reads from the path: the id first, so that one no entity can have is a 404
+// whatever the body, then the body, strictly decoded; do checks them and makes the change.
+// A creation, whose path names no entity, reads its id with noID.
+func editJSON[ID, Req any](s *Server, w http.ResponseWriter, r *http.Request, k editKind,
+	pathID func(*http.Request) (ID, error), do func(p *principal, v store.Versions, id ID, req *Req) (store.Edit, error)) {
+	s.edit(w, r, k, func(p *principal, v store.Versions) (store.Edit, error) {
+		id, err := pathID(r)
+		if err != nil {
+			return store.Edit{}, err
+		}
+		var req Req
+		if err := decodeBody(r, &req); err != nil {
+			return store.Edit{}, err
+		}
+		return do(p, v, id, &req)
+	})
+}
+
+// noID is the path id of a creation, whose path names no entity.
+func noID(*http.Request) (struct{}, error) { return struct{}{}, nil }
+
 // notFuture refuses a date whose period starts after today, the planners' day in Paris
 // (the server's s.today()).
 func notFuture(field string, d site.Date, today time.Time) error {

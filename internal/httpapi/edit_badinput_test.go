@@ -164,6 +164,9 @@ func badCases(milestone int64) []badCase {
 		{name: "meeting in the future marked held", method: "POST", path: "/api/meetings", body: `{"committee_id":"cotech","date":"2199-01-01","state":"held"}`, status: 400, field: "state"},
 		{name: "decision moving a date without a reason", method: "POST", path: "/api/meetings/1/decisions", body: fmt.Sprintf(`{"text":"report","milestone_id":%d,"new_date":"2031-Q2"}`, milestone), status: 400, field: "reason", tableBody: `{"text":"report","milestone_id":…,"new_date":"2031-Q2"}`},
 		{name: "agenda item about an unknown commitment", method: "POST", path: "/api/meetings/1/agenda", body: `{"title":"t","commitment_ids":["nothing"]}`, status: 400, field: "commitment_ids"},
+		{name: "committee of an unknown kind", method: "POST", path: "/api/committees", body: `{"id":"gt-berges","kind":"board","name":"Berges","sources":["s"]}`, status: 400, field: "kind"},
+		{name: "committee whose id is taken", method: "POST", path: "/api/committees", body: `{"id":"cotech","kind":"cotech","name":"COTECH bis","sources":["s"]}`, status: 400, field: "id"},
+		{name: "committee cadence set twice by one clause", method: "POST", path: "/api/committees", body: `{"id":"gt-berges","kind":"working_group","name":"Berges","sources":["s"],"cadences":[{"months":6,"clause":"III"},{"months":3,"clause":"III"}]}`, status: 400, field: "cadences[1].clause", tableBody: `{…,"cadences":[{"months":6,"clause":"III"},{"months":3,"clause":"III"}]}`},
 	}
 }
 

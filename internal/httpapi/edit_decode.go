@@ -305,6 +305,30 @@ func text(o optional[string], field string, max int, multiline, nonEmpty bool) (
 	return p, nil
 }
 
+// parsed reads an optional code with the domain's parser of it (governance.ParseAxis…),
+// whose error names the field: nil when absent, refused when null.
+func parsed[T any](o optional[string], field string, parse func(string) (T, error)) (*T, error) {
+	p, err := o.value(field)
+	if err != nil || p == nil {
+		return nil, err
+	}
+	v, err := parse(*p)
+	if err != nil {
+		return nil, err
+	}
+	return &v, nil
+}
+
+// requiredParsed reads a code that must be given, with the domain's parser of it.
+func requiredParsed[T any](o optional[string], field string, parse func(string) (T, error)) (T, error) {
+	s, err := o.required(field)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return parse(s)
+}
+
 // requiredText validates a required, non-empty text field.
 func requiredText(o optional[string], field string, max int) (string, error) {
 	if _, err := o.required(field); err != nil {

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/emprises/emprises/internal/governance"
 	"github.com/emprises/emprises/internal/site"
 )
 
@@ -121,5 +122,33 @@ func TestDayFieldBounds(t *testing.T) {
 	req := planRequest{Date: optional[string]{set: true, v: "2031-Q2"}, DecidedOn: optional[string]{set: true, v: "1800-01-01"}}
 	if p, err := req.validate(site.Today()); err != nil || p.DecidedOn == nil || p.DecidedOn.Year() != 1800 {
 		t.Errorf("plan decided_on 1800-01-01 = %+v, %v; want it accepted", p, err)
+	}
+}
+
+// TestParsed reads optional codes the way governance requests do: absent is nil, null and
+// unknown codes are refused naming the field, a known code is parsed.
+func TestParsed(t *testing.T) {
+	tests := []struct {
+		name    string
+		o       optional[string]
+		want    *governance.Axis
+		wantErr bool
+	}{
+		{"absent", optional[string]{}, nil, false},
+		{"null", optional[string]{set: true, null: true}, nil, true},
+		{"unknown", optional[string]{set: true, v: "D"}, nil, true},
+		{"known", optional[string]{set: true, v: "A"}, ptr(governance.Axis("A")), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := parsed(tt.o, "axis", governance.ParseAxis)
+			var inv *site.InvalidError
+			if tt.wantErr != (err != nil) || err != nil && (!errors.As(err, &inv) || inv.Field != "axis") {
+				t.Fatalf("parsed(%+v) error = %v; want an error naming axis: %v", tt.o, err, tt.wantErr)
+			}
+			if (got == nil) != (tt.want == nil) || got != nil && *got != *tt.want {
+				t.Errorf("parsed(%+v) = %v; want %v", tt.o, got, tt.want)
+			}
+		})
 	}
 }

@@ -137,6 +137,8 @@ func digest(t *testing.T, st *store.Store) string {
 		    (SELECT md5(string_agg(to_jsonb(x)::text, ',' ORDER BY x.id)) FROM milestone_plans x),
 		    (SELECT md5(string_agg(to_jsonb(x)::text, ',' ORDER BY x.id)) FROM parcels x),
 		    (SELECT md5(string_agg(to_jsonb(x)::text, ',' ORDER BY x.id)) FROM audit_log x),
+		    (SELECT md5(string_agg(to_jsonb(x)::text, ',' ORDER BY x.id)) FROM committees x),
+		    (SELECT md5(string_agg(to_jsonb(x)::text, ',' ORDER BY x.committee_id, x.clause)) FROM committee_cadences x),
 		    (SELECT md5(string_agg(to_jsonb(x)::text, ',' ORDER BY x.id)) FROM commitments x),
 		    (SELECT md5(string_agg(to_jsonb(x)::text, ',' ORDER BY x.id)) FROM commitment_followups x),
 		    (SELECT md5(string_agg(to_jsonb(x)::text, ',' ORDER BY x.id)) FROM meetings x),

@@ -114,11 +114,7 @@ func (req *geometryRequest) validate() (store.GeometryChange, error) {
 	if g.Outline, err = geometryOutline(req.Geometry, req.CRS); err != nil {
 		return g, err
 	}
-	q, err := req.Quality.required("quality")
-	if err != nil {
-		return g, err
-	}
-	if g.Quality, err = site.ParseGeometryQuality(q); err != nil {
+	if g.Quality, err = requiredParsed(req.Quality, "quality", site.ParseGeometryQuality); err != nil {
 		return g, err
 	}
 	if g.Quality == site.QualityUnlocated {

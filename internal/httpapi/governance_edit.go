@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -16,6 +17,7 @@ var (
 	editCommitment   = editKind{entity: "commitment", ifMatch: true}
 	createCommitment = editKind{entity: "commitment", creates: true}
 	addFollowUp      = editKind{entity: "commitment", ifMatch: true, creates: true}
+	createCommittee  = editKind{entity: "committee", creates: true}
 	editMeeting      = editKind{entity: "meeting", ifMatch: true}
 	createMeeting    = editKind{entity: "meeting", creates: true}
 	addToMeeting     = editKind{entity: "meeting", ifMatch: true, creates: true}
@@ -51,14 +53,8 @@ func (req *commitmentRequest) fields() (store.CommitmentFields, error) {
 			return f, err
 		}
 	}
-	if a, err := req.Axis.value("axis"); err != nil {
+	if f.Axis, err = parsed(req.Axis, "axis", governance.ParseAxis); err != nil {
 		return f, err
-	} else if a != nil {
-		axis, err := governance.ParseAxis(*a)
-		if err != nil {
-			return f, err
-		}
-		f.Axis = &axis
 	}
 	if f.Title, err = text(req.Title, "title", maxShortText, false, true); err != nil {
 		return f, err
@@ -97,14 +93,8 @@ func (req *commitmentRequest) fields() (store.CommitmentFields, error) {
 		}
 		f.Due = &due
 	}
-	if fi, err := req.Firmness.value("firmness"); err != nil {
+	if f.Firmness, err = parsed(req.Firmness, "firmness", governance.ParseFirmness); err != nil {
 		return f, err
-	} else if fi != nil {
-		firmness, err := governance.ParseFirmness(*fi)
-		if err != nil {
-			return f, err
-		}
-		f.Firmness = &firmness
 	}
 	if f.Sources, err = sourceList(req.Sources, "sources"); err != nil {
 		return f, err
@@ -152,11 +142,7 @@ func progressField(o optional[int]) (*int, error) {
 }
 
 func (s *Server) handleCreateCommitment(w http.ResponseWriter, r *http.Request) {
-	s.edit(w, r, createCommitment, func(p *principal, _ store.Versions) (store.Edit, error) {
-		var req commitmentRequest
-		if err := decodeBody(r, &req); err != nil {
-			return store.Edit{}, err
-		}
+	editJSON(s, w, r, createCommitment, noID, func(p *principal, _ store.Versions, _ struct{}, req *commitmentRequest) (store.Edit, error) {
 		id, err := req.ID.required("id")
 		if err != nil {
 			return store.Edit{}, err
@@ -175,12 +161,10 @@ func (s *Server) handleCreateCommitment(w http.ResponseWriter, r *http.Request) 
 				return store.Edit{}, site.Invalid(field, "is required")
 			}
 		}
-		if st, err := req.Status.value("status"); err != nil {
+		if st, err := parsed(req.Status, "status", governance.ParseStatus); err != nil {
 			return store.Edit{}, err
 		} else if st != nil {
-			if n.Status, err = governance.ParseStatus(*st); err != nil {
-				return store.Edit{}, err
-			}
+			n.Status = *st
 		}
 		if n.Progress, err = progressField(req.Progress); err != nil {
 			return store.Edit{}, err
@@ -197,15 +181,7 @@ func (s *Server) handleCreateCommitment(w http.ResponseWriter, r *http.Request) 
 }
 
 func (s *Server) handleUpdateCommitment(w http.ResponseWriter, r *http.Request) {
-	s.edit(w, r, editCommitment, func(p *principal, v store.Versions) (store.Edit, error) {
-		id, err := idParam(r)
-		if err != nil {
-			return store.Edit{}, err
-		}
-		var req commitmentRequest
-		if err := decodeBody(r, &req); err != nil {
-			return store.Edit{}, err
-		}
+	editJSON(s, w, r, editCommitment, idParam, func(p *principal, v store.Versions, id string, req *commitmentRequest) (store.Edit, error) {
 		for field, set := range map[string]bool{"id": req.ID.set, "decided_at_meeting": req.DecidedAt.set} {
 			if set {
 				return store.Edit{}, site.Invalid(field, "cannot be changed")
@@ -241,15 +217,7 @@ type followUpRequest struct {
 }
 
 func (s *Server) handleAddFollowUp(w http.ResponseWriter, r *http.Request) {
-	s.edit(w, r, addFollowUp, func(p *principal, v store.Versions) (store.Edit, error) {
-		id, err := idParam(r)
-		if err != nil {
-			return store.Edit{}, err
-		}
-		var req followUpRequest
-		if err := decodeBody(r, &req); err != nil {
-			return store.Edit{}, err
-		}
+	editJSON(s, w, r, addFollowUp, idParam, func(p *principal, v store.Versions, id string, req *followUpRequest) (store.Edit, error) {
 		var f governance.FollowUp
 		d, err := req.Date.required("date")
 		if err != nil {
@@ -269,14 +237,8 @@ func (s *Server) handleAddFollowUp(w http.ResponseWriter, r *http.Request) {
 		} else if n != nil {
 			f.Note = *n
 		}
-		if st, err := req.Status.value("status"); err != nil {
+		if f.Status, err = parsed(req.Status, "status", governance.ParseStatus); err != nil {
 			return store.Edit{}, err
-		} else if st != nil {
-			status, err := governance.ParseStatus(*st)
-			if err != nil {
-				return store.Edit{}, err
-			}
-			f.Status = &status
 		}
 		if f.Progress, err = progressField(req.Progress); err != nil {
 			return store.Edit{}, err
@@ -285,6 +247,95 @@ func (s *Server) handleAddFollowUp(w http.ResponseWriter, r *http.Request) {
 			return store.Edit{}, err
 		}
 		return s.store.AddFollowUp(r.Context(), p.user, id, v, f)
+	})
+}
+
+// committeeRequest is the body of POST /api/committees.
+type committeeRequest struct {
+	ID       optional[string]         `json:"id"`
+	Kind     optional[string]         `json:"kind"`
+	Name     optional[string]         `json:"name"`
+	Sources  optional[[]string]       `json:"sources"`
+	Cadences optional[[]cadenceInput] `json:"cadences"`
+	Reason   optional[string]         `json:"reason"`
+}
+
+// committee checks a new committee, and the reason given for creating it: an id, a kind, a
+// name and at least one source, like a commitment; cadences are optional (none: it meets as
+// needed).
+func (req *committeeRequest) committee() (c governance.Committee, reason string, err error) {
+	if c.ID, err = req.ID.required("id"); err != nil {
+		return c, "", err
+	}
+	if err := site.ValidateSlug("id", c.ID); err != nil {
+		return c, "", err
+	}
+	if c.Kind, err = requiredParsed(req.Kind, "kind", governance.ParseCommitteeKind); err != nil {
+		return c, "", err
+	}
+	if c.Name, err = requiredText(req.Name, "name", maxShortText); err != nil {
+		return c, "", err
+	}
+	sources, err := sourceList(req.Sources, "sources")
+	if err != nil {
+		return c, "", err
+	}
+	if sources == nil || len(*sources) == 0 {
+		return c, "", site.Invalid("sources", "is required: name at least one")
+	}
+	c.Sources = *sources
+	if c.Cadences, err = cadenceList(req.Cadences); err != nil {
+		return c, "", err
+	}
+	reason, err = reasonText(req.Reason)
+	return c, reason, err
+}
+
+type cadenceInput struct {
+	Months optional[int]    `json:"months"`
+	Clause optional[string] `json:"clause"`
+}
+
+// cadenceList reads a committee's cadences, each with its months and clause, one per
+// clause; the fields are named by their place ("cadences[1].clause").
+func cadenceList(o optional[[]cadenceInput]) ([]governance.Cadence, error) {
+	in, err := o.value("cadences")
+	if err != nil || in == nil {
+		return nil, err
+	}
+	out := make([]governance.Cadence, 0, len(*in))
+	seen := map[string]bool{}
+	for i, k := range *in {
+		field := "cadences[" + strconv.Itoa(i) + "]"
+		var c governance.Cadence
+		if c.Months, err = k.Months.required(field + ".months"); err != nil {
+			return nil, err
+		}
+		if c.Clause, err = k.Clause.required(field + ".clause"); err != nil {
+			return nil, err
+		}
+		var inv *site.InvalidError
+		if err := governance.CheckCadence(c); errors.As(err, &inv) {
+			return nil, &site.InvalidError{Field: field + "." + inv.Field, Reason: inv.Reason}
+		} else if err != nil {
+			return nil, err
+		}
+		if seen[c.Clause] {
+			return nil, site.Invalid(field+".clause", "clause %s sets a cadence already", c.Clause)
+		}
+		seen[c.Clause] = true
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+func (s *Server) handleCreateCommittee(w http.ResponseWriter, r *http.Request) {
+	editJSON(s, w, r, createCommittee, noID, func(p *principal, _ store.Versions, _ struct{}, req *committeeRequest) (store.Edit, error) {
+		c, reason, err := req.committee()
+		if err != nil {
+			return store.Edit{}, err
+		}
+		return s.store.CreateCommittee(r.Context(), p.user, c, reason)
 	})
 }
 
@@ -325,14 +376,8 @@ func (req *meetingRequest) fields() (store.MeetingFields, error) {
 		}
 		f.Date = &t
 	}
-	if st, err := req.State.value("state"); err != nil {
+	if f.State, err = parsed(req.State, "state", governance.ParseMeetingState); err != nil {
 		return f, err
-	} else if st != nil {
-		state, err := governance.ParseMeetingState(*st)
-		if err != nil {
-			return f, err
-		}
-		f.State = &state
 	}
 	if f.Place, err = text(req.Place, "place", maxShortText, false, false); err != nil {
 		return f, err
@@ -364,11 +409,7 @@ func (req *meetingRequest) fields() (store.MeetingFields, error) {
 }
 
 func (s *Server) handleCreateMeeting(w http.ResponseWriter, r *http.Request) {
-	s.edit(w, r, createMeeting, func(p *principal, _ store.Versions) (store.Edit, error) {
-		var req meetingRequest
-		if err := decodeBody(r, &req); err != nil {
-			return store.Edit{}, err
-		}
+	editJSON(s, w, r, createMeeting, noID, func(p *principal, _ store.Versions, _ struct{}, req *meetingRequest) (store.Edit, error) {
 		f, err := req.fields()
 		if err != nil {
 			return store.Edit{}, err
@@ -393,15 +434,7 @@ func (s *Server) handleCreateMeeting(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleUpdateMeeting(w http.ResponseWriter, r *http.Request) {
-	s.edit(w, r, editMeeting, func(p *principal, v store.Versions) (store.Edit, error) {
-		id, err := meetingParam(r)
-		if err != nil {
-			return store.Edit{}, err
-		}
-		var req meetingRequest
-		if err := decodeBody(r, &req); err != nil {
-			return store.Edit{}, err
-		}
+	editJSON(s, w, r, editMeeting, meetingParam, func(p *principal, v store.Versions, id int64, req *meetingRequest) (store.Edit, error) {
 		f, err := req.fields()
 		if err != nil {
 			return store.Edit{}, err
@@ -441,16 +474,9 @@ type agendaItemRequest struct {
 }
 
 func (s *Server) handleAddAgendaItem(w http.ResponseWriter, r *http.Request) {
-	s.edit(w, r, addToMeeting, func(p *principal, v store.Versions) (store.Edit, error) {
-		id, err := meetingParam(r)
-		if err != nil {
-			return store.Edit{}, err
-		}
-		var req agendaItemRequest
-		if err := decodeBody(r, &req); err != nil {
-			return store.Edit{}, err
-		}
+	editJSON(s, w, r, addToMeeting, meetingParam, func(p *principal, v store.Versions, id int64, req *agendaItemRequest) (store.Edit, error) {
 		var item governance.AgendaItem
+		var err error
 		if item.Title, err = requiredText(req.Title, "title", maxShortText); err != nil {
 			return store.Edit{}, err
 		}
@@ -490,16 +516,9 @@ type decisionRequest struct {
 }
 
 func (s *Server) handleAddDecision(w http.ResponseWriter, r *http.Request) {
-	s.edit(w, r, addToMeeting, func(p *principal, v store.Versions) (store.Edit, error) {
-		id, err := meetingParam(r)
-		if err != nil {
-			return store.Edit{}, err
-		}
-		var req decisionRequest
-		if err := decodeBody(r, &req); err != nil {
-			return store.Edit{}, err
-		}
+	editJSON(s, w, r, addToMeeting, meetingParam, func(p *principal, v store.Versions, id int64, req *decisionRequest) (store.Edit, error) {
 		var d governance.Decision
+		var err error
 		if d.Text, err = requiredText(req.Text, "text", maxLongText); err != nil {
 			return store.Edit{}, err
 		}

@@ -229,3 +229,158 @@ func TestGovernanceWritesAPI(t *testing.T) {
 		t.Errorf("a viewer creating a meeting: %d; want 403", resp.StatusCode)
 	}
 }
+
+// TestGovernanceEditReadsIDFirst checks the order every governance write reads its request
+// in: the entity's id from the path, then the body. An id no entity can have is a 404
+// whatever the body; a real one with a broken body is a 400.
+func TestGovernanceEditReadsIDFirst(t *testing.T) {
+	t.Parallel()
+	e := newEditEnv(t, Config{})
+	tests := []struct {
+		method, path string
+		status       int
+	}{
+		{"PATCH", "/api/commitments/NOT_A_SLUG", http.StatusNotFound},
+		{"POST", "/api/commitments/NOT_A_SLUG/follow-ups", http.StatusNotFound},
+		{"PATCH", "/api/meetings/x", http.StatusNotFound},
+		{"POST", "/api/meetings/0/agenda", http.StatusNotFound},
+		{"POST", "/api/meetings/-1/decisions", http.StatusNotFound},
+		{"PATCH", "/api/commitments/a2i-cpcu-mode-gestion", http.StatusBadRequest},
+		{"POST", "/api/meetings/1/agenda", http.StatusBadRequest},
+		{"POST", "/api/meetings", http.StatusBadRequest},
+	}
+	for _, tt := range tests {
+		t.Run(tt.method+" "+tt.path, func(t *testing.T) {
+			resp, body := e.as(t, auth.Editor, tt.method, tt.path, `{"broken":`, "If-Match", `"v1"`)
+			if resp.StatusCode != tt.status {
+				t.Errorf("%s %s with a broken body: %d %s; want %d", tt.method, tt.path, resp.StatusCode, body, tt.status)
+			}
+		})
+	}
+}
+
+// newCommittee is the body of a valid new committee with one member replaced (or added).
+func newCommittee(member string) string {
+	fields := map[string]string{"id": `"id":"gt-berges"`, "kind": `"kind":"working_group"`,
+		"name": `"name":"Groupe de travail des berges"`, "sources": `"sources":["Relevé de décisions du COTECH"]`}
+	name := member[1 : strings.Index(member[1:], `"`)+1]
+	fields[name] = member
+	parts := []string{}
+	for _, k := range []string{"id", "kind", "name", "sources"} {
+		parts = append(parts, fields[k])
+	}
+	if _, ok := map[string]bool{"id": true, "kind": true, "name": true, "sources": true}[name]; !ok {
+		parts = append(parts, member)
+	}
+	return "{" + strings.Join(parts, ",") + "}"
+}
+
+// TestCreateCommitteeAPI creates a committee through POST /api/committees, as an editor
+// and as an admin: one audit record each, by its caller, and GET /api/committees lists it
+// with its cadences. Nobody gets a 401, a viewer a 403, bad input a 400 naming the field;
+// none of them writes anything.
+func TestCreateCommitteeAPI(t *testing.T) {
+	t.Parallel()
+	e := newEditEnv(t, Config{})
+	audits := func() int {
+		var n int
+		if err := e.st.Pool().QueryRow(t.Context(), `SELECT count(*) FROM audit_log`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	for _, tt := range []struct {
+		role auth.Role
+		body string
+	}{
+		{auth.Editor, newCommittee(`"cadences":[{"months":4,"clause":"III"},{"months":2,"clause":"II.A.1"}]`)},
+		{auth.Admin, `{"id":"gt-logement","kind":"working_group","name":"Groupe logement","sources":["s"],"reason":"décision du COPIL"}`},
+	} {
+		t.Run(string(tt.role), func(t *testing.T) {
+			before := audits()
+			resp, body := e.as(t, tt.role, "POST", "/api/committees", tt.body)
+			if resp.StatusCode != http.StatusCreated {
+				t.Fatalf("POST /api/committees as %s: %d %s; want 201", tt.role, resp.StatusCode, body)
+			}
+			var out editResponse
+			if err := json.Unmarshal(body, &out); err != nil {
+				t.Fatal(err)
+			}
+			if out.EntityType != "committee" || out.AuditID == 0 || out.SiteID != "" {
+				t.Errorf("answer %+v; want a committee's audit record concerning no site", out)
+			}
+			if n := audits(); n != before+1 {
+				t.Errorf("%d audit records written; want 1", n-before)
+			}
+			var action, entityID, user string
+			err := e.st.Pool().QueryRow(t.Context(), `SELECT a.action, a.entity_id, u.name FROM audit_log a
+				JOIN users u ON u.id = a.user_id WHERE a.id = $1 AND a.site_id IS NULL`, out.AuditID).Scan(&action, &entityID, &user)
+			if err != nil || action != "committee.create" || entityID != out.EntityID || user != e.names[tt.role] {
+				t.Errorf("audit record %d: %s %s by %s (%v); want committee.create %s by %s", out.AuditID, action, entityID, user, err,
+					out.EntityID, e.names[tt.role])
+			}
+		})
+	}
+	var list struct {
+		Items []committeeJSON `json:"items"`
+	}
+	govGet(t, e, "/api/committees", &list)
+	var gt *committeeJSON
+	for i := range list.Items {
+		if list.Items[i].ID == "gt-berges" {
+			gt = &list.Items[i]
+		}
+	}
+	if gt == nil || gt.Kind != "working_group" || len(gt.Cadences) != 2 || gt.Planning == nil || gt.Planning.Months != 2 {
+		t.Fatalf("GET /api/committees lists gt-berges as %+v; want a working group with two cadences, planned every 2 months", gt)
+	}
+
+	start := digest(t, e.st)
+	refused := []struct {
+		name  string
+		role  auth.Role // public: nobody
+		body  string
+		want  int
+		field string
+	}{
+		{"nobody", public, newCommittee(`"id":"gt-a"`), 401, ""},
+		{"viewer", auth.Viewer, newCommittee(`"id":"gt-a"`), 403, ""},
+		{"no id", auth.Editor, `{"kind":"working_group","name":"n","sources":["s"]}`, 400, "id"},
+		{"id not a slug", auth.Editor, newCommittee(`"id":"GT Berges"`), 400, "id"},
+		{"id taken", auth.Editor, newCommittee(`"id":"copil"`), 400, "id"},
+		{"id taken by a new one", auth.Editor, newCommittee(`"id":"gt-berges"`), 400, "id"},
+		{"no kind", auth.Editor, `{"id":"gt-a","name":"n","sources":["s"]}`, 400, "kind"},
+		{"unknown kind", auth.Editor, newCommittee(`"kind":"board"`), 400, "kind"},
+		{"no name", auth.Editor, `{"id":"gt-a","kind":"cotech","sources":["s"]}`, 400, "name"},
+		{"blank name", auth.Editor, newCommittee(`"name":"  "`), 400, "name"},
+		{"no source", auth.Editor, newCommittee(`"sources":[]`), 400, "sources"},
+		{"blank source", auth.Editor, newCommittee(`"sources":[" "]`), 400, "sources"},
+		{"cadence without months", auth.Editor, newCommittee(`"cadences":[{"clause":"III"}]`), 400, "cadences[0].months"},
+		{"cadence of no month", auth.Editor, newCommittee(`"cadences":[{"months":0,"clause":"III"}]`), 400, "cadences[0].months"},
+		{"cadence over five years", auth.Editor, newCommittee(`"cadences":[{"months":61,"clause":"III"}]`), 400, "cadences[0].months"},
+		{"cadence of no clause", auth.Editor, newCommittee(`"cadences":[{"months":6,"clause":"§3"}]`), 400, "cadences[0].clause"},
+		{"one clause twice", auth.Editor, newCommittee(`"cadences":[{"months":6,"clause":"III"},{"months":3,"clause":"III"}]`), 400, "cadences[1].clause"},
+		{"unknown member", auth.Editor, newCommittee(`"chair":"Paris"`), 400, "chair"},
+		{"reason with a NUL", auth.Editor, newCommittee(`"reason":"a\u0000b"`), 400, "reason"},
+	}
+	for _, tt := range refused {
+		t.Run(tt.name, func(t *testing.T) {
+			var resp *http.Response
+			var body []byte
+			if tt.role == public {
+				resp, body = e.call(t, "POST", "/api/committees", strings.NewReader(tt.body))
+			} else {
+				resp, body = e.as(t, tt.role, "POST", "/api/committees", tt.body)
+			}
+			if resp.StatusCode != tt.want {
+				t.Fatalf("POST /api/committees %s: %d %s; want %d", tt.body, resp.StatusCode, body, tt.want)
+			}
+			if p := problemOf(t, body); p.Field != tt.field {
+				t.Errorf("POST /api/committees %s: problem %+v; want it to name %q", tt.body, p, tt.field)
+			}
+			if d := digest(t, e.st); d != start {
+				t.Errorf("POST /api/committees %s changed the database", tt.body)
+			}
+		})
+	}
+}

@@ -208,7 +208,7 @@ func (s *Server) handleOGCFeature(w http.ResponseWriter, r *http.Request) {
 	feature, err := s.store.FindFeature(r.Context(), info.ID, id,
 		store.FeatureQuery{CRS: crs, AsOf: &today, Period: period, Reader: s.readerRole(r)})
 	if errors.Is(err, site.ErrNotFound) {
-		if period == nil || info.ID != store.CollectionSites || !s.ogcPartGone(w, r, id, day) {
+		if period == nil || !info.Versioned || !s.ogcPartGone(w, r, id, day) {
 			notFound()
 		}
 		return
@@ -226,7 +226,7 @@ func (s *Server) handleOGCFeature(w http.ResponseWriter, r *http.Request) {
 		{Href: self, Rel: "self", Type: mediaGeoJSON, Title: "This feature"},
 		{Href: base + "/collections/" + info.ID, Rel: "collection", Type: mediaJSON, Title: "The collection"},
 	}
-	if info.ID == store.CollectionSites {
+	if info.Versioned {
 		more, err := s.ogcFeatureVersionLinks(r, id, day)
 		if err != nil {
 			s.writeError(w, r, err)

@@ -147,14 +147,14 @@ func (s *Server) handleOGCVersion(w http.ResponseWriter, r *http.Request) {
 // ogcLoadVersions checks a versions request and reads the part's versions; on failure it
 // has answered.
 func (s *Server) ogcLoadVersions(w http.ResponseWriter, r *http.Request) (*ogcPartVersions, bool) {
-	collection := chi.URLParam(r, "collectionId")
-	if _, ok := store.FindCollection(collection); !ok {
+	info, ok := store.FindCollection(chi.URLParam(r, "collectionId"))
+	if !ok {
 		ogcNoCollection(w, r)
 		return nil, false
 	}
-	if collection != store.CollectionSites {
+	if !info.Versioned {
 		writeProblem(w, Problem{Status: http.StatusNotFound,
-			Detail: "collection " + collection + " keeps no versions of its features; sites does"})
+			Detail: "collection " + info.ID + " keeps no versions of its features"})
 		return nil, false
 	}
 	q := r.URL.Query()

@@ -19,7 +19,8 @@ import (
 //   - the route table of routes.go: every path and method, and the role each needs (its
 //     security);
 //   - the collection tables of package store: one path per collection, its items
-//     parameters (ogcItemsParamNames and the queryable properties) and its feature schema;
+//     parameters (ogcItemsParamNames and the queryable properties), its feature schema,
+//     and its versions paths if it keeps versions (CollectionInfo.Versioned);
 //   - the structs of shapes.go: the schemas of the read API's answers (openapi_shapes.go);
 //   - openapi_base.json, the words a table cannot hold: summaries, descriptions, request
 //     bodies, the shapes no struct writes, and the shared parameters and responses.
@@ -39,6 +40,7 @@ const openAPIMediaType = "application/vnd.oai.openapi+json;version=3.0"
 const (
 	collectionPattern = "/collections/{collectionId}"
 	itemsPattern      = "/collections/{collectionId}/items"
+	versionsPattern   = "/collections/{collectionId}/items/{featureId}/versions"
 	libraryPattern    = "/vendor/{library}/*"
 )
 
@@ -86,7 +88,9 @@ func buildOpenAPI(routes []apiRoute) ([]byte, error) {
 		if strings.HasPrefix(key, collectionPattern) {
 			expanded = nil
 			for _, c := range collections {
-				expanded = append(expanded, map[string]string{"{collectionId}": c.ID})
+				if collectionServes(c, key) {
+					expanded = append(expanded, map[string]string{"{collectionId}": c.ID})
+				}
 			}
 		}
 		for _, vars := range expanded {
@@ -123,6 +127,16 @@ func buildOpenAPI(routes []apiRoute) ([]byte, error) {
 		return nil, fmt.Errorf("openapi: %w", err)
 	}
 	return buf.Bytes(), nil
+}
+
+// collectionServes reports whether collection c answers the route pattern below
+// /collections/{collectionId}: the versions of a feature only where the collection keeps
+// them, so that the document lists no path that can only answer 404.
+func collectionServes(c store.CollectionInfo, pattern string) bool {
+	if strings.HasPrefix(pattern, versionsPattern) {
+		return c.Versioned
+	}
+	return true
 }
 
 // libraryOf returns the library of a /vendor/<library>/* pattern.

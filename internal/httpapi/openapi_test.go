@@ -152,9 +152,59 @@ func documentedPaths(pattern string) []string {
 	}
 	var paths []string
 	for _, c := range store.Collections() {
-		paths = append(paths, openAPIPath(strings.ReplaceAll(pattern, "{collectionId}", c.ID)))
+		if collectionServes(c, pattern) {
+			paths = append(paths, openAPIPath(strings.ReplaceAll(pattern, "{collectionId}", c.ID)))
+		}
 	}
 	return paths
+}
+
+// TestOpenAPICollectionPathsAnswer requests every path the served document lists below
+// /collections on the real service, with a real feature of the collection and its first
+// version: each answers 200, so the document offers no path that can only answer 404 (it
+// listed the versions of every collection's features, when only sites keeps them).
+func TestOpenAPICollectionPathsAnswer(t *testing.T) {
+	t.Parallel()
+	e := newEditEnv(t, Config{})
+	_, body := e.call(t, "GET", "/api/openapi.json", nil)
+	var doc struct {
+		Paths map[string]map[string]any `json:"paths"`
+	}
+	if err := json.Unmarshal(body, &doc); err != nil {
+		t.Fatal(err)
+	}
+	features := map[string]string{}
+	for _, c := range store.Collections() {
+		features[c.ID] = firstFeature(t, e, c.ID)
+	}
+	var versioned []string
+	for path, item := range doc.Paths {
+		rest, ok := strings.CutPrefix(path, "/collections/")
+		if !ok || item["get"] == nil {
+			continue
+		}
+		collection, _, _ := strings.Cut(rest, "/")
+		if strings.HasSuffix(path, "/items/{featureId}/versions") {
+			versioned = append(versioned, collection)
+		}
+		t.Run(path, func(t *testing.T) {
+			id, ok := features[collection]
+			if !ok {
+				t.Fatalf("%s: the document lists a path of collection %q, which is not one", path, collection)
+			}
+			if strings.Contains(path, "{featureId}") && id == "" {
+				t.Skipf("collection %s has no feature in the test database", collection)
+			}
+			target := strings.NewReplacer("{featureId}", url.PathEscape(id), "{n}", "1").Replace(path)
+			if resp, b := e.call(t, "GET", target, nil); resp.StatusCode != http.StatusOK {
+				t.Errorf("GET %s: %d %.300s; the document lists %s: want 200", target, resp.StatusCode, b, path)
+			}
+		})
+	}
+	slices.Sort(versioned)
+	if want := []string{store.CollectionSites}; !slices.Equal(versioned, want) {
+		t.Errorf("the document lists the versions of the features of %v; want %v, the collections that keep them", versioned, want)
+	}
 }
 
 // TestOpenAPIDescribesEveryRoute walks the router: every route is in the document with
@@ -476,6 +526,9 @@ func TestOpenAPIResponses(t *testing.T) {
 		write(t, auth.Editor, 200, "DELETE", "/api/parts/cpcu-ivry-chaufferie/parcels/94041000AZ0056", "cpcu-ivry", "")
 		write(t, auth.Editor, 200, "DELETE", "/api/sites/estacade", "estacade", `{"reason":"doublon"}`)
 		write(t, auth.Admin, 200, "POST", "/api/sites/estacade/restore", "estacade", `{"reason":"pas un doublon"}`)
+		v.call(t, auth.Editor, 400, "POST", "/api/committees", `{"id":"gt-berges","kind":"board","name":"Berges","sources":["s"]}`)
+		v.call(t, auth.Editor, 201, "POST", "/api/committees",
+			`{"id":"gt-berges","kind":"working_group","name":"Berges","sources":["s"],"cadences":[{"months":4,"clause":"III"}]}`)
 		v.call(t, auth.Editor, 400, "POST", "/api/sites", `{"id":"terrain-rue-molière","name":"x","part":{"status":"in_use","status_since":"2020"}}`)
 		v.call(t, auth.Editor, 201, "POST", "/api/sites",
 			`{"id":"terrain-rue-moliere","name":"Terrain rue Molière","department":"DPE","modality":"long_lease",

@@ -103,10 +103,12 @@ func (s *Server) routes() http.Handler {
 	t.Delete("/api/parts/{id}/parcels/{parcel}", auth.Editor, s.handleUnlinkParcel)
 	t.Post("/api/milestones/{id}/plans", auth.Editor, s.handleAddPlan)
 	t.Put("/api/milestones/{id}/actual", auth.Editor, s.handleSetActual)
-	// The convention's governance: a commitment's or a meeting's ETag in If-Match.
+	// The convention's governance: a commitment's or a meeting's ETag in If-Match (a
+	// committee is created whole, and has none).
 	t.Post("/api/commitments", auth.Editor, s.handleCreateCommitment)
 	t.Patch("/api/commitments/{id}", auth.Editor, s.handleUpdateCommitment)
 	t.Post("/api/commitments/{id}/follow-ups", auth.Editor, s.handleAddFollowUp)
+	t.Post("/api/committees", auth.Editor, s.handleCreateCommittee)
 	t.Post("/api/meetings", auth.Editor, s.handleCreateMeeting)
 	t.Patch("/api/meetings/{id}", auth.Editor, s.handleUpdateMeeting)
 	t.Post("/api/meetings/{id}/agenda", auth.Editor, s.handleAddAgendaItem)

@@ -40,6 +40,7 @@ var reviewedRoles = map[string]auth.Role{
 	"POST /api/commitments":                   auth.Editor,
 	"PATCH /api/commitments/{id}":             auth.Editor,
 	"POST /api/commitments/{id}/follow-ups":   auth.Editor,
+	"POST /api/committees":                    auth.Editor,
 	"POST /api/meetings":                      auth.Editor,
 	"PATCH /api/meetings/{id}":                auth.Editor,
 	"POST /api/meetings/{id}/agenda":          auth.Editor,

@@ -90,6 +90,9 @@ type CollectionInfo struct {
 	Properties []PropertyInfo
 	// Temporal is false when the features carry no time, so that a period selects them all.
 	Temporal bool
+	// Versioned is true when each feature keeps its past states (PartHistory), served at
+	// /items/{featureId}/versions; the other collections have no such route to offer.
+	Versioned bool
 }
 
 // Collections lists the feature collections, in the order the API shows them.
@@ -97,7 +100,7 @@ func Collections() []CollectionInfo {
 	infos := make([]CollectionInfo, 0, len(collectionOrder))
 	for _, id := range collectionOrder {
 		c := collections[id]
-		info := CollectionInfo{ID: id, Temporal: c.temporal != nil || c.from != nil}
+		info := CollectionInfo{ID: id, Temporal: c.temporal != nil || c.from != nil, Versioned: c.versioned}
 		for _, p := range c.props {
 			info.Properties = append(info.Properties, PropertyInfo{Name: p.name, Kind: p.kind, Enum: p.enum,
 				Queryable: p.column != ""})
@@ -169,6 +172,8 @@ type collection struct {
 	// counted names the collection's row in feature_counts, kept by triggers: the count
 	// of an unfiltered request.
 	counted string
+	// versioned: the features are site parts, whose versions PartHistory reads.
+	versioned bool
 }
 
 // storedGeometry is a column holding a collection's geometry written as GeoJSON in crs,
@@ -252,7 +257,8 @@ var collectionOrder = []string{CollectionSites, CollectionParcels, CollectionEve
 
 var collections = map[string]*collection{
 	CollectionSites: {
-		key: "p.id",
+		key:       "p.id",
+		versioned: true,
 		// The status of each part is the last one it held in the period: for one day, the
 		// status that day. A part with no status in the period did not exist then.
 		from: func(a *sqlArgs, q *FeatureQuery) string {

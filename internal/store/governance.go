@@ -79,8 +79,8 @@ func govSnapshot(ctx context.Context, tx pgx.Tx, entityType, id string) (json.Ra
 	return b, nil
 }
 
-// govEdit runs one change to a commitment or a meeting as one transaction with one audit
-// record concerning no site: it runs fn (which checks its input against the database
+// govEdit runs one change to a commitment or a meeting, or the creation of a committee, as
+// one transaction with one audit record concerning no site: it runs fn (which checks its input against the database
 // first, so that bad input is a 400 whatever the version sent), moves the entity to its
 // next version if it is at one of ifMatch, and records the snapshots before and after. A
 // creation (no entityID yet) has no version to match; fn sets c.entityID.

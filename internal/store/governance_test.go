@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"maps"
 	"strings"
 	"testing"
 
@@ -225,5 +226,89 @@ func TestDecisionMovesPlan(t *testing.T) {
 	got, err := s.FindMeeting(ctx, copil.ID)
 	if err != nil || len(got.Decisions) != 1 || got.Version != copil.Version+1 {
 		t.Errorf("meeting after the decision = %+v, %v; want one decision and a new version", got, err)
+	}
+}
+
+// TestCreateCommittee: a committee is created with its cadences and one audit record
+// concerning no site; a refused one (its id taken, a kind, months or clause the database
+// refuses) names the field and writes nothing.
+func TestCreateCommittee(t *testing.T) {
+	t.Parallel()
+	s := newSeeded(t)
+	ctx := context.Background()
+	alice := editor(t, s)
+	gt := governance.Committee{ID: "gt-berges", Kind: governance.WorkingGroup, Name: "Groupe de travail des berges",
+		Sources:  []string{"Relevé de décisions du COTECH"},
+		Cadences: []governance.Cadence{{Months: 4, Clause: "III"}, {Months: 2, Clause: "II.A.1"}}}
+	before := governanceCounts(t, s)
+	e, err := s.CreateCommittee(ctx, alice, gt, "créé par le COTECH")
+	if err != nil {
+		t.Fatalf("CreateCommittee: %v", err)
+	}
+	if e.EntityID != gt.ID || e.Version != 1 || e.SiteID != "" || e.AuditID == 0 {
+		t.Errorf("CreateCommittee = %+v; want committee %s at version 1, no site, an audit record", e, gt.ID)
+	}
+	after := governanceCounts(t, s)
+	for table, n := range map[string]int{"committees": 1, "committee_cadences": 2, "audit_log": 1} {
+		if after[table]-before[table] != n {
+			t.Errorf("%s: %d rows added; want %d", table, after[table]-before[table], n)
+		}
+	}
+	var action, entityType, entityID, reason string
+	var userID *int64
+	var siteID *string
+	var months []int32
+	err = s.pool.QueryRow(ctx, `
+		SELECT action, entity_type, entity_id, site_id, user_id, reason,
+		       ARRAY(SELECT (c->>'months')::int FROM jsonb_array_elements(after->'cadences') c)
+		  FROM audit_log WHERE id = $1`, e.AuditID).Scan(&action, &entityType, &entityID, &siteID, &userID, &reason, &months)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if action != "committee.create" || entityType != "committee" || entityID != gt.ID || siteID != nil ||
+		userID == nil || *userID != alice.ID || reason != "créé par le COTECH" || len(months) != 2 {
+		t.Errorf("audit record: %s %s %s site %v user %v %q cadences %v; want committee.create of %s by alice, no site, with both cadences",
+			action, entityType, entityID, siteID, userID, reason, months, gt.ID)
+	}
+	cs, err := s.ListCommittees(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var listed *governance.Committee
+	for i := range cs {
+		if cs[i].ID == gt.ID {
+			listed = &cs[i]
+		}
+	}
+	if listed == nil || listed.Kind != governance.WorkingGroup || listed.Name != gt.Name || len(listed.Cadences) != 2 ||
+		len(listed.Sources) != 1 {
+		t.Errorf("ListCommittees lists %+v; want %+v", listed, gt)
+	}
+
+	start := governanceCounts(t, s)
+	bad := []struct {
+		name, field string
+		c           governance.Committee
+	}{
+		{"id taken", "id", governance.Committee{ID: "copil", Kind: governance.Steering, Name: "Autre COPIL"}},
+		{"id taken by the new one", "id", gt},
+		{"unknown kind", "kind", governance.Committee{ID: "gt-x", Kind: "board", Name: "x"}},
+		{"blank name", "name", governance.Committee{ID: "gt-x", Kind: governance.WorkingGroup, Name: " "}},
+		{"months out of range", "months", governance.Committee{ID: "gt-x", Kind: governance.WorkingGroup, Name: "x",
+			Cadences: []governance.Cadence{{Months: 61, Clause: "III"}}}},
+		{"one clause twice", "cadences", governance.Committee{ID: "gt-x", Kind: governance.WorkingGroup, Name: "x",
+			Cadences: []governance.Cadence{{Months: 6, Clause: "III"}, {Months: 3, Clause: "III"}}}},
+	}
+	for _, b := range bad {
+		t.Run(b.name, func(t *testing.T) {
+			_, err := s.CreateCommittee(ctx, alice, b.c, "r")
+			var inv *site.InvalidError
+			if !errors.As(err, &inv) || inv.Field != b.field {
+				t.Errorf("CreateCommittee(%+v) = %v; want an InvalidError on %q", b.c, err, b.field)
+			}
+		})
+	}
+	if end := governanceCounts(t, s); !maps.Equal(end, start) {
+		t.Errorf("refused creations changed %v into %v", start, end)
 	}
 }

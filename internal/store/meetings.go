@@ -45,6 +45,44 @@ func (s *Store) ListCommittees(ctx context.Context) ([]governance.Committee, err
 	return nonNilSlice(out), nil
 }
 
+// CreateCommittee records a committee with its cadences. A committee has no version: it
+// is created whole, and no route changes one.
+func (s *Store) CreateCommittee(ctx context.Context, by User, k governance.Committee, reason string) (Edit, error) {
+	c := change{action: "committee.create", entityType: "committee", reason: reason}
+	return s.govEdit(ctx, by.Actor(), c, nil, func(tx pgx.Tx, c *change) error {
+		added, err := insertCommittee(ctx, tx, k)
+		if err != nil {
+			return err
+		}
+		if !added {
+			return site.Invalid("id", "a committee has the id %q already", k.ID)
+		}
+		c.entityID = k.ID
+		return nil
+	})
+}
+
+// insertCommittee adds a committee with its cadences, unless one has its id already
+// (added false, nothing written).
+func insertCommittee(ctx context.Context, tx pgx.Tx, k governance.Committee) (added bool, err error) {
+	tag, err := tx.Exec(ctx, `INSERT INTO committees (id, kind, name, sources) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (id) DO NOTHING`, k.ID, k.Kind, k.Name, nonNil(k.Sources))
+	if err != nil || tag.RowsAffected() == 0 {
+		return false, domainError(err)
+	}
+	for _, c := range k.Cadences {
+		_, err := tx.Exec(ctx, `INSERT INTO committee_cadences (committee_id, months, clause) VALUES ($1, $2, $3)`,
+			k.ID, c.Months, c.Clause)
+		if isUniqueViolation(err) {
+			return false, site.Invalid("cadences", "clause %s sets a cadence twice", c.Clause)
+		}
+		if err != nil {
+			return false, domainError(err)
+		}
+	}
+	return true, nil
+}
+
 // ListMeetings returns every meeting with its attendees, agenda and decisions, by date.
 func (s *Store) ListMeetings(ctx context.Context) ([]governance.Meeting, error) {
 	out, err := readList(ctx, s, func(tx pgx.Tx) ([]governance.Meeting, error) { return loadMeetings(ctx, tx, 0) })

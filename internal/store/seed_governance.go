@@ -25,19 +25,16 @@ func seedGovernance(ctx context.Context, tx pgx.Tx, by Actor, g *geodata.Governa
 		return err
 	}
 	for _, c := range g.Committees {
-		tag, err := tx.Exec(ctx, `INSERT INTO committees (id, kind, name, sources) VALUES ($1, $2, $3, $4)
-			ON CONFLICT (id) DO NOTHING`, c.ID, c.Kind, c.Name, nonNil(c.Sources))
+		k := governance.Committee{ID: c.ID, Kind: governance.CommitteeKind(c.Kind), Name: c.Name, Sources: c.Sources}
+		for _, cad := range c.Cadences {
+			k.Cadences = append(k.Cadences, governance.Cadence(cad))
+		}
+		added, err := insertCommittee(ctx, tx, k)
 		if err != nil {
-			return fmt.Errorf("committee %q: %w", c.ID, domainError(err))
+			return fmt.Errorf("committee %q: %w", c.ID, err)
 		}
-		if tag.RowsAffected() == 0 {
+		if !added {
 			continue
-		}
-		for _, k := range c.Cadences {
-			if _, err := tx.Exec(ctx, `INSERT INTO committee_cadences (committee_id, months, clause) VALUES ($1, $2, $3)`,
-				c.ID, k.Months, k.Clause); err != nil {
-				return fmt.Errorf("committee %q: %w", c.ID, domainError(err))
-			}
 		}
 		r.Committees++
 		if err := audit("committee", c.ID); err != nil {
