@@ -28,6 +28,10 @@ type siteJSON struct {
 	Notes         string          `json:"notes"`
 	Sources       []string        `json:"sources"`
 	AsOf          string          `json:"as_of"`
+	// Projection is true for a day after today: the parts' statuses are projected from the
+	// plans (each projected part says so).
+	Projection      bool            `json:"projection"`
+	ProjectionLabel string          `json:"projection_label,omitempty"` // in French, when Projection
 	AreaM2        float64         `json:"area_m2"`
 	AreaHa        float64         `json:"area_ha"`
 	Parts         []partJSON      `json:"parts"`
@@ -36,16 +40,18 @@ type siteJSON struct {
 	Calendar      []milestoneJSON `json:"calendar"`
 }
 
-// shapeSite shapes a site for reader: the fields it may not see are left empty.
-func shapeSite(s *site.Site, reader auth.Role) siteJSON {
-	j := siteJSON{
+// shapeSite shapes a site for reader, seen on today: the fields it may not see are left
+// empty.
+func shapeSite(s *site.Site, reader auth.Role, today time.Time) siteJSON {
+	projection := site.Projection(s.AsOf, today)
+	j := siteJSON{Projection: projection, ProjectionLabel: projectionNote(projection),
 		ID: s.ID, Name: s.Name, Address: s.Address, Department: s.Department,
 		CurrentUse: s.CurrentUse, Occupant: s.Occupant, Owner: s.Owner,
 		Modality: s.Modality, ModalityLabel: s.Modality.Label(), ModalityDone: s.ModalityDone,
 		Counterparty: s.Counterparty, Sources: nonNil(s.Sources), AsOf: s.AsOf.Format(time.DateOnly),
 		AreaM2: s.AreaM2(), AreaHa: site.Hectares(s.AreaM2()),
 		Parts: make([]partJSON, len(s.Parts)), Parcels: make([]parcelRefJSON, len(s.Parcels)),
-		Timeline: make([]eventJSON, len(s.Timeline)), Calendar: shapeMilestones(s.Calendar, s.AsOf),
+		Timeline: make([]eventJSON, len(s.Timeline)), Calendar: shapeMilestones(s.Calendar, site.LateOn(s.AsOf, today)),
 	}
 	if reader.MaySee("notes") {
 		j.Notes = s.Notes
@@ -79,13 +85,16 @@ type partJSON struct {
 	AreaSourceLabel string             `json:"area_source_label"` // in French
 	Geometry        json.RawMessage    `json:"geometry"`          // GeoJSON in WGS84; null when unlocated
 	StatusHistory   []statusPeriodJSON `json:"status_history"`
+	// Projected is true when Status is projected from a plan of the calendar (a day after
+	// today), not recorded; StatusSince is then the plan's date.
+	Projected bool `json:"projected"`
 }
 
 func shapePart(p site.Part) partJSON {
 	j := partJSON{ID: p.ID, Label: p.Label, Status: p.Status, StatusLabel: p.Status.Label(),
 		StatusSince: p.StatusSince, StatusSinceLabel: p.StatusSince.French(), AreaM2: p.AreaM2, DeclaredAreaM2: p.DeclaredAreaM2,
 		GeometryQuality: p.GeometryQuality, GeometrySource: p.GeometrySource, Geometry: p.Geometry,
-		StatusHistory: make([]statusPeriodJSON, len(p.StatusHistory))}
+		StatusHistory: make([]statusPeriodJSON, len(p.StatusHistory)), Projected: p.Projected}
 	j.AreaSource = site.SourceOfArea(p.GeometryQuality, p.DeclaredAreaM2)
 	j.AreaSourceLabel = areaSourceLabels[j.AreaSource]
 	for i, h := range p.StatusHistory {
@@ -180,18 +189,19 @@ type planJSON struct {
 	RecordedAt time.Time `json:"recorded_at"`
 }
 
-func shapeMilestones(ms []site.Milestone, day time.Time) []milestoneJSON {
+// shapeMilestones shapes milestones with their lateness on late (see site.LateOn).
+func shapeMilestones(ms []site.Milestone, late time.Time) []milestoneJSON {
 	out := make([]milestoneJSON, len(ms))
 	for i := range ms {
-		out[i] = shapeMilestone(&ms[i], day)
+		out[i] = shapeMilestone(&ms[i], late)
 	}
 	return out
 }
 
-func shapeMilestone(m *site.Milestone, day time.Time) milestoneJSON {
+func shapeMilestone(m *site.Milestone, late time.Time) milestoneJSON {
 	j := milestoneJSON{ID: m.ID, SiteID: m.SiteID, SiteName: m.SiteName, PartID: m.PartID,
 		PartLabel: m.PartLabel, Kind: m.Kind, KindLabel: m.Kind.Label(), Label: m.Label,
-		Actual: m.Actual, Overdue: m.Overdue(day), Slips: m.Slips(), Plans: make([]planJSON, len(m.Plans))}
+		Actual: m.Actual, Overdue: m.Overdue(late), Slips: m.Slips(), Plans: make([]planJSON, len(m.Plans))}
 	if p := m.Planned(); p != nil {
 		j.Planned = p
 		j.PlannedLabel = ptr(p.French())
@@ -213,7 +223,10 @@ func shapeMilestone(m *site.Milestone, day time.Time) milestoneJSON {
 
 // dashboardJSON is the body of GET /api/dashboard.
 type dashboardJSON struct {
-	AsOf   string `json:"as_of"`
+	AsOf string `json:"as_of"`
+	// Projection is true for a day after today: the statuses are projected from the plans.
+	Projection      bool   `json:"projection"`
+	ProjectionLabel string `json:"projection_label,omitempty"` // in French, when Projection
 	Totals struct {
 		Sites          int     `json:"sites"`
 		Parts          int     `json:"parts"`
@@ -277,14 +290,15 @@ type cededYearJSON struct {
 }
 
 func shapeDashboard(d *site.Dashboard) dashboardJSON {
-	j := dashboardJSON{AsOf: d.AsOf.Format(time.DateOnly),
+	late := site.LateOn(d.AsOf, d.Today)
+	j := dashboardJSON{AsOf: d.AsOf.Format(time.DateOnly), Projection: d.Projection(), ProjectionLabel: projectionNote(d.Projection()),
 		ByStatus:     make([]statusAreaJSON, len(d.ByStatus)),
 		ByDepartment: make([]departmentAreaJSON, len(d.ByDepartment)),
 		CededToDate:  shapeArea(d.CededToDate),
 		HeldByParis:  shapeArea(d.HeldByParis),
 		CededByYear:  make([]cededYearJSON, len(d.CededByYear)),
-		DueNext12:    shapeMilestones(d.DueNext12, d.AsOf),
-		Overdue:      shapeMilestones(d.Overdue, d.AsOf),
+		DueNext12:    shapeMilestones(d.DueNext12, late),
+		Overdue:      shapeMilestones(d.Overdue, late),
 	}
 	t := d.Totals
 	j.Totals.Sites, j.Totals.Parts, j.Totals.LocatedParts, j.Totals.UnlocatedParts = t.Sites, t.Parts, t.LocatedParts, t.UnlocatedParts

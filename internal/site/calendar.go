@@ -60,13 +60,15 @@ func (m *Milestone) DueWithin(from, until time.Time) bool {
 }
 
 // DueAndOverdue picks from a calendar seen on day what is due in the twelve months from
-// day and what is late, each ordered by planned date.
-func DueAndOverdue(calendar []Milestone, day time.Time) (due, overdue []Milestone) {
+// day and what is late, each ordered by planned date. Lateness is judged on
+// LateOn(day, today): a projection counts as late only what is late today.
+func DueAndOverdue(calendar []Milestone, day, today time.Time) (due, overdue []Milestone) {
 	due, overdue = []Milestone{}, []Milestone{}
 	until := day.AddDate(1, 0, 0)
+	late := LateOn(day, today)
 	for _, m := range calendar {
 		switch {
-		case m.Overdue(day):
+		case m.Overdue(late):
 			overdue = append(overdue, m)
 		case m.DueWithin(day, until):
 			due = append(due, m)

@@ -1,6 +1,7 @@
 package site
 
 import (
+	"slices"
 	"testing"
 	"time"
 )
@@ -47,7 +48,6 @@ func TestMilestoneOverdueAndDue(t *testing.T) {
 }
 
 func TestDueAndOverdue(t *testing.T) {
-	on := day("2022-03-01")
 	cal := []Milestone{
 		{ID: 1, Plans: []Plan{{Date: MustParseDate("2022-12")}}},
 		{ID: 2, Plans: []Plan{{Date: MustParseDate("2021-Q4")}}},
@@ -55,18 +55,57 @@ func TestDueAndOverdue(t *testing.T) {
 		{ID: 4, Plans: []Plan{{Date: MustParseDate("2020")}}},
 		{ID: 5, Plans: []Plan{{Date: MustParseDate("2024")}}},
 	}
-	due, overdue := DueAndOverdue(cal, on)
-	ids := func(ms []Milestone) (out []int64) {
+	ids := func(ms []Milestone) []int64 {
+		out := []int64{}
 		for _, m := range ms {
 			out = append(out, m.ID)
 		}
 		return out
 	}
-	if got := ids(due); len(got) != 2 || got[0] != 3 || got[1] != 1 {
-		t.Errorf("due = %v; want [3 1], by planned date", got)
+	tests := []struct {
+		name, on, today   string
+		wantDue, wantLate []int64
+	}{
+		{"today", "2022-03-01", "2022-03-01", []int64{3, 1}, []int64{4, 2}},
+		{"a past day", "2021-06-01", "2022-03-01", []int64{2}, []int64{4}},
+		// A projection: what is late is what is late today, not every plan due before
+		// 2023-06-01 (3 and 1 are projected as done by then, not counted late).
+		{"a day after today", "2023-06-01", "2022-03-01", []int64{5}, []int64{4, 2}},
 	}
-	if got := ids(overdue); len(got) != 2 || got[0] != 4 || got[1] != 2 {
-		t.Errorf("overdue = %v; want [4 2], by planned date", got)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			due, overdue := DueAndOverdue(cal, day(tt.on), day(tt.today))
+			if got := ids(due); !slices.Equal(got, tt.wantDue) {
+				t.Errorf("DueAndOverdue(%s, today %s) due = %v; want %v, by planned date", tt.on, tt.today, got, tt.wantDue)
+			}
+			if got := ids(overdue); !slices.Equal(got, tt.wantLate) {
+				t.Errorf("DueAndOverdue(%s, today %s) overdue = %v; want %v, by planned date", tt.on, tt.today, got, tt.wantLate)
+			}
+		})
+	}
+}
+
+func TestProjectionAndLateOn(t *testing.T) {
+	today := day("2026-12-04")
+	tests := []struct {
+		on         string
+		projection bool
+		lateOn     string
+	}{
+		{"2020-01-01", false, "2020-01-01"},
+		{"2026-12-04", false, "2026-12-04"},
+		{"2026-12-05", true, "2026-12-04"},
+		{"2031-12-31", true, "2026-12-04"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.on, func(t *testing.T) {
+			if got := Projection(day(tt.on), today); got != tt.projection {
+				t.Errorf("Projection(%s, %s) = %v; want %v", tt.on, today.Format(time.DateOnly), got, tt.projection)
+			}
+			if got := LateOn(day(tt.on), today); !got.Equal(day(tt.lateOn)) {
+				t.Errorf("LateOn(%s, %s) = %s; want %s", tt.on, today.Format(time.DateOnly), got.Format(time.DateOnly), tt.lateOn)
+			}
+		})
 	}
 }
 

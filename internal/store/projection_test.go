@@ -182,3 +182,39 @@ func TestPartStatesProjectionKeepsCeded(t *testing.T) {
 		t.Errorf("state of ceded %s in three years with a release planned = %+v; want %+v", part, got, recorded)
 	}
 }
+
+// TestDashboardProjection: the dashboard of a day after today counts the parts its plans
+// project as ceded, by the year of their plan, and counts as late only what is late today.
+func TestDashboardProjection(t *testing.T) {
+	t.Parallel()
+	s := newSeeded(t)
+	ctx := context.Background()
+	today := site.Today()
+	y := today.Year()
+	addMilestoneSQL(t, s, "site-jean-mazet", milestoneFixture{part: "site-jean-mazet-ateliers",
+		kind: site.MilestoneDisposal, plans: []string{fmt.Sprint(y + 2)}})
+	now, err := s.DashboardAsOf(ctx, today, today)
+	if err != nil {
+		t.Fatalf("DashboardAsOf(today): %v", err)
+	}
+	later := day(fmt.Sprintf("%d-01-01", y+3))
+	then, err := s.DashboardAsOf(ctx, later, today)
+	if err != nil {
+		t.Fatalf("DashboardAsOf(%s): %v", later.Format(time.DateOnly), err)
+	}
+	if now.Projection() || !then.Projection() {
+		t.Errorf("Projection() = %v today, %v on %s; want false, true", now.Projection(), then.Projection(), later.Format(time.DateOnly))
+	}
+	if got, want := then.CededToDate.Parts, now.CededToDate.Parts+1; got != want {
+		t.Errorf("ceded parts on %s = %d; want %d (today's and the one planned for %d)", later.Format(time.DateOnly), got, want, y+2)
+	}
+	if n := len(then.CededByYear); n == 0 || then.CededByYear[n-1].Year != y+2 {
+		t.Errorf("ceded by year on %s = %+v; want the last year %d, the plan's", later.Format(time.DateOnly), then.CededByYear, y+2)
+	}
+	if len(now.Overdue) == 0 {
+		t.Fatalf("nothing late today; the test needs the seed's late plans")
+	}
+	if len(then.Overdue) != len(now.Overdue) {
+		t.Errorf("overdue on %s = %d; want %d, today's", later.Format(time.DateOnly), len(then.Overdue), len(now.Overdue))
+	}
+}
