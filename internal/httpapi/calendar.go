@@ -21,7 +21,7 @@ type calendarResponse struct {
 	AsOf string `json:"as_of"`
 	// Projection is true for a day after today: overdue is then judged on today.
 	Projection      bool            `json:"projection"`
-	ProjectionLabel string          `json:"projection_label,omitempty"` // in French, when Projection
+	ProjectionLabel string          `json:"projection_label"` // in French when Projection, else empty
 	Items           []milestoneJSON `json:"items"`
 }
 

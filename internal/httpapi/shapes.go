@@ -14,30 +14,30 @@ import (
 
 // siteJSON is the body of GET /api/sites/{id}.
 type siteJSON struct {
-	ID            string          `json:"id"`
-	Name          string          `json:"name"`
-	Address       string          `json:"address"`
-	Department    string          `json:"department"`
-	CurrentUse    string          `json:"current_use"`
-	Occupant      string          `json:"occupant"`
-	Owner         string          `json:"owner"`
-	Modality      site.Modality   `json:"modality"`
-	ModalityLabel string          `json:"modality_label"`
-	ModalityDone  bool            `json:"modality_done"`
-	Counterparty  string          `json:"counterparty"`
-	Notes         string          `json:"notes"`
-	Sources       []string        `json:"sources"`
-	AsOf          string          `json:"as_of"`
+	ID            string        `json:"id"`
+	Name          string        `json:"name"`
+	Address       string        `json:"address"`
+	Department    string        `json:"department"`
+	CurrentUse    string        `json:"current_use"`
+	Occupant      string        `json:"occupant"`
+	Owner         string        `json:"owner"`
+	Modality      site.Modality `json:"modality"`
+	ModalityLabel string        `json:"modality_label"`
+	ModalityDone  bool          `json:"modality_done"`
+	Counterparty  string        `json:"counterparty"`
+	Notes         string        `json:"notes"`
+	Sources       []string      `json:"sources"`
+	AsOf          string        `json:"as_of"`
 	// Projection is true for a day after today: the parts' statuses are projected from the
 	// plans (each projected part says so).
 	Projection      bool            `json:"projection"`
-	ProjectionLabel string          `json:"projection_label,omitempty"` // in French, when Projection
-	AreaM2        float64         `json:"area_m2"`
-	AreaHa        float64         `json:"area_ha"`
-	Parts         []partJSON      `json:"parts"`
-	Parcels       []parcelRefJSON `json:"parcels"`
-	Timeline      []eventJSON     `json:"timeline"`
-	Calendar      []milestoneJSON `json:"calendar"`
+	ProjectionLabel string          `json:"projection_label"` // in French when Projection, else empty
+	AreaM2          float64         `json:"area_m2"`
+	AreaHa          float64         `json:"area_ha"`
+	Parts           []partJSON      `json:"parts"`
+	Parcels         []parcelRefJSON `json:"parcels"`
+	Timeline        []eventJSON     `json:"timeline"`
+	Calendar        []milestoneJSON `json:"calendar"`
 }
 
 // shapeSite shapes a site for reader, seen on today: the fields it may not see are left
@@ -226,8 +226,8 @@ type dashboardJSON struct {
 	AsOf string `json:"as_of"`
 	// Projection is true for a day after today: the statuses are projected from the plans.
 	Projection      bool   `json:"projection"`
-	ProjectionLabel string `json:"projection_label,omitempty"` // in French, when Projection
-	Totals struct {
+	ProjectionLabel string `json:"projection_label"` // in French when Projection, else empty
+	Totals          struct {
 		Sites          int     `json:"sites"`
 		Parts          int     `json:"parts"`
 		LocatedParts   int     `json:"located_parts"`
