@@ -7,8 +7,9 @@
 -- - a release milestone leads to 'released', a disposal to 'ceded'; a deadline to nothing;
 -- - only a milestone not done counts, with its latest plan (the earlier ones were moved);
 -- - a plan takes effect on the last day of its period: "2027" (fin 2027) on 31 December
---   2027, "2027-Q2" on 30 June 2027; the projected state carries the plan's precision, so
---   it reads "depuis 2027", never an invented exact day;
+--   2027, "2027-Q2" on 30 June 2027; the projected state starts with the plan's period,
+--   with its precision ("2027", "2027-Q2"), so it reads as the plan does, never an invented
+--   exact day, and every reader of part_states takes it as any recorded date;
 -- - a plan whose period has ended by today is late, not projected: nothing says when it
 --   will happen, and the projection does not pretend it did;
 -- - a milestone of the whole site (no part) applies to each of its parts;
@@ -19,19 +20,6 @@
 --
 -- "Today" is the database's day in Paris, as for the rule that an event that happened is
 -- not dated in the future (check_event_date).
-
--- period_start is the first day of the period of that precision holding day: what a
--- projected state's "since" (the last day of its plan's period) reads as a date with its
--- precision.
-CREATE FUNCTION period_start(day date, prec date_precision) RETURNS date
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
-    SELECT CASE prec
-        WHEN 'day' THEN day
-        WHEN 'month' THEN date_trunc('month', day)::date
-        WHEN 'quarter' THEN date_trunc('quarter', day)::date
-        WHEN 'year' THEN date_trunc('year', day)::date
-    END
-$$;
 
 -- status_rank is the place of a status along the journey from service to disposal.
 CREATE FUNCTION status_rank(st text) RETURNS integer
@@ -46,8 +34,9 @@ DROP FUNCTION part_states(daterange);
 
 -- The state of the parts over a span of days: each part of a site not deleted that held a
 -- status in the span, with the last status it held in it — or, when the span reaches past
--- today, the status its plans project (projected true; valid starts on the day the plan
--- takes effect). A single SELECT in SQL, so the planner inlines it into each query.
+-- today, the status its plans project (projected true; valid starts with the period of
+-- the plan, since_precision is its precision). A single SELECT in SQL, so the planner
+-- inlines it into each query.
 CREATE FUNCTION part_states(span daterange)
 RETURNS TABLE (part_id text, site_id text, status part_status, valid daterange,
                since_precision date_precision, projected boolean)
@@ -62,6 +51,7 @@ LANGUAGE sql STABLE AS $$
     ), planned AS (
         SELECT m.site_id, m.part_id,
                CASE m.kind WHEN 'release' THEN 'released' ELSE 'ceded' END AS status,
+               pl.planned_date AS start,
                period_end(pl.planned_date, pl.planned_precision) - 1 AS effective,
                pl.planned_precision AS precision
         FROM milestones m
@@ -71,7 +61,7 @@ LANGUAGE sql STABLE AS $$
         ) pl
         WHERE m.kind IN ('release', 'disposal') AND m.actual_date IS NULL
     ), projection AS (
-        SELECT DISTINCT ON (r.part_id) r.part_id, pl.status, daterange(pl.effective, NULL) AS valid,
+        SELECT DISTINCT ON (r.part_id) r.part_id, pl.status, daterange(pl.start, NULL) AS valid,
                pl.precision
         FROM recorded r
         JOIN planned pl ON pl.site_id = r.site_id AND (pl.part_id = r.part_id OR pl.part_id IS NULL)

@@ -63,7 +63,7 @@ func findSiteDetail(ctx context.Context, tx pgx.Tx, id string, asOf time.Time) (
 // their whole status history.
 func queryParts(ctx context.Context, tx pgx.Tx, siteID string, asOf time.Time) ([]site.Part, error) {
 	rows, err := tx.Query(ctx, `
-		SELECT p.id, p.label, h.status::text, period_start(lower(h.valid), h.since_precision), h.since_precision::text, h.projected,
+		SELECT p.id, p.label, h.status::text, lower(h.valid), h.since_precision::text, h.projected,
 		       round(p.area_m2::numeric, 1)::float8, p.declared_area_m2,
 		       p.geometry_quality::text, p.geometry_source,
 		       ST_AsGeoJSON(ST_ForcePolygonCCW(ST_Transform(p.geom, 4326)), 7),

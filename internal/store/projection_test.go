@@ -50,7 +50,7 @@ func addMilestoneSQL(t *testing.T, s *Store, siteID string, m milestoneFixture) 
 
 type partState struct {
 	status    string
-	since     string // date_text of the state's start, with its precision
+	since     string // the state's start, with its precision (date_text)
 	projected bool
 }
 
@@ -58,7 +58,7 @@ func partStateOn(t *testing.T, s *Store, part string, day time.Time) partState {
 	t.Helper()
 	var st partState
 	err := s.Pool().QueryRow(context.Background(), `
-		SELECT h.status, date_text(period_start(lower(h.valid), h.since_precision), h.since_precision), h.projected
+		SELECT h.status, date_text(lower(h.valid), h.since_precision), h.projected
 		FROM part_states_on($2::date) h WHERE h.part_id = $1`, part, day.Format(time.DateOnly)).
 		Scan(&st.status, &st.since, &st.projected)
 	if err != nil {

@@ -11,10 +11,13 @@ import {
 
 // statusChip shows a status as a coloured label; since is the French label of the day
 // it began, as the service writes it.
-export function statusChip(status, since) {
-  const chip = h('span', {class: 'chip', dataset: {status}},
+// statusChip shows a status and since when; a projected one (a day after today, from a
+// plan) says so.
+export function statusChip(status, since, projected = false) {
+  const chip = h('span', {class: 'chip', dataset: projected ? {status, projected: ''} : {status}},
     h('span', {class: 'chip-dot', 'aria-hidden': 'true'}), statusLabel(status),
-    since ? h('span', {class: 'chip-since'}, ` ${datePhrase('depuis', since)}`) : null);
+    since ? h('span', {class: 'chip-since'}, projected ? ` (prévu ${datePhrase('en', since)})` : ` ${datePhrase('depuis', since)}`) : null,
+    projected ? h('span', {class: 'chip-projection'}, ' · projection') : null);
   chip.firstChild.style.backgroundColor = statusColor(status);
   chip.style.borderColor = darken(statusColor(status), 0.1);
   return chip;
@@ -34,7 +37,9 @@ function fact(term, value) {
 function header(detail, onClose, asOf, today) {
   return h('header', {class: 'panel-head'},
     h('div', {class: 'panel-head-text'},
-      h('p', {class: 'panel-kicker'}, asOf === today ? "Fiche du site · état aujourd'hui" : `Fiche du site · état au ${formatDay(asOf)}`),
+      h('p', {class: 'panel-kicker'}, asOf === today ? "Fiche du site · état aujourd'hui"
+        : detail.projection ? `Fiche du site · projection au ${formatDay(asOf)}` : `Fiche du site · état au ${formatDay(asOf)}`),
+      detail.projection ? h('p', {class: 'projection-note panel-projection'}, detail.projection_label) : null,
       h('h2', {id: 'panel-title', tabindex: '-1'}, detail.name),
       detail.address ? h('p', {class: 'panel-address'}, detail.address) : null),
     h('button', {type: 'button', class: 'btn btn-icon panel-close', 'aria-label': 'Fermer la fiche', title: 'Fermer (Échap)', onclick: onClose}, '×'));
@@ -44,7 +49,7 @@ function keyFacts(detail, edit) {
   const modality = detail.modality_label || modalityLabel(detail.modality);
   const parts = detail.parts || [];
   return h('section', {class: 'panel-section'},
-    h('div', {class: 'panel-status'}, parts.map((p) => statusChip(p.status, p.status_since_label))),
+    h('div', {class: 'panel-status'}, parts.map((p) => statusChip(p.status, p.status_since_label, p.projected))),
     h('dl', {class: 'facts'},
       fact('Surface', detail.area_m2 ? `${formatHa(detail.area_m2)} (${formatM2(detail.area_m2)})` : 'inconnue'),
       fact('Service ou organisme', detail.department),
@@ -77,7 +82,7 @@ function partBlock(part, multiple, edit) {
   return h('li', {class: 'part', dataset: {partId: part.id}},
     multiple ? h('h4', {}, part.label) : null,
     h('dl', {class: 'facts facts-compact'},
-      multiple ? fact('Statut', statusChip(part.status, part.status_since_label)) : null,
+      multiple ? fact('Statut', statusChip(part.status, part.status_since_label, part.projected)) : null,
       fact('Surface calculée', part.area_m2 ? `${formatM2(part.area_m2)} (${formatHa(part.area_m2)})` : null),
       fact('Surface déclarée', part.declared_area_m2 ? formatM2(part.declared_area_m2) : null),
       fact('Origine de la surface', part.area_source_label),
