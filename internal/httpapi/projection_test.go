@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emprises/emprises/internal/auth"
 	"github.com/emprises/emprises/internal/site"
 )
 
@@ -134,4 +135,49 @@ func TestProjection(t *testing.T) {
 			t.Errorf("GET %s%s: saved as %s; want the name to say projection", path, later, resp.Header.Get("Content-Disposition"))
 		}
 	}
+}
+
+// TestPlanMoves: moving a plan earlier is an advance, later a postponement, and each plan
+// says which; a past date is refused and points to the actual date.
+func TestPlanMoves(t *testing.T) {
+	t.Parallel()
+	e := newEditEnv(t, Config{})
+	y := site.Today().Year()
+	const siteID = "cpcu-ivry"
+	m := e.edit(t, "POST", "/api/sites/"+siteID+"/milestones", siteID, fmt.Sprintf(`{"kind":"deadline","label":"Essai","date":"%d"}`, y+3))
+	plans := "/api/milestones/" + m.EntityID + "/plans"
+	e.edit(t, "POST", plans, siteID, fmt.Sprintf(`{"date":"%d-Q2","reason":"accord trouvé"}`, y+2))
+	e.edit(t, "POST", plans, siteID, fmt.Sprintf(`{"date":"%d","reason":"retard"}`, y+4))
+	resp, body := e.as(t, auth.Editor, "POST", plans, fmt.Sprintf(`{"date":"%d","reason":"fait"}`, y-1), "If-Match", e.etag(t, siteID))
+	if resp.StatusCode != http.StatusBadRequest || problemOf(t, body).Field != "date" || !strings.Contains(string(body), "actual date") {
+		t.Errorf("a plan for %d: %d %s; want 400 on date, pointing to the actual date", y-1, resp.StatusCode, body)
+	}
+	var cal struct {
+		Items []struct {
+			Label         string `json:"label"`
+			Slips         int    `json:"slips"`
+			Postponements int    `json:"postponements"`
+			Advances      int    `json:"advances"`
+			Plans         []struct {
+				Move      string `json:"move"`
+				MoveLabel string `json:"move_label"`
+			} `json:"plans"`
+		} `json:"items"`
+	}
+	getJSON(t, e.srv, "/api/calendar", &cal)
+	for _, it := range cal.Items {
+		if it.Label != "Essai" {
+			continue
+		}
+		var moves []string
+		for _, p := range it.Plans {
+			moves = append(moves, p.Move+":"+p.MoveLabel)
+		}
+		if it.Slips != 2 || it.Postponements != 1 || it.Advances != 1 || strings.Join(moves, ",") != "first:,advanced:avancée,postponed:report" {
+			t.Errorf("calendar item: slips %d, postponements %d, advances %d, moves %v; want 2, 1, 1, first, advanced, postponed",
+				it.Slips, it.Postponements, it.Advances, moves)
+		}
+		return
+	}
+	t.Errorf("no calendar item Essai")
 }

@@ -176,17 +176,25 @@ type milestoneJSON struct {
 	ActualStart  *string            `json:"actual_start"`
 	Overdue      bool               `json:"overdue"` // the planned period has ended and nothing happened
 	Slips        int                `json:"slips"`   // how many times the planned date was changed
-	Plans        []planJSON         `json:"plans"`   // oldest first
+	// Postponements and Advances count the plans that moved the date later (reports) and
+	// earlier (avancées); a new precision with the same end is neither.
+	Postponements int        `json:"postponements"`
+	Advances      int        `json:"advances"`
+	Plans         []planJSON `json:"plans"` // oldest first
 }
 
 type planJSON struct {
-	Date       site.Date `json:"date"`
-	DateLabel  string    `json:"date_label"`
-	DateStart  string    `json:"date_start"` // first day of the period
-	DecidedOn  *string   `json:"decided_on"` // YYYY-MM-DD, when known
-	Reason     string    `json:"reason"`
-	Source     string    `json:"source"`
-	RecordedAt time.Time `json:"recorded_at"`
+	// Move says how the plan moved the one before: first, postponed, advanced, refined;
+	// MoveLabel in French ("report", "avancée", "précision"; empty for the first).
+	Move       site.PlanMove `json:"move"`
+	MoveLabel  string        `json:"move_label"`
+	Date       site.Date     `json:"date"`
+	DateLabel  string        `json:"date_label"`
+	DateStart  string        `json:"date_start"` // first day of the period
+	DecidedOn  *string       `json:"decided_on"` // YYYY-MM-DD, when known
+	Reason     string        `json:"reason"`
+	Source     string        `json:"source"`
+	RecordedAt time.Time     `json:"recorded_at"`
 }
 
 // shapeMilestones shapes milestones with their lateness on late (see site.LateOn).
@@ -201,7 +209,8 @@ func shapeMilestones(ms []site.Milestone, late time.Time) []milestoneJSON {
 func shapeMilestone(m *site.Milestone, late time.Time) milestoneJSON {
 	j := milestoneJSON{ID: m.ID, SiteID: m.SiteID, SiteName: m.SiteName, PartID: m.PartID,
 		PartLabel: m.PartLabel, Kind: m.Kind, KindLabel: m.Kind.Label(), Label: m.Label,
-		Actual: m.Actual, Overdue: m.Overdue(late), Slips: m.Slips(), Plans: make([]planJSON, len(m.Plans))}
+		Actual: m.Actual, Overdue: m.Overdue(late), Slips: m.Slips(),
+		Postponements: m.Postponements(), Advances: m.Advances(), Plans: make([]planJSON, len(m.Plans))}
 	if p := m.Planned(); p != nil {
 		j.Planned = p
 		j.PlannedLabel = ptr(p.French())
@@ -213,8 +222,9 @@ func shapeMilestone(m *site.Milestone, late time.Time) milestoneJSON {
 		j.ActualLabel = ptr(m.Actual.French())
 		j.ActualStart = dayText(&m.Actual.Start)
 	}
+	moves := m.Moves()
 	for i, p := range m.Plans {
-		j.Plans[i] = planJSON{Date: p.Date, DateLabel: p.Date.French(),
+		j.Plans[i] = planJSON{Move: moves[i], MoveLabel: moves[i].Label(), Date: p.Date, DateLabel: p.Date.French(),
 			DateStart: p.Date.Start.Format(time.DateOnly), DecidedOn: dayText(p.DecidedOn),
 			Reason: p.Reason, Source: p.Source, RecordedAt: p.RecordedAt}
 	}

@@ -1,6 +1,7 @@
 package site
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -137,6 +138,64 @@ func TestEventUnconfirmed(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := tt.e.Unconfirmed(day); got != tt.want {
 				t.Errorf("%+v.Unconfirmed(%s) = %v; want %v", tt.e, day.Format(time.DateOnly), got, tt.want)
+			}
+		})
+	}
+}
+
+func TestPlanMoves(t *testing.T) {
+	tests := []struct {
+		plans []string
+		next  string
+		want  PlanMove
+	}{
+		{nil, "2027", MoveFirst},
+		{[]string{"2027"}, "2028-03", MovePostponed},
+		{[]string{"2027"}, "2027-Q2", MoveAdvanced},
+		{[]string{"2027-Q4"}, "2027-11-15", MoveAdvanced},
+		{[]string{"2027-Q4"}, "2027-12-31", MoveRefined},
+		{[]string{"2027"}, "2027-Q4", MoveRefined},
+		{[]string{"2027-06-30"}, "2027-07-01", MovePostponed},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("%v→%s", tt.plans, tt.next), func(t *testing.T) {
+			m := Milestone{}
+			for _, p := range tt.plans {
+				m.Plans = append(m.Plans, Plan{Date: MustParseDate(p)})
+			}
+			if got := m.MoveTo(MustParseDate(tt.next)); got != tt.want {
+				t.Errorf("MoveTo(%s) after %v = %s; want %s", tt.next, tt.plans, got, tt.want)
+			}
+		})
+	}
+	m := Milestone{Plans: []Plan{{Date: MustParseDate("2026")}, {Date: MustParseDate("2028")}, {Date: MustParseDate("2027-Q2")}, {Date: MustParseDate("2029")}}}
+	if got := m.Moves(); !slices.Equal(got, []PlanMove{MoveFirst, MovePostponed, MoveAdvanced, MovePostponed}) {
+		t.Errorf("Moves() = %v; want first, postponed, advanced, postponed", got)
+	}
+	if m.Postponements() != 2 || m.Advances() != 1 || m.Slips() != 3 {
+		t.Errorf("Postponements, Advances, Slips = %d, %d, %d; want 2, 1, 3", m.Postponements(), m.Advances(), m.Slips())
+	}
+}
+
+func TestCheckPlan(t *testing.T) {
+	today := day("2026-12-04")
+	tests := []struct {
+		date string
+		ok   bool
+	}{
+		{"2026", true},       // "d'ici fin 2026" is still to come
+		{"2026-Q4", true},    //
+		{"2026-12-04", true}, // today
+		{"2026-12-03", false},
+		{"2026-Q3", false},
+		{"2025", false},
+		{"2027-01", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.date, func(t *testing.T) {
+			err := CheckPlan(MustParseDate(tt.date), today)
+			if (err == nil) != tt.ok {
+				t.Errorf("CheckPlan(%s, 2026-12-04) = %v; want ok %v", tt.date, err, tt.ok)
 			}
 		})
 	}

@@ -3,7 +3,7 @@
 // the figures and computes none, so they are the same as every other client's.
 
 import {h, replace, s} from './dom.js';
-import {formatDay, formatHa, formatNumber, plural} from './format.js';
+import {formatDay, formatHa, formatNumber, planMoves, plural} from './format.js';
 import {precisionLabel} from './dates.js';
 import {renderChecks} from './checks.js';
 import {areaNotes, areaValue} from './areas.js';
@@ -122,7 +122,7 @@ function deadlineItem(item, onSelect, overdue) {
     h('span', {class: 'deadline-text'},
       h('button', {type: 'button', class: 'link-button', onclick: () => onSelect(item.site_id)}, item.site_name),
       h('span', {class: 'deadline-what'}, what.join(' — ')),
-      overdue ? h('span', {class: 'deadline-late'}, `échue le ${formatDay(item.planned_end)}${item.slips ? ` · ${plural(item.slips, 'report', 'reports')}` : ''}`) : null));
+      overdue ? h('span', {class: 'deadline-late'}, `échue le ${formatDay(item.planned_end)}${planMoves(item) ? ` · ${planMoves(item)}` : ''}`) : null));
 }
 
 function deadlineList(items, onSelect, overdue, empty, id) {

@@ -3,7 +3,7 @@
 
 import {h, replace} from './dom.js';
 import {historySection} from './history.js';
-import {datePhrase, formatDateTime, formatDay, formatEuros, formatHa, formatM2, formatNumber, plural} from './format.js';
+import {datePhrase, formatDateTime, formatDay, formatEuros, formatHa, formatM2, formatNumber, planMoves, plural} from './format.js';
 import {precisionLabel} from './dates.js';
 import {
   darken, eventKindLabel, milestoneLabel, modalityLabel, qualityLabel, statusColor, statusLabel,
@@ -184,6 +184,7 @@ function planItem(plan, current) {
   return h('li', {class: current ? 'plan plan-current' : 'plan plan-old'},
     h(current ? 'strong' : 's', {}, plan.date_label),
     h('span', {class: 'precision'}, ` · ${precisionLabel(plan.date)}`),
+    plan.move_label ? h('span', {class: 'plan-move', dataset: {move: plan.move}}, ` · ${plan.move_label}`) : null,
     plan.decided_on ? h('span', {class: 'plan-decided'}, ` · décidé le ${formatDay(plan.decided_on)}`) : null,
     plan.reason ? h('p', {class: 'plan-reason'}, plan.reason) : null,
     plan.source ? h('p', {class: 'event-source'}, 'Source : ', linkify(plan.source)) : null);
@@ -202,7 +203,7 @@ function milestoneItem(m, multipleParts, edit) {
     multipleParts && m.part_label ? h('p', {class: 'event-part'}, m.part_label) : null,
     m.planned ? h('p', {class: 'milestone-planned'}, 'Date prévue : ', h('strong', {}, m.planned_label),
       ` (${precisionLabel(m.planned)}, au plus tard le ${formatDay(m.planned_end)})`) : null,
-    m.slips ? h('p', {class: 'milestone-slips'}, `${plural(m.slips, 'report', 'reports')} de la date prévue`) : null,
+    planMoves(m) ? h('p', {class: 'milestone-slips'}, `${planMoves(m)} de la date prévue`) : null,
     plans.length > 1 || (plans.length === 1 && (plans[0].reason || plans[0].source))
       ? h('details', {class: 'plans', open: m.slips ? true : null}, h('summary', {}, `Historique des dates prévues (${plans.length})`),
         h('ol', {}, plans.map((p, i) => planItem(p, i === plans.length - 1))))
