@@ -28,7 +28,8 @@ const contrastJS = `((el) => {
 
 // TestDates: the "État au" date stays readable while typed, a date the page cannot show
 // is said and nothing changes, a stale complaint goes away once a good date is chosen,
-// and a date after today is refused with its reason (the page computes no projection).
+// and a date after today is a projection up to the horizon (ten years ahead), refused
+// with its reason beyond it.
 func TestDates(t *testing.T) {
 	t.Parallel()
 	now := time.Date(2026, 6, 15, 10, 0, 0, 0, time.UTC)
@@ -79,8 +80,8 @@ func TestDates(t *testing.T) {
 
 	t.Run("out of range is said, not clamped", func(t *testing.T) {
 		for _, tt := range []struct{ typed, want string }{
-			{"01/01/2040", "aujourd’hui"},
-			{"01/01/2027", "aujourd’hui"},
+			{"01/01/2040", "31/12/2036"},
+			{"01/01/2037", "horizon"},
 			{"01/01/1990", "2006"},
 		} {
 			typeDate(tt.typed)
@@ -91,19 +92,31 @@ func TestDates(t *testing.T) {
 				t.Errorf("%s: notice %q, field invalid %v; want it refused, saying %q", tt.typed, got, invalid(), tt.want)
 			}
 		}
-		if got := eval[string](b, `document.getElementById('asof-year').max`); got != "2026" {
-			t.Errorf("the slider goes up to %s; want this year, 2026", got)
+		if got := eval[string](b, `document.getElementById('asof-year').max`); got != "2036" {
+			t.Errorf("the slider goes up to %s; want the horizon, 2036", got)
 		}
 	})
 
-	t.Run("a link to a date after today", func(t *testing.T) {
+	t.Run("a link to a date after today is a projection", func(t *testing.T) {
 		b2 := newBrowser(t, 1366, 768)
 		b2.open(svc.URL + "/#date=2030-12-31")
-		if got := eval[string](b2, `document.body.dataset.asOf`); got != "2026-06-15" {
-			t.Errorf("a link to 31/12/2030 shows the state as of %s; want today, 2026-06-15", got)
+		if got := eval[string](b2, `document.body.dataset.asOf`); got != "2030-12-31" {
+			t.Errorf("a link to 31/12/2030 shows the state as of %s; want 2030-12-31, a projection", got)
 		}
-		if got := eval[string](b2, `document.getElementById('notice').textContent`); !strings.Contains(got, "31/12/2030") {
-			t.Errorf("a link to 31/12/2030 gives the notice %q; want it to say the date was not shown", got)
+		if got := eval[string](b2, `(() => { const n = document.getElementById('projection-note'); return n.hidden ? '' : n.textContent; })()`); got != "Projection" {
+			t.Errorf("a link to 31/12/2030: the header's badge says %q; want Projection", got)
+		}
+		b2.checkClean(true)
+	})
+
+	t.Run("a link beyond the horizon", func(t *testing.T) {
+		b2 := newBrowser(t, 1366, 768)
+		b2.open(svc.URL + "/#date=2040-01-01")
+		if got := eval[string](b2, `document.body.dataset.asOf`); got != "2026-06-15" {
+			t.Errorf("a link to 01/01/2040 shows the state as of %s; want today, 2026-06-15", got)
+		}
+		if got := eval[string](b2, `document.getElementById('notice').textContent`); !strings.Contains(got, "01/01/2040") || !strings.Contains(got, "horizon") {
+			t.Errorf("a link to 01/01/2040 gives the notice %q; want it to say the date is beyond the horizon", got)
 		}
 		b2.checkClean(true)
 	})

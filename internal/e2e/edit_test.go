@@ -233,6 +233,22 @@ func TestEditing(t *testing.T) {
 				t.Errorf("the panel's calendar does not say %q: %s", want, text)
 			}
 		}
+
+		// An earlier date is an advance, not a postponement: the form says so, and saves it
+		// on a second click; the history then names each move.
+		b.click("move the date earlier", fmt.Sprintf(`button[data-key="plan:%d"]`, id))
+		b.fill(`form[data-form="plan"] [name="date"]`, "T1 2027")
+		b.fill(`form[data-form="plan"] [name="reason"]`, "Travaux plus rapides que prévu")
+		b.click("save", `form[data-form="plan"] button[type="submit"]`)
+		b.waitFor("the advance warned about", `document.querySelector('form[data-form="plan"] [name="date"][aria-invalid="true"]')`)
+		if got := eval[string](b, `document.querySelector('form[data-form="plan"]').textContent`); !strings.Contains(got, "c’est une avancée, pas un report") {
+			t.Errorf("moving T2 2027 to T1 2027: the form says %q; want it to warn of an advance", got)
+		}
+		b.click("save again", `form[data-form="plan"] button[type="submit"]`)
+		b.waitFor("the advance saved", `!document.querySelector('form[data-form="plan"]') && document.getElementById('panel-milestones').textContent.includes('1 avancée')`)
+		if got := eval[string](b, `document.getElementById('panel-milestones').textContent`); !strings.Contains(got, "1 report, 1 avancée de la date prévue") {
+			t.Errorf("after an advance, the panel's calendar says %q; want 1 report, 1 avancée", got)
+		}
 		b.do("open the calendar", chromedp.Click(chromedp.ID("tab-calendrier")))
 		slips := eval[int](b, `document.querySelectorAll('#gantt tr[data-site-id="`+statusSite+`"] .mark path.slip').length`)
 		if slips == 0 {

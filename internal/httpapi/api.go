@@ -193,6 +193,32 @@ func (s *Server) asOfParam(q url.Values) (time.Time, error) {
 	return t, nil
 }
 
+// ProjectionHeader is set on every answer for a day after today, whatever its format
+// (JSON, GeoJSON, CSV, iCalendar, XLSX): what it shows for that day is a projection from
+// the plans of the calendar, not a record (see site.Projection).
+const ProjectionHeader = "Emprises-Projection"
+
+// projectionLabel is how a JSON answer says, in French, that it is a projection.
+const projectionLabel = "Projection : état prévu d'après les dates prévues du calendrier, non constaté"
+
+// markProjection says in ProjectionHeader that the answer for day is a projection, when it
+// is, and reports whether it is.
+func (s *Server) markProjection(w http.ResponseWriter, day time.Time) bool {
+	if !site.Projection(day, s.today()) {
+		return false
+	}
+	w.Header().Set(ProjectionHeader, "true")
+	return true
+}
+
+// projectionNote is projectionLabel for a projection, empty otherwise.
+func projectionNote(projection bool) string {
+	if projection {
+		return projectionLabel
+	}
+	return ""
+}
+
 // writeJSON sends v as JSON with status. encoding/json escapes <, > and & so that text
 // typed by users is inert even if some client drops it into HTML.
 func (s *Server) writeJSON(w http.ResponseWriter, r *http.Request, status int, v any) {

@@ -18,8 +18,11 @@ import (
 
 // calendarResponse is the body of GET /api/calendar.
 type calendarResponse struct {
-	AsOf  string          `json:"as_of"`
-	Items []milestoneJSON `json:"items"`
+	AsOf string `json:"as_of"`
+	// Projection is true for a day after today: overdue is then judged on today.
+	Projection      bool            `json:"projection"`
+	ProjectionLabel string          `json:"projection_label"` // in French when Projection, else empty
+	Items           []milestoneJSON `json:"items"`
 }
 
 // calendarAsOf reads ?date= and lists the calendar as it stood on that day.
@@ -32,6 +35,13 @@ func (s *Server) calendarAsOf(r *http.Request) (time.Time, []site.Milestone, err
 	return asOf, items, err
 }
 
+// calendarLate is the day the calendar seen on asOf judges lateness on, and marks a
+// projection in w.
+func (s *Server) calendarLate(w http.ResponseWriter, asOf time.Time) time.Time {
+	s.markProjection(w, asOf)
+	return site.LateOn(asOf, s.today())
+}
+
 // handleCalendar answers GET /api/calendar?date=.
 func (s *Server) handleCalendar(w http.ResponseWriter, r *http.Request) {
 	asOf, items, err := s.calendarAsOf(r)
@@ -39,7 +49,9 @@ func (s *Server) handleCalendar(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	s.writeJSON(w, r, http.StatusOK, calendarResponse{AsOf: asOf.Format(time.DateOnly), Items: shapeMilestones(items, asOf)})
+	projection := site.Projection(asOf, s.today())
+	s.writeJSON(w, r, http.StatusOK, calendarResponse{AsOf: asOf.Format(time.DateOnly), Projection: projection,
+		ProjectionLabel: projectionNote(projection), Items: shapeMilestones(items, s.calendarLate(w, asOf))})
 }
 
 // calendarCSVHeader names the columns of the spreadsheet, in French for the planners.
@@ -59,10 +71,11 @@ func (s *Server) handleCalendarCSV(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	late := s.calendarLate(w, asOf)
 	s.writeFrenchCSV(w, "emprises-calendrier-"+asOf.Format(time.DateOnly)+".csv", calendarCSVHeader,
 		func(write func([]string)) {
 			for i := range items {
-				write(calendarCSVRow(&items[i], asOf))
+				write(calendarCSVRow(&items[i], late))
 			}
 		})
 }
@@ -92,7 +105,7 @@ func (s *Server) writeFrenchCSV(w http.ResponseWriter, filename string, header [
 	}
 }
 
-func calendarCSVRow(c *site.Milestone, asOf time.Time) []string {
+func calendarCSVRow(c *site.Milestone, late time.Time) []string {
 	row := make([]string, 0, len(calendarCSVHeader))
 	row = append(row, c.SiteName, deref(c.PartLabel), c.Kind.Label(), c.Label)
 	if p := c.Planned(); p != nil {
@@ -105,7 +118,7 @@ func calendarCSVRow(c *site.Milestone, asOf time.Time) []string {
 	} else {
 		row = append(row, "")
 	}
-	row = append(row, yesNo(c.Overdue(asOf)), strconv.Itoa(c.Slips()))
+	row = append(row, yesNo(c.Overdue(late)), strconv.Itoa(c.Slips()))
 	plans := make([]string, len(c.Plans))
 	for i, p := range c.Plans {
 		plans[i] = p.Date.French()
@@ -157,10 +170,11 @@ func (s *Server) handleCalendarICS(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	late := s.calendarLate(w, asOf)
 	w.Header().Set("Content-Type", "text/calendar; charset=utf-8")
 	attachment(w, "emprises-calendrier.ics")
 	bw := bufio.NewWriter(w)
-	err = writeICS(bw, items, asOf, s.now(), governanceEvents)
+	err = writeICS(bw, items, late, s.now(), governanceEvents)
 	if err == nil {
 		err = bw.Flush()
 	}
@@ -173,7 +187,7 @@ func (s *Server) handleCalendarICS(w http.ResponseWriter, r *http.Request) {
 // values and folds lines at 75 octets. stamp is the DTSTAMP of every event: with
 // METHOD:PUBLISH it is when the feed was produced. more add other events (the
 // convention's meetings and commitment due dates).
-func writeICS(w io.Writer, items []site.Milestone, asOf, stamp time.Time, more ...func(*ics.Calendar)) error {
+func writeICS(w io.Writer, items []site.Milestone, late, stamp time.Time, more ...func(*ics.Calendar)) error {
 	cal := ics.NewCalendar()
 	cal.SetProductId("-//Emprises//Calendrier des libérations et cessions//FR")
 	cal.SetCalscale("GREGORIAN")
@@ -204,8 +218,8 @@ func writeICS(w io.Writer, items []site.Milestone, asOf, stamp time.Time, more .
 				desc = append(desc, fmt.Sprintf("Reportée %d fois ; dates successives : %s", c.Slips(), strings.Join(labels, " → ")))
 			}
 			categories := []string{c.Kind.Label()}
-			if c.Overdue(asOf) {
-				desc = append(desc, "En retard au "+frenchDay(asOf))
+			if c.Overdue(late) {
+				desc = append(desc, "En retard au "+frenchDay(late))
 				categories = append(categories, "En retard")
 			}
 			if c.Actual != nil {

@@ -63,11 +63,12 @@ func (s *Server) handleChecks(w http.ResponseWriter, r *http.Request) {
 	}
 	// A month is counted as a twelfth of a 365-day year, as site.DefaultStaleAfter is.
 	staleAfter := time.Duration(months) * (site.DefaultStaleAfter / defaultStaleMonths)
-	checks, err := s.store.ListChecks(r.Context(), day, staleAfter)
+	checks, err := s.store.ListChecks(r.Context(), day, s.today(), staleAfter)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
+	s.markProjection(w, day)
 	out := checksJSON{AsOf: day.Format(time.DateOnly), StaleAfterMonth: months, Checks: make([]checkJSON, len(checks))}
 	for i, c := range checks {
 		out.Checks[i] = shapeCheck(c, day)

@@ -10,10 +10,11 @@ func (s *Server) handleDashboard(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	d, err := s.store.DashboardAsOf(r.Context(), asOf)
+	d, err := s.store.DashboardAsOf(r.Context(), asOf, s.today())
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
+	s.markProjection(w, asOf)
 	s.writeJSON(w, r, http.StatusOK, shapeDashboard(d))
 }

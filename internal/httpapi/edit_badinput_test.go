@@ -129,6 +129,8 @@ func badCases(milestone int64) []badCase {
 		{name: "event on another site's part", method: "POST", path: site + "/events", body: `{"kind":"decision","date":"2020","planned":false,"title":"t","part_id":"estacade-ouvrage"}`, status: 400, field: "part_id"},
 		{name: "slip without a reason", method: "POST", path: plans, body: `{"date":"2031-Q2"}`, status: 400, field: "reason"},
 		{name: "decision day not a day", method: "POST", path: plans, body: `{"date":"2031-Q2","reason":"r","decided_on":"2024-13-01"}`, status: 400, field: "decided_on"},
+		{name: "planned date already past", method: "POST", path: plans, body: `{"date":"2020-Q2","reason":"r"}`, status: 400, field: "date"},
+		{name: "new milestone planned in the past", method: "POST", path: site + "/milestones", body: `{"kind":"release","date":"2019","reason":"r"}`, status: 400, field: "date"},
 		{name: "invalid slug for a new site", method: "POST", path: "/api/sites", body: `{"id":"Nouveau Site","name":"n","part":{"status":"in_use","status_since":"2020"}}`, status: 400, field: "id"},
 		{name: "new site with an existing id", method: "POST", path: "/api/sites", body: `{"id":"cpcu-ivry","name":"n","part":{"status":"in_use","status_since":"2020"}}`, status: 400, field: "id"},
 		{name: "new site without its first part's status", method: "POST", path: "/api/sites", body: `{"id":"nouveau","name":"n","part":{"status_since":"2020"}}`, status: 400, field: "part.status"},

@@ -26,6 +26,9 @@ func (req *planRequest) validate(today time.Time) (store.Plan, error) {
 	if p.Date, err = dateField("date", d); err != nil {
 		return p, err
 	}
+	if err := site.CheckPlan(p.Date, today); err != nil {
+		return p, err
+	}
 	if p.Reason, err = reasonText(req.Reason); err != nil {
 		return p, err
 	}

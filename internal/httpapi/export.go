@@ -34,7 +34,7 @@ func (s *Server) handleExportSites(w http.ResponseWriter, r *http.Request) {
 	}
 	fq := store.FeatureQuery{CRS: crs, AsOf: &asOf}
 	s.streamDownload(w, r, "application/geo+json",
-		fmt.Sprintf("emprises-sites-%s-%s.geojson", crs.Tag, asOf.Format(time.DateOnly)),
+		fmt.Sprintf("emprises-sites-%s-%s%s.geojson", crs.Tag, asOf.Format(time.DateOnly), s.projectionSuffix(w, asOf)),
 		func(w io.Writer) error {
 			return geojson.WriteFeatureCollection(w, crs, func(yield func([]byte) error) error {
 				return s.store.EachPartFeature(r.Context(), fq, func(feature []byte) error {
@@ -82,8 +82,17 @@ func (s *Server) handleExportFriches(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.streamDownload(w, r, "text/csv; charset=utf-8; header=present",
-		"emprises-sites-friches-"+asOf.Format(time.DateOnly)+".csv",
+		"emprises-sites-friches-"+asOf.Format(time.DateOnly)+s.projectionSuffix(w, asOf)+".csv",
 		func(w io.Writer) error { return friches.Write(r.Context(), w, s.store, asOf) })
+}
+
+// projectionSuffix marks a download for a day after today as a projection, in
+// ProjectionHeader and in the file's name ("-projection"), which stays with the file.
+func (s *Server) projectionSuffix(w http.ResponseWriter, day time.Time) string {
+	if s.markProjection(w, day) {
+		return "-projection"
+	}
+	return ""
 }
 
 // streamDownload sends a file produced by write as it is produced. An error before the

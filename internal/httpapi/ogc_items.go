@@ -42,6 +42,7 @@ func (s *Server) handleOGCItems(w http.ResponseWriter, r *http.Request) {
 	}
 	today := s.today() // the state shown when no datetime is given
 	p.query.AsOf = &today
+	projection := info.ID == store.CollectionSites && s.periodProjection(p.query.Period)
 
 	if p.query.Limit > longPageFeatures {
 		release, ok := s.beginLongStream(w, r)
@@ -61,10 +62,20 @@ func (s *Server) handleOGCItems(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("Content-Type", mediaGeoJSON)
 		h.Set("Content-Crs", "<"+p.crs.URI+">")
+		if projection {
+			h.Set(ProjectionHeader, "true")
+		}
 		w.WriteHeader(http.StatusOK)
 		bw.WriteString(`{"type":"FeatureCollection","timeStamp":"`)
 		bw.WriteString(time.Now().UTC().Format(time.RFC3339))
-		bw.WriteString(`","features":[`)
+		if projection {
+			// A foreign member (RFC 7946, section 6.1): GeoJSON readers skip it.
+			bw.WriteString(`","projection":true,"projectionLabel":`)
+			bw.Write(ogcMarshal(projectionLabel))
+			bw.WriteString(`,"features":[`)
+		} else {
+			bw.WriteString(`","features":[`)
+		}
 	}
 	page, err := s.store.Features(r.Context(), info.ID, p.query, func(_, feature []byte) error {
 		if !started {
@@ -108,6 +119,15 @@ func (s *Server) handleOGCItems(w http.ResponseWriter, r *http.Request) {
 	if err := bw.Flush(); err != nil {
 		s.logger.Debug("items: client gone", "path", r.URL.Path, "err", err)
 	}
+}
+
+// periodProjection reports whether the parts' states over period reach past today: a day
+// after today, or an interval open at its end or ending after today. No period is today.
+func (s *Server) periodProjection(period *store.Period) bool {
+	if period == nil {
+		return false
+	}
+	return period.To == nil || site.Projection(*period.To, s.today())
 }
 
 // ogcStreamError answers an error of Features. Before the first byte it is a problem
@@ -216,6 +236,9 @@ func (s *Server) handleOGCFeature(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		s.writeError(w, r, err)
 		return
+	}
+	if info.ID == store.CollectionSites && s.periodProjection(period) {
+		w.Header().Set(ProjectionHeader, "true")
 	}
 	base := s.ogcBase(r)
 	self := base + "/collections/" + info.ID + "/items/" + url.PathEscape(id)

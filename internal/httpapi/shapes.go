@@ -14,38 +14,44 @@ import (
 
 // siteJSON is the body of GET /api/sites/{id}.
 type siteJSON struct {
-	ID            string          `json:"id"`
-	Name          string          `json:"name"`
-	Address       string          `json:"address"`
-	Department    string          `json:"department"`
-	CurrentUse    string          `json:"current_use"`
-	Occupant      string          `json:"occupant"`
-	Owner         string          `json:"owner"`
-	Modality      site.Modality   `json:"modality"`
-	ModalityLabel string          `json:"modality_label"`
-	ModalityDone  bool            `json:"modality_done"`
-	Counterparty  string          `json:"counterparty"`
-	Notes         string          `json:"notes"`
-	Sources       []string        `json:"sources"`
-	AsOf          string          `json:"as_of"`
-	AreaM2        float64         `json:"area_m2"`
-	AreaHa        float64         `json:"area_ha"`
-	Parts         []partJSON      `json:"parts"`
-	Parcels       []parcelRefJSON `json:"parcels"`
-	Timeline      []eventJSON     `json:"timeline"`
-	Calendar      []milestoneJSON `json:"calendar"`
+	ID            string        `json:"id"`
+	Name          string        `json:"name"`
+	Address       string        `json:"address"`
+	Department    string        `json:"department"`
+	CurrentUse    string        `json:"current_use"`
+	Occupant      string        `json:"occupant"`
+	Owner         string        `json:"owner"`
+	Modality      site.Modality `json:"modality"`
+	ModalityLabel string        `json:"modality_label"`
+	ModalityDone  bool          `json:"modality_done"`
+	Counterparty  string        `json:"counterparty"`
+	Notes         string        `json:"notes"`
+	Sources       []string      `json:"sources"`
+	AsOf          string        `json:"as_of"`
+	// Projection is true for a day after today: the parts' statuses are projected from the
+	// plans (each projected part says so).
+	Projection      bool            `json:"projection"`
+	ProjectionLabel string          `json:"projection_label"` // in French when Projection, else empty
+	AreaM2          float64         `json:"area_m2"`
+	AreaHa          float64         `json:"area_ha"`
+	Parts           []partJSON      `json:"parts"`
+	Parcels         []parcelRefJSON `json:"parcels"`
+	Timeline        []eventJSON     `json:"timeline"`
+	Calendar        []milestoneJSON `json:"calendar"`
 }
 
-// shapeSite shapes a site for reader: the fields it may not see are left empty.
-func shapeSite(s *site.Site, reader auth.Role) siteJSON {
-	j := siteJSON{
+// shapeSite shapes a site for reader, seen on today: the fields it may not see are left
+// empty.
+func shapeSite(s *site.Site, reader auth.Role, today time.Time) siteJSON {
+	projection := site.Projection(s.AsOf, today)
+	j := siteJSON{Projection: projection, ProjectionLabel: projectionNote(projection),
 		ID: s.ID, Name: s.Name, Address: s.Address, Department: s.Department,
 		CurrentUse: s.CurrentUse, Occupant: s.Occupant, Owner: s.Owner,
 		Modality: s.Modality, ModalityLabel: s.Modality.Label(), ModalityDone: s.ModalityDone,
 		Counterparty: s.Counterparty, Sources: nonNil(s.Sources), AsOf: s.AsOf.Format(time.DateOnly),
 		AreaM2: s.AreaM2(), AreaHa: site.Hectares(s.AreaM2()),
 		Parts: make([]partJSON, len(s.Parts)), Parcels: make([]parcelRefJSON, len(s.Parcels)),
-		Timeline: make([]eventJSON, len(s.Timeline)), Calendar: shapeMilestones(s.Calendar, s.AsOf),
+		Timeline: make([]eventJSON, len(s.Timeline)), Calendar: shapeMilestones(s.Calendar, site.LateOn(s.AsOf, today)),
 	}
 	if reader.MaySee("notes") {
 		j.Notes = s.Notes
@@ -79,13 +85,16 @@ type partJSON struct {
 	AreaSourceLabel string             `json:"area_source_label"` // in French
 	Geometry        json.RawMessage    `json:"geometry"`          // GeoJSON in WGS84; null when unlocated
 	StatusHistory   []statusPeriodJSON `json:"status_history"`
+	// Projected is true when Status is projected from a plan of the calendar (a day after
+	// today), not recorded; StatusSince is then the plan's date.
+	Projected bool `json:"projected"`
 }
 
 func shapePart(p site.Part) partJSON {
 	j := partJSON{ID: p.ID, Label: p.Label, Status: p.Status, StatusLabel: p.Status.Label(),
 		StatusSince: p.StatusSince, StatusSinceLabel: p.StatusSince.French(), AreaM2: p.AreaM2, DeclaredAreaM2: p.DeclaredAreaM2,
 		GeometryQuality: p.GeometryQuality, GeometrySource: p.GeometrySource, Geometry: p.Geometry,
-		StatusHistory: make([]statusPeriodJSON, len(p.StatusHistory))}
+		StatusHistory: make([]statusPeriodJSON, len(p.StatusHistory)), Projected: p.Projected}
 	j.AreaSource = site.SourceOfArea(p.GeometryQuality, p.DeclaredAreaM2)
 	j.AreaSourceLabel = areaSourceLabels[j.AreaSource]
 	for i, h := range p.StatusHistory {
@@ -167,31 +176,41 @@ type milestoneJSON struct {
 	ActualStart  *string            `json:"actual_start"`
 	Overdue      bool               `json:"overdue"` // the planned period has ended and nothing happened
 	Slips        int                `json:"slips"`   // how many times the planned date was changed
-	Plans        []planJSON         `json:"plans"`   // oldest first
+	// Postponements and Advances count the plans that moved the date later (reports) and
+	// earlier (avancées); a new precision with the same end is neither.
+	Postponements int        `json:"postponements"`
+	Advances      int        `json:"advances"`
+	Plans         []planJSON `json:"plans"` // oldest first
 }
 
 type planJSON struct {
-	Date       site.Date `json:"date"`
-	DateLabel  string    `json:"date_label"`
-	DateStart  string    `json:"date_start"` // first day of the period
-	DecidedOn  *string   `json:"decided_on"` // YYYY-MM-DD, when known
-	Reason     string    `json:"reason"`
-	Source     string    `json:"source"`
-	RecordedAt time.Time `json:"recorded_at"`
+	// Move says how the plan moved the one before: first, postponed, advanced, refined;
+	// MoveLabel in French ("report", "avancée", "précision"; empty for the first).
+	Move       site.PlanMove `json:"move"`
+	MoveLabel  string        `json:"move_label"`
+	Date       site.Date     `json:"date"`
+	DateLabel  string        `json:"date_label"`
+	DateStart  string        `json:"date_start"` // first day of the period
+	DecidedOn  *string       `json:"decided_on"` // YYYY-MM-DD, when known
+	Reason     string        `json:"reason"`
+	Source     string        `json:"source"`
+	RecordedAt time.Time     `json:"recorded_at"`
 }
 
-func shapeMilestones(ms []site.Milestone, day time.Time) []milestoneJSON {
+// shapeMilestones shapes milestones with their lateness on late (see site.LateOn).
+func shapeMilestones(ms []site.Milestone, late time.Time) []milestoneJSON {
 	out := make([]milestoneJSON, len(ms))
 	for i := range ms {
-		out[i] = shapeMilestone(&ms[i], day)
+		out[i] = shapeMilestone(&ms[i], late)
 	}
 	return out
 }
 
-func shapeMilestone(m *site.Milestone, day time.Time) milestoneJSON {
+func shapeMilestone(m *site.Milestone, late time.Time) milestoneJSON {
 	j := milestoneJSON{ID: m.ID, SiteID: m.SiteID, SiteName: m.SiteName, PartID: m.PartID,
 		PartLabel: m.PartLabel, Kind: m.Kind, KindLabel: m.Kind.Label(), Label: m.Label,
-		Actual: m.Actual, Overdue: m.Overdue(day), Slips: m.Slips(), Plans: make([]planJSON, len(m.Plans))}
+		Actual: m.Actual, Overdue: m.Overdue(late), Slips: m.Slips(),
+		Postponements: m.Postponements(), Advances: m.Advances(), Plans: make([]planJSON, len(m.Plans))}
 	if p := m.Planned(); p != nil {
 		j.Planned = p
 		j.PlannedLabel = ptr(p.French())
@@ -203,8 +222,9 @@ func shapeMilestone(m *site.Milestone, day time.Time) milestoneJSON {
 		j.ActualLabel = ptr(m.Actual.French())
 		j.ActualStart = dayText(&m.Actual.Start)
 	}
+	moves := m.Moves()
 	for i, p := range m.Plans {
-		j.Plans[i] = planJSON{Date: p.Date, DateLabel: p.Date.French(),
+		j.Plans[i] = planJSON{Move: moves[i], MoveLabel: moves[i].Label(), Date: p.Date, DateLabel: p.Date.French(),
 			DateStart: p.Date.Start.Format(time.DateOnly), DecidedOn: dayText(p.DecidedOn),
 			Reason: p.Reason, Source: p.Source, RecordedAt: p.RecordedAt}
 	}
@@ -213,8 +233,11 @@ func shapeMilestone(m *site.Milestone, day time.Time) milestoneJSON {
 
 // dashboardJSON is the body of GET /api/dashboard.
 type dashboardJSON struct {
-	AsOf   string `json:"as_of"`
-	Totals struct {
+	AsOf string `json:"as_of"`
+	// Projection is true for a day after today: the statuses are projected from the plans.
+	Projection      bool   `json:"projection"`
+	ProjectionLabel string `json:"projection_label"` // in French when Projection, else empty
+	Totals          struct {
 		Sites          int     `json:"sites"`
 		Parts          int     `json:"parts"`
 		LocatedParts   int     `json:"located_parts"`
@@ -277,14 +300,15 @@ type cededYearJSON struct {
 }
 
 func shapeDashboard(d *site.Dashboard) dashboardJSON {
-	j := dashboardJSON{AsOf: d.AsOf.Format(time.DateOnly),
+	late := site.LateOn(d.AsOf, d.Today)
+	j := dashboardJSON{AsOf: d.AsOf.Format(time.DateOnly), Projection: d.Projection(), ProjectionLabel: projectionNote(d.Projection()),
 		ByStatus:     make([]statusAreaJSON, len(d.ByStatus)),
 		ByDepartment: make([]departmentAreaJSON, len(d.ByDepartment)),
 		CededToDate:  shapeArea(d.CededToDate),
 		HeldByParis:  shapeArea(d.HeldByParis),
 		CededByYear:  make([]cededYearJSON, len(d.CededByYear)),
-		DueNext12:    shapeMilestones(d.DueNext12, d.AsOf),
-		Overdue:      shapeMilestones(d.Overdue, d.AsOf),
+		DueNext12:    shapeMilestones(d.DueNext12, late),
+		Overdue:      shapeMilestones(d.Overdue, late),
 	}
 	t := d.Totals
 	j.Totals.Sites, j.Totals.Parts, j.Totals.LocatedParts, j.Totals.UnlocatedParts = t.Sites, t.Parts, t.LocatedParts, t.UnlocatedParts

@@ -41,5 +41,6 @@ func (s *Server) handleSite(w http.ResponseWriter, r *http.Request) {
 	// The ETag is the site's version, which every edit wants back in If-Match. The body
 	// depends on the caller too (confidential fields): authenticate sends Vary for that.
 	w.Header().Set("ETag", siteETag(d.Version))
-	s.writeJSON(w, r, http.StatusOK, shapeSite(d, s.readerRole(r)))
+	s.markProjection(w, asOf)
+	s.writeJSON(w, r, http.StatusOK, shapeSite(d, s.readerRole(r), s.today()))
 }

@@ -259,6 +259,11 @@ func (s *Server) handleViewXLSX(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer x.f.Close()
+	x.today = s.today()
+	suffix := ""
+	if s.markProjection(w, asOf) {
+		suffix = "-projection"
+	}
 	switch view {
 	case viewTable:
 		x.partsSheet(asOf, f, parts)
@@ -284,7 +289,7 @@ func (s *Server) handleViewXLSX(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", mediaXLSX)
-	attachment(w, fmt.Sprintf("emprises-%s-%s.xlsx", viewFileNames[view], asOf.Format(time.DateOnly)))
+	attachment(w, fmt.Sprintf("emprises-%s-%s%s.xlsx", viewFileNames[view], asOf.Format(time.DateOnly), suffix))
 	w.Write(buf.Bytes()) //nolint:errcheck // the client went away
 }
 
@@ -315,6 +320,7 @@ type viewWorkbook struct {
 	count                  int
 	sheet                  string
 	row                    int
+	today                  time.Time // the day it is made: a later day is a projection
 }
 
 func newViewWorkbook() (*viewWorkbook, error) {
@@ -349,7 +355,11 @@ func (x *viewWorkbook) head(name, title string, asOf time.Time, f viewFilters) {
 	x.row = 0
 	x.line(title)
 	x.do(x.f.SetCellStyle(name, "A1", "A1", x.title))
-	x.line("État au " + frenchDay(asOf))
+	if site.Projection(asOf, x.today) {
+		x.line("Projection au " + frenchDay(asOf) + " : état prévu d'après les dates prévues du calendrier, non constaté ; retards comptés au " + frenchDay(x.today))
+	} else {
+		x.line("État au " + frenchDay(asOf))
+	}
 	x.line("Filtres appliqués : " + f.describe())
 	x.row++
 	x.do(x.f.SetDocProps(&excelize.DocProperties{Title: title, Creator: "Emprises", Language: "fr-FR"}))
@@ -458,7 +468,7 @@ func (x *viewWorkbook) calendarSheet(asOf time.Time, f viewFilters, items []site
 		if m.Actual != nil {
 			x.date(6, m.Actual.String())
 		}
-		x.text(7, yesNo(m.Overdue(asOf)))
+		x.text(7, yesNo(m.Overdue(site.LateOn(asOf, x.today))))
 		x.number(8, float64(m.Slips()), x.count)
 		plans := make([]string, len(m.Plans))
 		for j, p := range m.Plans {
@@ -530,7 +540,7 @@ func (x *viewWorkbook) dashboardSheet(asOf time.Time, f viewFilters, parts []*pa
 		}
 		tallyRow(label, byDept[d])
 	}
-	due, overdue := site.DueAndOverdue(items, asOf)
+	due, overdue := site.DueAndOverdue(items, asOf, x.today)
 	for _, block := range []struct {
 		title string
 		items []site.Milestone

@@ -1,6 +1,8 @@
 package site
 
 import (
+	"fmt"
+	"slices"
 	"testing"
 	"time"
 )
@@ -47,7 +49,6 @@ func TestMilestoneOverdueAndDue(t *testing.T) {
 }
 
 func TestDueAndOverdue(t *testing.T) {
-	on := day("2022-03-01")
 	cal := []Milestone{
 		{ID: 1, Plans: []Plan{{Date: MustParseDate("2022-12")}}},
 		{ID: 2, Plans: []Plan{{Date: MustParseDate("2021-Q4")}}},
@@ -55,18 +56,57 @@ func TestDueAndOverdue(t *testing.T) {
 		{ID: 4, Plans: []Plan{{Date: MustParseDate("2020")}}},
 		{ID: 5, Plans: []Plan{{Date: MustParseDate("2024")}}},
 	}
-	due, overdue := DueAndOverdue(cal, on)
-	ids := func(ms []Milestone) (out []int64) {
+	ids := func(ms []Milestone) []int64 {
+		out := []int64{}
 		for _, m := range ms {
 			out = append(out, m.ID)
 		}
 		return out
 	}
-	if got := ids(due); len(got) != 2 || got[0] != 3 || got[1] != 1 {
-		t.Errorf("due = %v; want [3 1], by planned date", got)
+	tests := []struct {
+		name, on, today   string
+		wantDue, wantLate []int64
+	}{
+		{"today", "2022-03-01", "2022-03-01", []int64{3, 1}, []int64{4, 2}},
+		{"a past day", "2021-06-01", "2022-03-01", []int64{2}, []int64{4}},
+		// A projection: what is late is what is late today, not every plan due before
+		// 2023-06-01 (3 and 1 are projected as done by then, not counted late).
+		{"a day after today", "2023-06-01", "2022-03-01", []int64{5}, []int64{4, 2}},
 	}
-	if got := ids(overdue); len(got) != 2 || got[0] != 4 || got[1] != 2 {
-		t.Errorf("overdue = %v; want [4 2], by planned date", got)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			due, overdue := DueAndOverdue(cal, day(tt.on), day(tt.today))
+			if got := ids(due); !slices.Equal(got, tt.wantDue) {
+				t.Errorf("DueAndOverdue(%s, today %s) due = %v; want %v, by planned date", tt.on, tt.today, got, tt.wantDue)
+			}
+			if got := ids(overdue); !slices.Equal(got, tt.wantLate) {
+				t.Errorf("DueAndOverdue(%s, today %s) overdue = %v; want %v, by planned date", tt.on, tt.today, got, tt.wantLate)
+			}
+		})
+	}
+}
+
+func TestProjectionAndLateOn(t *testing.T) {
+	today := day("2026-12-04")
+	tests := []struct {
+		on         string
+		projection bool
+		lateOn     string
+	}{
+		{"2020-01-01", false, "2020-01-01"},
+		{"2026-12-04", false, "2026-12-04"},
+		{"2026-12-05", true, "2026-12-04"},
+		{"2031-12-31", true, "2026-12-04"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.on, func(t *testing.T) {
+			if got := Projection(day(tt.on), today); got != tt.projection {
+				t.Errorf("Projection(%s, %s) = %v; want %v", tt.on, today.Format(time.DateOnly), got, tt.projection)
+			}
+			if got := LateOn(day(tt.on), today); !got.Equal(day(tt.lateOn)) {
+				t.Errorf("LateOn(%s, %s) = %s; want %s", tt.on, today.Format(time.DateOnly), got.Format(time.DateOnly), tt.lateOn)
+			}
+		})
 	}
 }
 
@@ -98,6 +138,64 @@ func TestEventUnconfirmed(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := tt.e.Unconfirmed(day); got != tt.want {
 				t.Errorf("%+v.Unconfirmed(%s) = %v; want %v", tt.e, day.Format(time.DateOnly), got, tt.want)
+			}
+		})
+	}
+}
+
+func TestPlanMoves(t *testing.T) {
+	tests := []struct {
+		plans []string
+		next  string
+		want  PlanMove
+	}{
+		{nil, "2027", MoveFirst},
+		{[]string{"2027"}, "2028-03", MovePostponed},
+		{[]string{"2027"}, "2027-Q2", MoveAdvanced},
+		{[]string{"2027-Q4"}, "2027-11-15", MoveAdvanced},
+		{[]string{"2027-Q4"}, "2027-12-31", MoveRefined},
+		{[]string{"2027"}, "2027-Q4", MoveRefined},
+		{[]string{"2027-06-30"}, "2027-07-01", MovePostponed},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("%v→%s", tt.plans, tt.next), func(t *testing.T) {
+			m := Milestone{}
+			for _, p := range tt.plans {
+				m.Plans = append(m.Plans, Plan{Date: MustParseDate(p)})
+			}
+			if got := m.MoveTo(MustParseDate(tt.next)); got != tt.want {
+				t.Errorf("MoveTo(%s) after %v = %s; want %s", tt.next, tt.plans, got, tt.want)
+			}
+		})
+	}
+	m := Milestone{Plans: []Plan{{Date: MustParseDate("2026")}, {Date: MustParseDate("2028")}, {Date: MustParseDate("2027-Q2")}, {Date: MustParseDate("2029")}}}
+	if got := m.Moves(); !slices.Equal(got, []PlanMove{MoveFirst, MovePostponed, MoveAdvanced, MovePostponed}) {
+		t.Errorf("Moves() = %v; want first, postponed, advanced, postponed", got)
+	}
+	if m.Postponements() != 2 || m.Advances() != 1 || m.Slips() != 3 {
+		t.Errorf("Postponements, Advances, Slips = %d, %d, %d; want 2, 1, 3", m.Postponements(), m.Advances(), m.Slips())
+	}
+}
+
+func TestCheckPlan(t *testing.T) {
+	today := day("2026-12-04")
+	tests := []struct {
+		date string
+		ok   bool
+	}{
+		{"2026", true},       // "d'ici fin 2026" is still to come
+		{"2026-Q4", true},    //
+		{"2026-12-04", true}, // today
+		{"2026-12-03", false},
+		{"2026-Q3", false},
+		{"2025", false},
+		{"2027-01", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.date, func(t *testing.T) {
+			err := CheckPlan(MustParseDate(tt.date), today)
+			if (err == nil) != tt.ok {
+				t.Errorf("CheckPlan(%s, 2026-12-04) = %v; want ok %v", tt.date, err, tt.ok)
 			}
 		})
 	}

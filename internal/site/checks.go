@@ -76,7 +76,10 @@ type Check struct {
 // end of the status's period: "2019" is at least two years old on 1 January 2022) with no
 // milestone of theirs or of their whole site planned and not done, and parts whose parcels
 // the last cadastre vintage changed. Ordered by kind, then site name, then date.
-func Checks(day time.Time, staleAfter time.Duration, parts []PartState, calendar []Milestone, changes []ParcelChange) []Check {
+//
+// For a day after today (a projection), a plan counts as past only when it is late today
+// (LateOn): the plans due between today and day are projected, not late.
+func Checks(day, today time.Time, staleAfter time.Duration, parts []PartState, calendar []Milestone, changes []ParcelChange) []Check {
 	out := []Check{}
 	planned := map[string]bool{} // site id, or site id + "/" + part id, with a plan to come
 	for i := range calendar {
@@ -93,7 +96,7 @@ func Checks(day time.Time, staleAfter time.Duration, parts []PartState, calendar
 			c.PartID = *m.PartID
 		}
 		switch {
-		case m.Overdue(day):
+		case m.Overdue(LateOn(day, today)):
 			c.Kind = CheckPastPlan
 		default:
 			for _, d := range DueSoonDays {

@@ -55,7 +55,7 @@ func TestChecks(t *testing.T) {
 			[]Milestone{ms("z", nil, "2024", nil)}, nil, []CheckKind{CheckPastPlan, CheckStaleStatus}, 0},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			got := Checks(day, DefaultStaleAfter, tt.parts, tt.calendar, tt.changes)
+			got := Checks(day, day, DefaultStaleAfter, tt.parts, tt.calendar, tt.changes)
 			kinds := []CheckKind{}
 			for _, c := range got {
 				kinds = append(kinds, c.Kind)
@@ -75,5 +75,17 @@ func TestChecks(t *testing.T) {
 				t.Errorf("%d changes in the check; want 2", len(got[0].Changes))
 			}
 		})
+	}
+}
+
+// TestChecksProjection: seen on a day after today, a plan is past only if it is late today.
+func TestChecksProjection(t *testing.T) {
+	today := time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)
+	later := time.Date(2027, 6, 1, 0, 0, 0, 0, time.UTC)
+	late := Milestone{SiteID: "a", Plans: []Plan{{Date: MustParseDate("2024-Q4")}}}
+	toCome := Milestone{SiteID: "b", Plans: []Plan{{Date: MustParseDate("2026")}}}
+	got := Checks(later, today, DefaultStaleAfter, nil, []Milestone{late, toCome}, nil)
+	if len(got) != 1 || got[0].Kind != CheckPastPlan || got[0].SiteID != "a" {
+		t.Errorf("Checks(2027-06-01, today 2025-06-01) = %+v; want only a's plan late today", got)
 	}
 }

@@ -7,6 +7,7 @@ import "time"
 // what is due or late in the calendar. Areas are in square metres, to 0.1 m².
 type Dashboard struct {
 	AsOf         time.Time
+	Today        time.Time // the day it was computed: after it, AsOf is a projection
 	Totals       Totals
 	ByStatus     []StatusArea // every status, in journey order
 	ByDepartment []DepartmentArea
@@ -14,7 +15,7 @@ type Dashboard struct {
 	HeldByParis  Area // parts not ceded on the day: still held by Paris
 	CededByYear  []CededYear
 	DueNext12    []Milestone // due in the twelve months from AsOf, by planned date
-	Overdue      []Milestone // late on AsOf, by planned date
+	Overdue      []Milestone // late on LateOn(AsOf, Today), by planned date
 }
 
 // Totals counts the parts that existed on the day and sums their areas. Unlocated parts
@@ -56,3 +57,6 @@ type CededYear struct {
 	Year                 int
 	AreaM2, CumulativeM2 float64
 }
+
+// Projection reports whether the dashboard is a projection (AsOf after Today).
+func (d *Dashboard) Projection() bool { return Projection(d.AsOf, d.Today) }

@@ -62,6 +62,9 @@ type Part struct {
 	GeometrySource  string
 	Geometry        json.RawMessage // GeoJSON in WGS84, longitude first; nil when unlocated
 	StatusHistory   []StatusPeriod  // oldest first
+	// Projected is true when Status is not recorded but projected from a plan: the site
+	// is seen on a day after today and a release or disposal is planned by then.
+	Projected bool
 }
 
 // StatusPeriod is one status a part has had, from a date (with its precision) until the

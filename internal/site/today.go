@@ -31,3 +31,20 @@ func TodayAt(now time.Time) time.Time {
 	y, m, d := now.In(paris).Date()
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
+
+// Projection reports whether the portfolio seen on day is a projection: a day after today
+// has no record yet, and the state shown for it is the one the plans of the calendar lead
+// to (the rule is migrations/011_projection.sql, the one place that decides it). Every
+// view of such a day says "projection".
+func Projection(day, today time.Time) bool { return day.After(today) }
+
+// LateOn is the day on which lateness is judged when the portfolio is seen on day: that
+// day itself when it is today or past, but today for a projection. What will be late in
+// some future year is not known today, and counting every plan due before that day as
+// late would inflate the overdue count (plans reached by then are projected as done).
+func LateOn(day, today time.Time) time.Time {
+	if Projection(day, today) {
+		return today
+	}
+	return day
+}

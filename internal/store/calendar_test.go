@@ -135,11 +135,11 @@ func TestDashboardAsOf(t *testing.T) {
 	t.Parallel()
 	s := newSeeded(t)
 	ctx := context.Background()
-	then, err := s.DashboardAsOf(ctx, day("2014-01-01"))
+	then, err := s.DashboardAsOf(ctx, day("2014-01-01"), site.Today())
 	if err != nil {
 		t.Fatalf("DashboardAsOf(2014-01-01): %v", err)
 	}
-	now, err := s.DashboardAsOf(ctx, day("2026-11-26"))
+	now, err := s.DashboardAsOf(ctx, day("2026-11-26"), site.Today())
 	if err != nil {
 		t.Fatalf("DashboardAsOf(2026-11-26): %v", err)
 	}

@@ -10,8 +10,9 @@ import (
 
 // ListChecks gathers what site.Checks needs as of day and returns its list: the parts'
 // statuses on day, the calendar as known on day, and the changes the last cadastre import
-// of a vintage no later than day made to parcels linked to a part.
-func (s *Store) ListChecks(ctx context.Context, day time.Time, staleAfter time.Duration) ([]site.Check, error) {
+// of a vintage no later than day made to parcels linked to a part. Plans are late as of
+// today when day is after it (site.LateOn).
+func (s *Store) ListChecks(ctx context.Context, day, today time.Time, staleAfter time.Duration) ([]site.Check, error) {
 	calendar, err := queryCalendar(ctx, s.pool, CalendarQuery{AsOf: day})
 	if err != nil {
 		return nil, fmt.Errorf("store: list checks: %w", err)
@@ -24,7 +25,7 @@ func (s *Store) ListChecks(ctx context.Context, day time.Time, staleAfter time.D
 	if err != nil {
 		return nil, fmt.Errorf("store: list checks: %w", err)
 	}
-	return site.Checks(day, staleAfter, parts, calendar, changes), nil
+	return site.Checks(day, today, staleAfter, parts, calendar, changes), nil
 }
 
 func (s *Store) partStates(ctx context.Context, day time.Time) ([]site.PartState, error) {

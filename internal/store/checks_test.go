@@ -12,7 +12,7 @@ func TestListChecks(t *testing.T) {
 	ctx := t.Context()
 	s := cadastreStore(t)
 	day := time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)
-	got, err := s.ListChecks(ctx, day, site.DefaultStaleAfter)
+	got, err := s.ListChecks(ctx, day, day, site.DefaultStaleAfter)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,7 +44,7 @@ func TestListChecks(t *testing.T) {
 	if _, err := importBytes(ctx, s, first, CadastreImport{Force: true, Vintage: time.Date(2025, 4, 1, 0, 0, 0, 0, time.UTC)}); err != nil {
 		t.Fatal(err)
 	}
-	got, err = s.ListChecks(ctx, day, site.DefaultStaleAfter)
+	got, err = s.ListChecks(ctx, day, day, site.DefaultStaleAfter)
 	if err != nil {
 		t.Fatal(err)
 	}

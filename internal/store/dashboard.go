@@ -24,10 +24,11 @@ WITH cur AS (
 // m2 rounds a sum of square metres to 0.1 m².
 const m2 = `round(coalesce(sum(area), 0)::numeric, 1)::float8`
 
-// DashboardAsOf computes the dashboard as it stood on asOf.
-func (s *Store) DashboardAsOf(ctx context.Context, asOf time.Time) (*site.Dashboard, error) {
+// DashboardAsOf computes the dashboard as it stood on asOf, or as it is projected when
+// asOf is after today (what is late is judged on today, see site.LateOn).
+func (s *Store) DashboardAsOf(ctx context.Context, asOf, today time.Time) (*site.Dashboard, error) {
 	asOf = dayOf(asOf)
-	d := &site.Dashboard{AsOf: asOf}
+	d := &site.Dashboard{AsOf: asOf, Today: dayOf(today)}
 	err := s.readTx(ctx, func(tx pgx.Tx) error {
 		return loadDashboard(ctx, tx, d)
 	})
@@ -132,6 +133,6 @@ func loadDashboard(ctx context.Context, tx pgx.Tx, d *site.Dashboard) error {
 	if err != nil {
 		return fmt.Errorf("calendar: %w", err)
 	}
-	d.DueNext12, d.Overdue = site.DueAndOverdue(calendar, asOf)
+	d.DueNext12, d.Overdue = site.DueAndOverdue(calendar, asOf, d.Today)
 	return nil
 }

@@ -63,7 +63,7 @@ func findSiteDetail(ctx context.Context, tx pgx.Tx, id string, asOf time.Time) (
 // their whole status history.
 func queryParts(ctx context.Context, tx pgx.Tx, siteID string, asOf time.Time) ([]site.Part, error) {
 	rows, err := tx.Query(ctx, `
-		SELECT p.id, p.label, h.status::text, lower(h.valid), h.since_precision::text,
+		SELECT p.id, p.label, h.status::text, lower(h.valid), h.since_precision::text, h.projected,
 		       round(p.area_m2::numeric, 1)::float8, p.declared_area_m2,
 		       p.geometry_quality::text, p.geometry_source,
 		       ST_AsGeoJSON(ST_ForcePolygonCCW(ST_Transform(p.geom, 4326)), 7),
@@ -97,7 +97,7 @@ func queryParts(ctx context.Context, tx pgx.Tx, siteID string, asOf time.Time) (
 			untils     []*time.Time
 			reasons    []string
 		)
-		if err := rows.Scan(&p.ID, &p.Label, &p.Status, &since, &precision, &p.AreaM2,
+		if err := rows.Scan(&p.ID, &p.Label, &p.Status, &since, &precision, &p.Projected, &p.AreaM2,
 			&p.DeclaredAreaM2, &p.GeometryQuality, &p.GeometrySource, &geometry,
 			&statuses, &froms, &precisions, &untils, &reasons); err != nil {
 			return nil, err

@@ -4,7 +4,7 @@
 // overdue flag is the service's (GET /api/calendar): the page only places them.
 
 import {h, replace, s} from './dom.js';
-import {formatDay} from './format.js';
+import {formatDay, planMoves} from './format.js';
 import {statusDots} from './sitelist.js';
 import {MILESTONE_KINDS, OVERDUE_COLOR, milestoneColor, milestoneLabel} from './vocab.js';
 
@@ -166,7 +166,7 @@ function lane(item, y, withPart) {
     });
     nodes.push(bar);
     describe.push(`prévue ${item.planned_label}`); // a milestone (échéance, libération, cession) is feminine
-    if (item.slips) describe.push(`${item.slips} report${item.slips > 1 ? 's' : ''}`);
+    if (planMoves(item)) describe.push(planMoves(item));
     if (item.overdue && !item.actual) describe.push('en retard');
   }
   if (item.actual) {

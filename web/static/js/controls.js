@@ -10,6 +10,7 @@ import {bindExportMenu, syncViewExport} from './exportmenu.js';
 import {formatDay, parseDay} from './format.js';
 import {bindPrint} from './print.js';
 import {hasFilters} from './model.js';
+import {horizonYear, syncProjection} from './projection.js';
 import {closePanel, openPanel, setBackToToday} from './sitepanel.js';
 import {VIEWS, readState} from './state.js';
 import {STATUSES, darken, statusColor} from './vocab.js';
@@ -62,7 +63,7 @@ export function dateForYear(year) {
   return year === Number(app.today.slice(0, 4)) ? app.today : `${year}-12-31`;
 }
 
-// setDate shows the state as of date, a day between FIRST_YEAR and today (see
+// setDate shows the state as of date, a day between FIRST_YEAR and the horizon (see
 // dateProblem); the page says why it refuses any other.
 export function setDate(date) {
   notify('date', '');
@@ -78,15 +79,14 @@ export function setDate(date) {
 }
 
 // dateProblem says why the page cannot show the state as of an ISO day, or '' when it
-// can. The service computes the state of any past day; for a day after today it would
-// give today's statuses under a future date (planned statuses are not applied), so the
-// page refuses such a day and points to the calendar, where the plans are.
+// can. The service computes the state of any past day, and projects a day after today
+// from the plans (shown as a projection, see projection.js), up to the horizon.
 export function dateProblem(iso) {
   if (iso < `${FIRST_YEAR}-01-01`) {
     return `Le ${formatDay(iso)} est avant le début du suivi : choisissez une date à partir du 01/01/${FIRST_YEAR}.`;
   }
-  if (app.today && iso > app.today) {
-    return `Le ${formatDay(iso)} est après aujourd’hui (${formatDay(app.today)}) : l’état à venir n’est pas calculé. Les dates prévues sont dans le calendrier.`;
+  if (app.today && iso > `${horizonYear()}-12-31`) {
+    return `Le ${formatDay(iso)} est au-delà de l’horizon des projections : choisissez une date jusqu’au 31/12/${horizonYear()}.`;
   }
   return '';
 }
@@ -103,8 +103,8 @@ export function checkLinkDate() {
 
 export function syncDateControls() {
   const date = asOf();
-  // the slider goes from the first year followed to this year: no state is computed after today
-  if (app.today) $('asof-year').max = app.today.slice(0, 4);
+  // the slider goes from the first year followed to the horizon: after today, a projection
+  if (app.today) $('asof-year').max = String(horizonYear());
   $('asof-year').value = String(yearOfState());
   $('asof-year').setAttribute('aria-valuetext', `état au ${formatDay(date)}`);
   $('asof-date').value = formatDay(date);
@@ -113,6 +113,7 @@ export function syncDateControls() {
   replace($('asof-print'), formatDay(date));
   $('asof-today').disabled = !app.state.date;
   document.body.classList.toggle('past-state', Boolean(app.state.date));
+  syncProjection();
   syncExportLinks();
 }
 

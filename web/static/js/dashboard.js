@@ -3,12 +3,13 @@
 // the figures and computes none, so they are the same as every other client's.
 
 import {h, replace, s} from './dom.js';
-import {formatDay, formatHa, formatNumber, plural} from './format.js';
+import {formatDay, formatHa, formatNumber, planMoves, plural} from './format.js';
 import {precisionLabel} from './dates.js';
 import {renderChecks} from './checks.js';
 import {areaNotes, areaValue} from './areas.js';
 import {FIRST_YEAR} from './calendar.js';
 import {darken, milestoneLabel, statusColor} from './vocab.js';
+import {projectionBadge, projectionText} from './projection.js';
 
 // cededRows spreads the service's ceded areas over every year of the chart, from
 // FIRST_YEAR to the year shown: a year without cession keeps the cumulative area of the
@@ -121,7 +122,7 @@ function deadlineItem(item, onSelect, overdue) {
     h('span', {class: 'deadline-text'},
       h('button', {type: 'button', class: 'link-button', onclick: () => onSelect(item.site_id)}, item.site_name),
       h('span', {class: 'deadline-what'}, what.join(' — ')),
-      overdue ? h('span', {class: 'deadline-late'}, `échue le ${formatDay(item.planned_end)}${item.slips ? ` · ${plural(item.slips, 'report', 'reports')}` : ''}`) : null));
+      overdue ? h('span', {class: 'deadline-late'}, `échue le ${formatDay(item.planned_end)}${planMoves(item) ? ` · ${planMoves(item)}` : ''}`) : null));
 }
 
 function deadlineList(items, onSelect, overdue, empty, id) {
@@ -147,14 +148,17 @@ export function renderDashboard(el, d, {today, filtered, onSelect}) {
     h('h3', {id: 'checks-title'}, 'À vérifier'), checksBody);
   replace(el,
     h('div', {class: 'view-head'},
-      h('h2', {}, 'Tableau de bord'),
-      h('p', {class: 'view-intro', id: 'dashboard-intro'}, `État au ${formatDay(asOf)}${asOf === today ? " (aujourd'hui)" : ''} · ${scope}`)),
+      h('h2', {}, 'Tableau de bord', d.projection ? projectionBadge(asOf) : null),
+      h('p', {class: 'view-intro', id: 'dashboard-intro'}, d.projection
+        ? `${projectionText(asOf)} · ${scope}`
+        : `État au ${formatDay(asOf)}${asOf === today ? " (aujourd'hui)" : ''} · ${scope}`)),
     h('div', {class: 'cards', id: 'dashboard-cards'},
       card('sites', 'Sites suivis', formatNumber(t.sites), `${plural(t.parts, 'partie', 'parties')} dont ${formatNumber(t.unlocated_parts)} non localisée${t.unlocated_parts > 1 ? 's' : ''}`),
       card('area', 'Surface suivie', formatHa(t.area_m2), withNotes('surfaces calculées des parties localisées', {...t, unknown_parts: t.unlocated_parts})),
       card('held', 'Encore détenu par Paris', areaValue(held), withNotes(plural(held.parts, 'partie non cédée', 'parties non cédées'), held)),
       card('ceded', 'Cédé à ce jour', areaValue(ceded), withNotes(plural(ceded.parts, 'partie cédée', 'parties cédées'), ceded), 'card-ceded'),
-      card('overdue', 'Échéances dépassées', formatNumber(overdue.length), overdue.length ? 'à replanifier ou à constater' : 'aucune', overdue.length ? 'card-overdue' : ''),
+      card('overdue', 'Échéances dépassées', formatNumber(overdue.length),
+        `${overdue.length ? 'à replanifier ou à constater' : 'aucune'}${d.projection ? ` · au ${formatDay(today)}, aujourd’hui` : ''}`, overdue.length ? 'card-overdue' : ''),
       card('due', 'Dans les 12 mois', formatNumber(due.length), `à partir du ${formatDay(asOf)}`)),
     h('div', {class: 'dash-grid'},
       h('section', {class: 'dash-block', 'aria-labelledby': 'status-title'},

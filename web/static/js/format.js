@@ -77,3 +77,10 @@ export function formatDateTime(iso) {
   const d = new Date(iso);
   return Number.isNaN(d.getTime()) ? '—' : dateTime.format(d).replace(',', '');
 }
+
+// planMoves counts how a milestone's date moved: "2 reports, 1 avancée" (postponements
+// and advances, from the service), or '' when it never moved either way.
+export function planMoves(m) {
+  return [m.postponements ? plural(m.postponements, 'report', 'reports') : '',
+    m.advances ? plural(m.advances, 'avancée', 'avancées') : ''].filter(Boolean).join(', ');
+}

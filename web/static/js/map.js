@@ -7,6 +7,7 @@ import {h, replace} from './dom.js';
 import {datePhrase, formatHa} from './format.js';
 import {formatPreciseDate} from './dates.js';
 import {createParcels} from './parcels.js';
+import {projectionBadge} from './projection.js';
 import {STATUSES, darken, qualityLabel, statusColor, statusLabel} from './vocab.js';
 
 const IVRY_CENTER = [48.8125, 2.3870];
@@ -104,7 +105,7 @@ function renderLegend(el, features, layers) {
     return h('li', {class: n ? '' : 'legend-empty'}, swatch, h('span', {class: 'legend-label'}, st.label), h('span', {class: 'legend-count'}, String(n)));
   });
   replace(el,
-    h('summary', {class: 'legend-title'}, 'Légende'),
+    h('summary', {class: 'legend-title'}, 'Légende', projectionBadge()),
     h('ul', {class: 'legend-list'}, rows),
     h('ul', {class: 'legend-list legend-extra'},
       h('li', {}, h('span', {class: 'swatch swatch-approx', 'aria-hidden': 'true'}), h('span', {class: 'legend-label'}, 'emprise approximative')),

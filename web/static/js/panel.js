@@ -3,7 +3,7 @@
 
 import {h, replace} from './dom.js';
 import {historySection} from './history.js';
-import {datePhrase, formatDateTime, formatDay, formatEuros, formatHa, formatM2, formatNumber, plural} from './format.js';
+import {datePhrase, formatDateTime, formatDay, formatEuros, formatHa, formatM2, formatNumber, planMoves, plural} from './format.js';
 import {precisionLabel} from './dates.js';
 import {
   darken, eventKindLabel, milestoneLabel, modalityLabel, qualityLabel, statusColor, statusLabel,
@@ -11,10 +11,13 @@ import {
 
 // statusChip shows a status as a coloured label; since is the French label of the day
 // it began, as the service writes it.
-export function statusChip(status, since) {
-  const chip = h('span', {class: 'chip', dataset: {status}},
+// statusChip shows a status and since when; a projected one (a day after today, from a
+// plan) says so.
+export function statusChip(status, since, projected = false) {
+  const chip = h('span', {class: 'chip', dataset: projected ? {status, projected: ''} : {status}},
     h('span', {class: 'chip-dot', 'aria-hidden': 'true'}), statusLabel(status),
-    since ? h('span', {class: 'chip-since'}, ` ${datePhrase('depuis', since)}`) : null);
+    since ? h('span', {class: 'chip-since'}, projected ? ` (prévu ${datePhrase('en', since)})` : ` ${datePhrase('depuis', since)}`) : null,
+    projected ? h('span', {class: 'chip-projection'}, ' · projection') : null);
   chip.firstChild.style.backgroundColor = statusColor(status);
   chip.style.borderColor = darken(statusColor(status), 0.1);
   return chip;
@@ -34,7 +37,9 @@ function fact(term, value) {
 function header(detail, onClose, asOf, today) {
   return h('header', {class: 'panel-head'},
     h('div', {class: 'panel-head-text'},
-      h('p', {class: 'panel-kicker'}, asOf === today ? "Fiche du site · état aujourd'hui" : `Fiche du site · état au ${formatDay(asOf)}`),
+      h('p', {class: 'panel-kicker'}, asOf === today ? "Fiche du site · état aujourd'hui"
+        : detail.projection ? `Fiche du site · projection au ${formatDay(asOf)}` : `Fiche du site · état au ${formatDay(asOf)}`),
+      detail.projection ? h('p', {class: 'projection-note panel-projection'}, detail.projection_label) : null,
       h('h2', {id: 'panel-title', tabindex: '-1'}, detail.name),
       detail.address ? h('p', {class: 'panel-address'}, detail.address) : null),
     h('button', {type: 'button', class: 'btn btn-icon panel-close', 'aria-label': 'Fermer la fiche', title: 'Fermer (Échap)', onclick: onClose}, '×'));
@@ -44,7 +49,7 @@ function keyFacts(detail, edit) {
   const modality = detail.modality_label || modalityLabel(detail.modality);
   const parts = detail.parts || [];
   return h('section', {class: 'panel-section'},
-    h('div', {class: 'panel-status'}, parts.map((p) => statusChip(p.status, p.status_since_label))),
+    h('div', {class: 'panel-status'}, parts.map((p) => statusChip(p.status, p.status_since_label, p.projected))),
     h('dl', {class: 'facts'},
       fact('Surface', detail.area_m2 ? `${formatHa(detail.area_m2)} (${formatM2(detail.area_m2)})` : 'inconnue'),
       fact('Service ou organisme', detail.department),
@@ -77,7 +82,7 @@ function partBlock(part, multiple, edit) {
   return h('li', {class: 'part', dataset: {partId: part.id}},
     multiple ? h('h4', {}, part.label) : null,
     h('dl', {class: 'facts facts-compact'},
-      multiple ? fact('Statut', statusChip(part.status, part.status_since_label)) : null,
+      multiple ? fact('Statut', statusChip(part.status, part.status_since_label, part.projected)) : null,
       fact('Surface calculée', part.area_m2 ? `${formatM2(part.area_m2)} (${formatHa(part.area_m2)})` : null),
       fact('Surface déclarée', part.declared_area_m2 ? formatM2(part.declared_area_m2) : null),
       fact('Origine de la surface', part.area_source_label),
@@ -179,6 +184,7 @@ function planItem(plan, current) {
   return h('li', {class: current ? 'plan plan-current' : 'plan plan-old'},
     h(current ? 'strong' : 's', {}, plan.date_label),
     h('span', {class: 'precision'}, ` · ${precisionLabel(plan.date)}`),
+    plan.move_label ? h('span', {class: 'plan-move', dataset: {move: plan.move}}, ` · ${plan.move_label}`) : null,
     plan.decided_on ? h('span', {class: 'plan-decided'}, ` · décidé le ${formatDay(plan.decided_on)}`) : null,
     plan.reason ? h('p', {class: 'plan-reason'}, plan.reason) : null,
     plan.source ? h('p', {class: 'event-source'}, 'Source : ', linkify(plan.source)) : null);
@@ -197,7 +203,7 @@ function milestoneItem(m, multipleParts, edit) {
     multipleParts && m.part_label ? h('p', {class: 'event-part'}, m.part_label) : null,
     m.planned ? h('p', {class: 'milestone-planned'}, 'Date prévue : ', h('strong', {}, m.planned_label),
       ` (${precisionLabel(m.planned)}, au plus tard le ${formatDay(m.planned_end)})`) : null,
-    m.slips ? h('p', {class: 'milestone-slips'}, `${plural(m.slips, 'report', 'reports')} de la date prévue`) : null,
+    planMoves(m) ? h('p', {class: 'milestone-slips'}, `${planMoves(m)} de la date prévue`) : null,
     plans.length > 1 || (plans.length === 1 && (plans[0].reason || plans[0].source))
       ? h('details', {class: 'plans', open: m.slips ? true : null}, h('summary', {}, `Historique des dates prévues (${plans.length})`),
         h('ol', {}, plans.map((p, i) => planItem(p, i === plans.length - 1))))

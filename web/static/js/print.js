@@ -7,6 +7,7 @@ import {fitLabels} from './calendar.js';
 import {replace} from './dom.js';
 import {filterText} from './exportmenu.js';
 import {formatDay} from './format.js';
+import {isProjection} from './projection.js';
 
 // VIEW_TITLES names each view on paper.
 const VIEW_TITLES = {
@@ -31,7 +32,7 @@ export function syncPrintHeader() {
   if (st.view === 'carte' && st.site && !$('panel').hidden) title = 'Fiche du site';
   replace($('print-title'), `Emprises — ${title}`);
   const day = asOf();
-  replace($('print-asof'), day ? `État au ${formatDay(day)}` : '');
+  replace($('print-asof'), day ? `${isProjection(day) ? 'Projection au' : 'État au'} ${formatDay(day)}` : '');
   replace($('print-filters'), `Filtres : ${filterText(st)}`);
   replace($('print-made'), `Imprimé le ${formatDay(todayISO())}`);
 }

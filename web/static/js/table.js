@@ -6,6 +6,7 @@ import {formatHa} from './format.js';
 import {formatPreciseDate, sortKey} from './dates.js';
 import {partArea} from './model.js';
 import {statusChip} from './panel.js';
+import {projectionBadge} from './projection.js';
 import {STATUSES, qualityLabel} from './vocab.js';
 
 // statusRank orders statuses along the journey, as the service lists them.
@@ -81,7 +82,7 @@ export function renderTable(el, parts, {sort, onSort, onSelect}) {
         c.label, h('span', {class: 'sort-icon', 'aria-hidden': 'true'}, active ? (desc ? '▼' : '▲') : '↕')));
   });
   replace(el,
-    h('div', {class: 'view-head'}, h('h2', {}, 'Tableau des sites'),
+    h('div', {class: 'view-head'}, h('h2', {}, 'Tableau des sites', projectionBadge()),
       h('p', {class: 'view-intro'}, `${rows.length} partie${rows.length > 1 ? 's' : ''} de site ; cliquez un en-tête pour trier.`)),
     h('p', {class: 'table-hint', id: 'table-hint', hidden: true},
       `Le tableau compte ${COLUMNS.length} colonnes : faites-le défiler vers la droite pour voir les suivantes.`),
