@@ -211,4 +211,24 @@ func TestCompression(t *testing.T) {
 			t.Errorf("GET %s: the gzipped body differs from the plain one", path)
 		}
 	}
+	// Accept-Encoding read as RFC 9110 §12.5.3 says: a coding with q=0 is refused, and
+	// every answer, compressed or not, tells caches that it depends on the header.
+	for _, tc := range []struct {
+		accept, want string
+	}{
+		{"gzip", "gzip"},
+		{"gzip;q=0", ""},
+		{"GZIP;q=0.5, identity;q=1", "gzip"},
+		{"deflate, gzip;q=0", ""},
+		{"br", ""},
+		{"identity", ""},
+	} {
+		resp, _ := e.call(t, "GET", "/collections/sites/items?limit=100", nil, "Accept-Encoding", tc.accept)
+		if got := resp.Header.Get("Content-Encoding"); got != tc.want {
+			t.Errorf("Accept-Encoding: %s: Content-Encoding %q; want %q", tc.accept, got, tc.want)
+		}
+		if !strings.Contains(strings.Join(resp.Header.Values("Vary"), ","), "Accept-Encoding") {
+			t.Errorf("Accept-Encoding: %s: Vary %q; want Accept-Encoding in it", tc.accept, resp.Header.Values("Vary"))
+		}
+	}
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
+	"github.com/klauspost/compress/gzhttp"
 
 	"github.com/emprises/emprises/internal/auth"
 	"github.com/emprises/emprises/internal/store"
@@ -19,8 +20,7 @@ import (
 // from it (see buildOpenAPI), so the router, the roles and the API definition are one list.
 func (s *Server) routes() http.Handler {
 	r := chi.NewRouter()
-	r.Use(s.logAndRecover, secure, s.readYourWrites, s.authenticate, middleware.GetHead,
-		middleware.Compress(compressionLevel, compressedTypes...))
+	r.Use(s.logAndRecover, secure, s.readYourWrites, s.authenticate, middleware.GetHead, compressor())
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, Problem{Status: http.StatusNotFound, Detail: "no such resource: " + r.URL.Path})
 	})
@@ -129,10 +129,22 @@ func (s *Server) routes() http.Handler {
 	return r
 }
 
-// Responses are compressed when the client accepts gzip (or deflate), streaming kept: the
-// compressor flushes with every flush of a page or download. Level 5 of 9: on a page of
-// 10 000 parcels it keeps most of the size gain of level 9 for a fraction of the CPU.
-const compressionLevel = 5
+// compressor gzips responses for clients that accept gzip, streaming kept: the compressor
+// flushes with every flush of a page or download. klauspost/compress's gzhttp reads
+// Accept-Encoding as RFC 9110 says ("gzip;q=0" refuses gzip, which chi's Compress took as
+// a yes), adds Vary: Accept-Encoding to every answer, compressed or not, and its gzip is
+// faster than the standard library's at the same level. Level 5 of 9: on a page of 10 000
+// parcels it keeps most of the size gain of level 9 for a fraction of the CPU. Answers of
+// under a kilobyte go as they are. ETags are left as the handlers make them, so that a
+// tile or a page revalidates whatever the encoding it came in.
+func compressor() func(http.Handler) http.Handler {
+	wrap, err := gzhttp.NewWrapper(gzhttp.CompressionLevel(5), gzhttp.ContentTypes(compressedTypes),
+		gzhttp.EnableZstd(false))
+	if err != nil {
+		panic(err) // constant options: a programming error every test run meets
+	}
+	return func(h http.Handler) http.Handler { return wrap(h) }
+}
 
 // compressedTypes are the media types worth compressing: text and vector tiles.
 var compressedTypes = []string{
