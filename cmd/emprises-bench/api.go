@@ -619,7 +619,7 @@ func readAllPages(ctx context.Context, client *http.Client, url string) (pages, 
 		}
 		pages++
 		bytes += int64(len(body))
-		features += strings.Count(string(body), `"type" : "Feature"`)
+		features += strings.Count(string(body), `"type":"Feature"`)
 		url = ""
 		// The links come last; the next link is the one with rel "next".
 		if i := strings.LastIndex(string(body), `"rel":"next"`); i >= 0 {
