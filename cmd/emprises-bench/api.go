@@ -141,7 +141,7 @@ func runAPIBench(ctx context.Context, args []string) error {
 		name string
 		s    *server
 		path string
-	}{{"Emprises", srv, "/collections/parcels/items?limit=10000"}, {"pg_featureserv", peer, peerCollection + "?limit=10000"}} {
+	}{{"Emprises", srv, "/collections/parcels/items?limit=10000"}, {"pg_featureserv", peer, peerCollection + "&limit=10000"}} {
 		if t.s == nil {
 			continue
 		}
@@ -162,7 +162,7 @@ func runAPIBench(ctx context.Context, args []string) error {
 		name string
 		s    *server
 		path string
-	}{{"Emprises", srv, "/collections/parcels/items?limit=10000"}, {"pg_featureserv", peer, peerCollection + "?limit=10000"}} {
+	}{{"Emprises", srv, "/collections/parcels/items?limit=10000"}, {"pg_featureserv", peer, peerCollection + "&limit=10000"}} {
 		if t.s == nil {
 			continue
 		}
@@ -333,7 +333,7 @@ func apiScenarios(ctx context.Context, pool *pgxpool.Pool, cfg apiBenchConfig) (
 		}
 		return apiScenario{name: name,
 			path:     func(int) string { return "/collections/parcels/items?" + params },
-			peerPath: func(int) string { return peerCollection + "?" + peerParams },
+			peerPath: func(int) string { return peerCollection + "&" + peerParams },
 			query:    func(int) benchQuery { return benchQuery{sql, args} },
 		}, nil
 	}
@@ -386,7 +386,7 @@ func apiScenarios(ctx context.Context, pool *pgxpool.Pool, cfg apiBenchConfig) (
 		f := func(v float64) string { return strconv.FormatFloat(v, 'f', 7, 64) }
 		bbox := f(b.MinX) + "," + f(b.MinY) + "," + f(b.MaxX) + "," + f(b.MaxY)
 		bboxPaths[i] = "/collections/parcels/items?limit=1000&bbox=" + bbox
-		peerBBoxPaths[i] = peerCollection + "?limit=1000&bbox=" + bbox
+		peerBBoxPaths[i] = peerCollection + "&limit=1000&bbox=" + bbox
 	}
 	scenarios = append(scenarios, apiScenario{name: "random 300 m bbox, limit=1000",
 		path:     func(i int) string { return bboxPaths[i%len(bboxPaths)] },

@@ -23,8 +23,10 @@ import (
 // database, a synthetic department file (parcels of a real commune's density over
 // Val-de-Marne, so that Ivry holds about one parcel in eighty) imported with the
 // importer, then at one request at a time the first page of 1 000 parcels, a page in the
-// middle of the collection (by cursor), random 300 m boxes inside Ivry, and the z16
-// parcel tiles over Ivry rendered by PostGIS (Store.ParcelTile, no cache).
+// middle of the collection (by cursor), random 300 m boxes inside Ivry (whose answer
+// grows with the density), random boxes over the department sized to hold about 1 000
+// parcels (whose answer does not), and the z16 parcel tiles over Ivry rendered by PostGIS
+// (Store.ParcelTile, no cache).
 func runGrowthBench(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("growth", flag.ContinueOnError)
 	sizes := fs.String("sizes", "10000,100000,1000000", "cadastre sizes, comma-separated")
@@ -44,8 +46,8 @@ func runGrowthBench(ctx context.Context, args []string) error {
 	out := os.Stdout
 	fmt.Fprintf(out, "emprises-bench growth: costs as the cadastre grows (synthetic department files, %d requests of each kind, one at a time; load average %s)\n\n",
 		*requests, loadAverage())
-	fmt.Fprintln(out, "| parcels | import | parcels/s | importer peak RSS | first page of 1 000, p50 | page in the middle, p50 | 300 m box in Ivry, p50 (features) | z16 tile over Ivry, p50 (tiles, features) |")
-	fmt.Fprintln(out, "|---|---|---|---|---|---|---|---|")
+	fmt.Fprintln(out, "| parcels | import | parcels/s | importer peak RSS | first page of 1 000, p50 | page in the middle, p50 | 300 m box in Ivry, p50 (parcels in it) | box of about 1 000 parcels, p50 (parcels in it) | z16 tile over Ivry, p50 (tiles, parcels each) |")
+	fmt.Fprintln(out, "|---|---|---|---|---|---|---|---|---|")
 	for _, n := range ns {
 		row, err := growthAt(ctx, n, *requests, *bin)
 		if err != nil {
@@ -153,6 +155,50 @@ func growthAt(ctx context.Context, n, requests int, bin string) (string, error) 
 		return "", err
 	}
 
+	// Boxes anywhere in the department, each sized to hold about 1 000 parcels at this
+	// density: the answer keeps its size while the table grows.
+	rows, err := st.Pool().Query(ctx, `
+		WITH e AS (SELECT ST_Extent(geom) AS b FROM parcels),
+		side AS (SELECT sqrt(1000 * (ST_XMax(b) - ST_XMin(b)) * (ST_YMax(b) - ST_YMin(b)) / $1) AS s, b FROM e),
+		box AS (
+		    SELECT ST_Transform(ST_MakeEnvelope(x, y, x + s, y + s, 2154), 4326) AS g
+		    FROM side, generate_series(1, 64) AS i,
+		         LATERAL (SELECT ST_XMin(b) + random() * (ST_XMax(b) - ST_XMin(b) - s) AS x,
+		                         ST_YMin(b) + random() * (ST_YMax(b) - ST_YMin(b) - s) AS y) c
+		)
+		SELECT ST_XMin(g), ST_YMin(g), ST_XMax(g), ST_YMax(g) FROM box`, n)
+	if err != nil {
+		return "", err
+	}
+	var even [][4]float64
+	for rows.Next() {
+		var b [4]float64
+		if err := rows.Scan(&b[0], &b[1], &b[2], &b[3]); err != nil {
+			return "", err
+		}
+		even = append(even, b)
+	}
+	if err := rows.Err(); err != nil {
+		return "", err
+	}
+	var inEven int64
+	for _, b := range even {
+		var k int64
+		if err := st.Pool().QueryRow(ctx, `SELECT count(*) FROM parcels
+			WHERE ST_Intersects(geom, ST_Transform(ST_MakeEnvelope($1, $2, $3, $4, 4326), 2154))`,
+			b[0], b[1], b[2], b[3]).Scan(&k); err != nil {
+			return "", err
+		}
+		inEven += k
+	}
+	evenBox, err := get(func(i int) string {
+		b := even[i%len(even)]
+		return fmt.Sprintf("/collections/parcels/items?limit=1000&bbox=%.7f,%.7f,%.7f,%.7f", b[0], b[1], b[2], b[3])
+	})
+	if err != nil {
+		return "", err
+	}
+
 	tiles := z16TileCoords()
 	var tileFeatures int64
 	if err := st.Pool().QueryRow(ctx, `SELECT count(*) FROM parcels
@@ -170,9 +216,10 @@ func growthAt(ctx context.Context, n, requests int, bin string) (string, error) 
 		return "", err
 	}
 
-	return fmt.Sprintf("| %d | %s | %s | %s | %s | %s | %s (%.0f) | %s (%d tiles, %.0f parcels each) |",
+	return fmt.Sprintf("| %d | %s | %s | %s | %s | %s | %s (%.0f) | %s (%.0f) | %s (%d tiles, %.0f parcels each) |",
 		n, cadastreSeconds(took), cadastreRate(n, took), cadastreMB(rss),
 		ms(first.pct(50)), ms(mid.pct(50)),
 		ms(bbox.pct(50)), float64(inBoxes)/float64(len(boxes)),
+		ms(evenBox.pct(50)), float64(inEven)/float64(len(even)),
 		ms(tile.pct(50)), len(tiles), float64(tileFeatures)/float64(len(tiles))), nil
 }

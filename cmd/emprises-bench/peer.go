@@ -19,8 +19,10 @@ import (
 // the binary named by $PG_FEATURESERV (or -peer) on the same database and loads it with
 // the same requests, the two servers taking turns.
 
-// peerCollection is the collection pg_featureserv publishes for the parcels table.
-const peerCollection = "/collections/public.parcels/items.json"
+// peerCollection is the collection pg_featureserv publishes for the parcels table, with
+// the properties Emprises writes from the table itself: pg_featureserv would otherwise
+// write every column, the outlines kept as GeoJSON text (migrations/010) included.
+const peerCollection = "/collections/public.parcels/items.json?properties=section,number,contenance_m2,part_id,source"
 
 // startPeer runs pg_featureserv on 127.0.0.1 against connString and waits until it
 // publishes the parcels. It is configured through its environment (DATABASE_URL and
@@ -62,7 +64,7 @@ func startPeer(ctx context.Context, bin, assets, connString string) (*server, er
 	s := &server{bin: bin, cmd: cmd, base: "http://127.0.0.1:" + strconv.Itoa(port), log: logFile.Name()}
 	client := &http.Client{Timeout: 10 * time.Second}
 	for i := 0; ; i++ {
-		_, err := fetch(ctx, client, s.base+peerCollection+"?limit=1", "")
+		_, err := fetch(ctx, client, s.base+peerCollection+"&limit=1", "")
 		if err == nil {
 			return s, nil
 		}

@@ -664,30 +664,76 @@ func (c *collection) build(q *FeatureQuery, kind statement, id string) (string, 
 		// One more than asked tells whether a next page exists.
 		limit = "\nLIMIT " + a.add(q.Limit+1)
 	}
-	matched := ""
-	if q.countsInPage() {
+	counted := ""
+	switch c.pageCount(q) {
+	case countWindow:
 		// As text, whose wire form is the same in both formats.
-		matched = ",\n(count(*) OVER ())::text AS matched"
+		counted = ",\n(count(*) OVER ())::text AS matched"
+	case countKept:
+		counted = ",\n" + c.keptCount(from) + "::text AS matched"
+		if q.After != "" {
+			p, err := c.cursor(&a, "after", q.After)
+			if err != nil {
+				return "", nil, err
+			}
+			counted += ",\nEXISTS (SELECT 1 FROM " + from + " WHERE " + c.key + " <= " + p + ")::text AS has_prev"
+		}
 	}
-	return "SELECT " + c.key + "::text, " + feature + matched + body + where(conds) + "\nORDER BY " + c.key + limit, a, nil
+	return "SELECT " + c.key + "::text, " + feature + counted + body + where(conds) + "\nORDER BY " + c.key + limit, a, nil
 }
 
-// countsInPage tells whether the page statement counts the matches itself, in a third
-// column, instead of a count statement on a second connection: for the first page of a
-// bbox query. There the planner already reads every match through the spatial index and
-// sorts them by id before the LIMIT (a bitmap scan and a top-N sort), and builds the
-// GeoJSON only for the rows the LIMIT keeps, so counting them as well costs about 0.1 ms
-// where the count statement, repeating the index scan and every ST_Intersects, took
-// 1.5–4 ms of a 11–25 ms page for a 300 m box over 100 000 parcels (about 1 000 matches),
-// besides a second connection. Measured with pgbench, the two ways interleaved in one run
-// (random 300 m boxes over 100 000 parcels, December 2026, shared 2-core machine at load
-// 8–11): the database's time per request went from 22.9 to 20.9 ms with one client and
-// from 37.3 to 35.2 ms with four; through HTTP the difference was lost in the machine's
-// noise. Without a bbox, a page is an index scan on the id that
-// the LIMIT stops early, which a window count would make read every feature; after or
-// before a cursor, the page does not see the features the count must include.
-func (q *FeatureQuery) countsInPage() bool {
-	return q.Count && q.Limit > 0 && q.BBox != nil && q.After == "" && q.Before == ""
+// pageCounting is where the count of a page's matches comes from.
+type pageCounting int
+
+const (
+	countApart  pageCounting = iota // a count statement on a second connection, or none
+	countWindow                     // a window count in the page statement
+	countKept                       // the count feature_counts keeps, read by the page statement
+)
+
+// pageCount tells whether the page statement counts the matches itself, in a third column
+// (and, after a cursor, whether a page precedes, in a fourth), instead of a count
+// statement on a second connection.
+//
+// The first page of a bbox query counts with a window. There the planner already reads
+// every match through the spatial index and sorts them by id before the LIMIT (a bitmap
+// scan and a top-N sort), and builds the GeoJSON only for the rows the LIMIT keeps, so
+// counting them as well costs about 0.1 ms where the count statement, repeating the index
+// scan and every ST_Intersects, took 1.5–4 ms of a 11–25 ms page for a 300 m box over
+// 100 000 parcels (about 1 000 matches), besides a second connection. Measured with
+// pgbench, the two ways interleaved in one run (random 300 m boxes over 100 000 parcels,
+// December 2026, shared 2-core machine at load 8–11): the database's time per request
+// went from 22.9 to 20.9 ms with one client and from 37.3 to 35.2 ms with four.
+//
+// A page of a whole collection whose count triggers keep (feature_counts) reads that
+// count, and whether rows precede its cursor (an index probe), as one-row subqueries the
+// page statement runs once: no second connection for a GIS client paging through the
+// parcels. A page before a cursor keeps the count statement (its previous page needs a
+// count of its own), and so do other filters: without a bbox a page is an index scan on
+// the id that the LIMIT stops early, which a window count would make read every feature,
+// and after or before a cursor the page does not see the features the count must include.
+func (c *collection) pageCount(q *FeatureQuery) pageCounting {
+	switch {
+	case !q.Count || q.Limit <= 0 || q.Before != "":
+		return countApart
+	case q.BBox != nil && q.After == "":
+		return countWindow
+	case c.counted != "" && c.unfiltered(q):
+		return countKept
+	}
+	return countApart
+}
+
+// unfiltered tells whether q asks for every feature of the collection, paging aside.
+func (c *collection) unfiltered(q *FeatureQuery) bool {
+	return c.live == "" && q.BBox == nil && len(q.Where) == 0 && q.Filter == nil &&
+		(q.Period == nil || c.temporal == nil)
+}
+
+// keptCount is the SQL of the count of an unfiltered collection: the one its triggers
+// keep, or the count itself where feature_counts has no row yet.
+func (c *collection) keptCount(from string) string {
+	return "coalesce((SELECT features FROM feature_counts WHERE collection = '" + c.counted + "'), (SELECT count(*) FROM " + from + "))"
 }
 
 // countSQL is the statement that counts the features q matches, paging aside, and tells
@@ -696,7 +742,7 @@ func (q *FeatureQuery) countsInPage() bool {
 func (c *collection) countSQL(a *sqlArgs, q *FeatureQuery, from string, conds []string) (string, []any, error) {
 	matched := "(SELECT count(*) FROM " + from + where(conds) + ")"
 	if c.counted != "" && len(conds) == 0 {
-		matched = "coalesce((SELECT features FROM feature_counts WHERE collection = '" + c.counted + "'), " + matched + ")"
+		matched = c.keptCount(from)
 	}
 	exists := func(cond string) string {
 		return "EXISTS (SELECT 1 FROM " + from + where(append(slices.Clip(conds), cond)) + ")"
@@ -860,7 +906,8 @@ func FeatureSQL(collection string, q FeatureQuery) (string, []any, error) {
 // fn per feature with its id and its GeoJSON; neither is held in memory beyond the call,
 // and their bytes are only valid during it. With q.Count, FeaturePage.Matched counts every
 // match, paging aside: counted by the page statement itself on the first page of a bbox
-// query (see countsInPage), else on a second connection while the page streams.
+// query or read from feature_counts for a whole collection (see pageCount), else on a
+// second connection while the page streams.
 //
 // An error about q (a bad filter value, say) is a *site.InvalidError returned before the
 // first call of fn.
@@ -885,7 +932,8 @@ func (s *Store) Features(ctx context.Context, collection string, q FeatureQuery,
 	var countc chan featureCount
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	if q.Count && q.Limit > 0 && !q.countsInPage() {
+	counting := c.pageCount(&q)
+	if q.Count && q.Limit > 0 && counting == countApart {
 		countSQL, countArgs, err := c.build(&q, stmtCount, "")
 		if err != nil {
 			return page, err
@@ -913,9 +961,14 @@ func (s *Store) Features(ctx context.Context, collection string, q FeatureQuery,
 	switch {
 	case countc != nil:
 		r = <-countc
-	case q.countsInPage():
+	case counting == countWindow:
 		// No row, no count: nothing matched.
 		r.matched = max(page.Matched, 0)
+	case counting == countKept && page.Returned > 0:
+		r.matched, r.hasPrev = page.Matched, page.HasPrev
+	case counting == countKept:
+		// A page past the last feature: no row carried the count.
+		r.err = s.countApart(ctx, c, &q, &r)
 	}
 	if r.err != nil {
 		return page, fmt.Errorf("store: count %s features: %w", collection, r.err)
@@ -925,6 +978,20 @@ func (s *Store) Features(ctx context.Context, collection string, q FeatureQuery,
 		page.HasNext = r.hasNext
 	}
 	return page, nil
+}
+
+// countApart runs the count statement of q into r.
+func (s *Store) countApart(ctx context.Context, c *collection, q *FeatureQuery, r *featureCount) error {
+	countSQL, countArgs, err := c.build(q, stmtCount, "")
+	if err != nil {
+		return err
+	}
+	db, err := s.reader(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Release()
+	return db.QueryRow(ctx, countSQL, append([]any{customPlan}, countArgs...)...).Scan(&r.matched, &r.hasPrev, &r.hasNext)
 }
 
 // featureCount is the result of the count statement.
@@ -1022,10 +1089,13 @@ func (s *Store) streamFeatures(ctx context.Context, sql string, args []any, q *F
 		v := rows.RawValues()
 		if page.Returned == 0 {
 			page.First = string(v[0])
-			if len(v) > 2 { // the count, in every row (countsInPage)
+			if len(v) > 2 { // the count, in every row (pageCount)
 				if page.Matched, err = strconv.ParseInt(string(v[2]), 10, 64); err != nil {
 					return fmt.Errorf("matched: %w", err)
 				}
+			}
+			if len(v) > 3 { // whether rows precede the cursor
+				page.HasPrev = string(v[3]) == "true"
 			}
 		}
 		last = append(last[:0], v[0]...)

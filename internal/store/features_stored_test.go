@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -128,5 +129,55 @@ func TestFeatureSettingsStayInTheirBatch(t *testing.T) {
 	}
 	if after != before || after == within {
 		t.Errorf("after the batch: %q, want the connection's own %q", after, before)
+	}
+}
+
+// TestWholeCollectionCountedInPage checks the pages of a whole collection, whose count and
+// previous page the page statement reads itself (pageCount): numberMatched and HasPrev on
+// the first page, after a cursor, and past the last feature, where no row carries them.
+func TestWholeCollectionCountedInPage(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := newSeeded(t)
+	if _, err := s.pool.Exec(ctx, `
+		INSERT INTO parcels (id, contenance_m2, geom, source)
+		SELECT '94041000ZX' || lpad((g + 1)::text, 4, '0'), 64,
+		       ST_Multi(ST_MakeEnvelope(653000 + g * 10, 6852000, 653008 + g * 10, 6852008, 2154)), 'test'
+		FROM generate_series(0, 29) AS g`); err != nil {
+		t.Fatal(err)
+	}
+	var total int64
+	var last string
+	if err := s.pool.QueryRow(ctx, `SELECT count(*), max(id) FROM parcels`).Scan(&total, &last); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name     string
+		after    string
+		prev     bool
+		returned int
+	}{
+		{"first page", "", false, 10},
+		{"after a cursor", "94041000ZX0005", true, 10},
+		{"past the last feature", last, true, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			q := FeatureQuery{CRS: site.CRS84, Limit: 10, Count: true, After: tc.after}
+			sql, _, err := FeatureSQL(CollectionParcels, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(sql, "feature_counts") {
+				t.Errorf("the page statement does not read the kept count:\n%s", sql)
+			}
+			p, err := s.Features(ctx, CollectionParcels, q, func(_, _ []byte) error { return nil })
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.Matched != total || p.HasPrev != tc.prev || p.Returned != tc.returned {
+				t.Errorf("matched %d, has_prev %v, returned %d; want %d, %v, %d",
+					p.Matched, p.HasPrev, p.Returned, total, tc.prev, tc.returned)
+			}
+		})
 	}
 }
