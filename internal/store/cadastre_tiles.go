@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -21,42 +20,19 @@ import (
 // file (some 200 parcels) takes 1.6 ms of PostGIS instead of 3.1 ms (EXPLAIN ANALYZE and
 // the 110 tiles over Ivry in one statement, warm cache).
 
-// Each parcel is also the tile's feature of MVT id parcelCode(id): a number, read by the
-// page with no string to decode. At zoom 15 that number is the parcel's only id. A z15
-// tile of a dense cadastre (the 100 000 synthetic parcels tiling Ivry) holds some 11 000
-// parcels: their ids as strings were 140 kB of its 500 kB, the largest part of the
-// browser's time to parse it (every string decoded, and copied once per feature), and of
-// PostGIS's to encode it (80 ms instead of 55 without them).
-
-// parcelCodeSQL is the number that stands for parcel id p.id in tiles. An id is a
-// department (2 digits, or 2A and 2B), a commune (3 digits), a prefix (3 digits), a
-// section (2 of 0-9A-Z) and a number (4 digits); the code is these fields one after the
-// other in mixed radix (the department as 0 to 99, 2A as 100, 2B as 101; each section
-// character in base 36): less than 1.33e15, so exact in a JavaScript number (2^53).
-// parcelID in web/static/js/parcels.js reads it back.
-const parcelCodeSQL = `((((CASE substr(p.id, 1, 2) WHEN '2A' THEN 100 WHEN '2B' THEN 101 ELSE substr(p.id, 1, 2)::bigint END
-        * 1000 + substr(p.id, 3, 3)::bigint) * 1000 + substr(p.id, 6, 3)::bigint)
-        * 36 + strpos('0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ', substr(p.id, 9, 1)) - 1)
-        * 36 + strpos('0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ', substr(p.id, 10, 1)) - 1)
-        * 10000 + substr(p.id, 11, 4)::bigint`
-
-// parcelTileSQL draws the parcels of tile $1/$2/$3 as the layer "parcels", each the
-// feature of id parcelCodeSQL, with the properties id, contenance (m²) and part_id
-// (absent when the parcel serves no part, or only a part of a deleted site).
-var parcelTileSQL = `
+// parcelTileSQL draws the parcels of tile $1/$2/$3 as the layer "parcels", with the
+// properties id, contenance (m²) and part_id (absent when the parcel serves no part, or
+// only a part of a deleted site).
+const parcelTileSQL = `
 WITH t AS MATERIALIZED (
-    SELECT ` + parcelCodeSQL + ` AS code, p.id, p.contenance_m2 AS contenance,
+    SELECT p.id, p.contenance_m2 AS contenance,
            CASE WHEN s.id IS NOT NULL THEN p.part_id END AS part_id,
            ST_AsMVTGeom(ST_Transform(p.geom, 3857), ST_TileEnvelope($1, $2, $3), 4096, 64, true) AS geom
       FROM parcels p
       LEFT JOIN site_parts sp ON sp.id = p.part_id
       LEFT JOIN sites s ON s.id = sp.site_id AND s.deleted_at IS NULL
      WHERE p.geom && ST_Transform(ST_TileEnvelope($1, $2, $3, margin => 64.0 / 4096), 2154))
-SELECT coalesce(ST_AsMVT(t, 'parcels', 4096, 'geom', 'code'), '') FROM t WHERE t.geom IS NOT NULL`
-
-// parcelOverviewSQL is parcelTileSQL without the id property, for the first zoom with
-// parcels, where tiles hold the most.
-var parcelOverviewSQL = strings.Replace(parcelTileSQL, " AS code, p.id,", " AS code,", 1)
+SELECT coalesce(ST_AsMVT(t, 'parcels', 4096, 'geom'), '') FROM t WHERE t.geom IS NOT NULL`
 
 // siteTileSQL draws the site parts of tile $1/$2/$3 as the layer "sites", with their
 // current status: part_id, site_id, name (the site's), label (the part's), status and
@@ -70,18 +46,10 @@ WITH t AS MATERIALIZED (
        AND s.deleted_at IS NULL)
 SELECT coalesce(ST_AsMVT(t, 'sites', 4096, 'geom'), '') FROM t WHERE t.geom IS NOT NULL`
 
-// ParcelOverviewZoom is the deepest zoom whose parcel tiles leave out the id property:
-// their features' MVT ids are the parcels' codes (see parcelCodeSQL).
-const ParcelOverviewZoom = 15
-
 // ParcelTile returns the MVT tile z/x/y of the parcels layer; empty when no parcel
 // crosses it. The caller checks z, x and y.
 func (s *Store) ParcelTile(ctx context.Context, z, x, y int) ([]byte, error) {
-	sql := parcelTileSQL
-	if z <= ParcelOverviewZoom {
-		sql = parcelOverviewSQL
-	}
-	b, err := s.tile(ctx, sql, z, x, y)
+	b, err := s.tile(ctx, parcelTileSQL, z, x, y)
 	if err != nil {
 		return nil, fmt.Errorf("store: parcel tile %d/%d/%d: %w", z, x, y, err)
 	}

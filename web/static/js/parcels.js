@@ -25,27 +25,6 @@ function linked(feature) {
   return Boolean(feature?.props?.part_id);
 }
 
-// parcelID is the parcel id a tile's feature id stands for: the fields of the id in mixed
-// radix, as parcelCodeSQL (internal/store/cadastre_tiles.go) writes them. Tiles at zoom 15
-// carry no other id.
-export function parcelID(code) {
-  const digits = (n, width) => String(n).padStart(width, '0');
-  const base36 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ';
-  let rest = code;
-  const take = (radix) => {
-    const v = rest % radix;
-    rest = Math.floor(rest / radix);
-    return v;
-  };
-  const number = take(10000);
-  const section = base36[take(36)];
-  const sectionFirst = base36[take(36)];
-  const prefix = take(1000);
-  const commune = take(1000);
-  const dept = rest === 100 ? '2A' : rest === 101 ? '2B' : digits(rest, 2);
-  return dept + digits(commune, 3) + digits(prefix, 3) + sectionFirst + section + digits(number, 4);
-}
-
 // parcelContent is the hover label of a parcel, built as DOM nodes.
 function parcelContent(props) {
   const area = typeof props.contenance === 'number' ? formatM2(props.contenance) : 'contenance non renseignée';
@@ -74,7 +53,7 @@ function outlineSymbolizer(drawn) {
       ctx.beginPath();
     },
     draw(ctx, geom, z, feature) {
-      drawn.get(ctx.canvas)?.add(feature.id);
+      drawn.get(ctx.canvas)?.add(feature.props.id);
       for (const ring of geom) {
         ctx.moveTo(ring[0].x, ring[0].y);
         for (let i = 1; i < ring.length; i++) ctx.lineTo(ring[i].x, ring[i].y);
@@ -97,7 +76,7 @@ function linkedSymbolizer(drawn) {
       ctx.lineWidth = LINKED.width;
     },
     draw(ctx, geom, z, feature) {
-      drawn.get(ctx.canvas)?.add(feature.id);
+      drawn.get(ctx.canvas)?.add(feature.props.id);
       ctx.beginPath();
       for (const ring of geom) {
         ctx.moveTo(ring[0].x, ring[0].y);
@@ -254,9 +233,7 @@ export function createParcels(map, el, {enabled = true, onToggle = () => {}} = {
   function parcelAt(latlng) {
     if (!shown()) return null;
     const picks = layer.queryTileFeaturesDebug(latlng.lng, latlng.lat, 0).get('') || [];
-    const feature = picks.find((p) => p.layerName === 'parcels')?.feature;
-    if (!feature) return null;
-    return {...feature.props, id: feature.props.id ?? parcelID(feature.id)};
+    return picks.find((p) => p.layerName === 'parcels')?.feature.props || null;
   }
 
   function show(latlng) {
