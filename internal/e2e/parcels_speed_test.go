@@ -137,11 +137,16 @@ func TestParcelsFastOverDenseCadastre(t *testing.T) {
 	if r.Count < 50_000 {
 		t.Errorf("%d parcels drawn; want the tens of thousands a z15 view over the dense cadastre holds", r.Count)
 	}
+	// Under -short (a busy machine, a quick run) the times are logged, not held to the bar.
+	timing := t.Errorf
+	if testing.Short() {
+		timing = t.Logf
+	}
 	if r.shown() > parcelsShownBy {
-		t.Errorf("the parcels were shown %s after the navigation; want under %s", r.shown().Round(time.Millisecond), parcelsShownBy)
+		timing("the parcels were shown %s after the navigation; want under %s", r.shown().Round(time.Millisecond), parcelsShownBy)
 	}
 	if r.longest() > longestTaskBound {
-		t.Errorf("a main-thread task took %s; want none over %s (long tasks: %v)", r.longest().Round(time.Millisecond), longestTaskBound, r.Tasks)
+		timing("a main-thread task took %s; want none over %s (long tasks: %v)", r.longest().Round(time.Millisecond), longestTaskBound, r.Tasks)
 	}
 	b.screenshot("parcels-dense-z15", false)
 
