@@ -100,22 +100,29 @@ web/node_modules/.package-lock.json: web/package.json web/package-lock.json
 # - leaflet: its whole dist/ (scripts, stylesheet, images the stylesheet refers to);
 # - leaflet-geoman: the minified script (no eval, no inline style, so it runs under the
 #   CSP) and its stylesheet;
-# - protomaps-leaflet: its self-contained classic script and source map, because its ES
-#   module imports packages by bare name, which a browser resolves only through an inline
-#   import map, refused by the CSP.
+# - @mapbox/vector-tile, pbf and @mapbox/point-geometry: the ES modules the parcel tiles'
+#   worker (web/static/js/parcels-worker.js) imports. vector-tile imports point-geometry by
+#   bare name, which a browser cannot resolve (a worker has no import map, and the CSP
+#   refuses inline ones): that one import is pointed at the copy beside it, and the copy
+#   fails if the import is no longer there to rewrite (a new version to look at).
+# protomaps-leaflet, which drew the parcels before the worker, is removed from older copies.
 # The stamp starts with a dot, so go:embed leaves it out.
 NPM    := web/node_modules
 VENDOR := web/vendor
+VENDORED := leaflet leaflet-geoman vector-tile pbf point-geometry
 web/vendor/.copied: web/node_modules/.package-lock.json Makefile
-	rm -rf $(VENDOR)/leaflet $(VENDOR)/leaflet-geoman $(VENDOR)/protomaps-leaflet
-	mkdir -p $(VENDOR)/leaflet $(VENDOR)/leaflet-geoman $(VENDOR)/protomaps-leaflet
+	rm -rf $(addprefix $(VENDOR)/,$(VENDORED) protomaps-leaflet)
+	mkdir -p $(addprefix $(VENDOR)/,$(VENDORED))
 	cp -R $(NPM)/leaflet/dist/. $(NPM)/leaflet/LICENSE $(VENDOR)/leaflet/
 	cp $(NPM)/@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.min.js \
 	   $(NPM)/@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.css \
 	   $(NPM)/@geoman-io/leaflet-geoman-free/LICENSE $(VENDOR)/leaflet-geoman/
-	cp $(NPM)/protomaps-leaflet/dist/protomaps-leaflet.js \
-	   $(NPM)/protomaps-leaflet/dist/protomaps-leaflet.js.map \
-	   $(NPM)/protomaps-leaflet/LICENSE $(VENDOR)/protomaps-leaflet/
+	cp $(NPM)/pbf/index.js $(NPM)/pbf/LICENSE $(VENDOR)/pbf/
+	cp $(NPM)/@mapbox/point-geometry/index.js $(NPM)/@mapbox/point-geometry/LICENSE $(VENDOR)/point-geometry/
+	cp $(NPM)/@mapbox/vector-tile/LICENSE.txt $(VENDOR)/vector-tile/LICENSE
+	grep -q "^import Point from '@mapbox/point-geometry';$$" $(NPM)/@mapbox/vector-tile/index.js
+	sed "s|^import Point from '@mapbox/point-geometry';$$|import Point from '../point-geometry/index.js';|" \
+	   $(NPM)/@mapbox/vector-tile/index.js > $(VENDOR)/vector-tile/index.js
 	@touch $@
 
 fmt:

@@ -20,9 +20,10 @@ var static embed.FS
 var vendor embed.FS
 
 // libraryNames are the libraries the page loads, each from /vendor/<name>/:
-// Leaflet draws the map, Leaflet-Geoman draws and edits outlines for editors,
-// protomaps-leaflet draws the cadastral parcels from the service's vector tiles.
-var libraryNames = []string{"leaflet", "leaflet-geoman", "protomaps-leaflet"}
+// Leaflet draws the map, Leaflet-Geoman draws and edits outlines for editors; the parcel
+// tiles' worker reads the service's vector tiles with @mapbox/vector-tile, over pbf, whose
+// geometry is made of @mapbox/point-geometry's points.
+var libraryNames = []string{"leaflet", "leaflet-geoman", "vector-tile", "pbf", "point-geometry"}
 
 // Static returns the page's own files: index.html, css/, js/.
 func Static() fs.FS {

@@ -41,16 +41,20 @@ func TestMissingLibraries(t *testing.T) {
 		fsys fstest.MapFS
 		want []string
 	}{
-		{"fresh clone", fstest.MapFS{"vendor/README.md": {}}, []string{"leaflet", "leaflet-geoman", "protomaps-leaflet"}},
+		{"fresh clone", fstest.MapFS{"vendor/README.md": {}}, []string{"leaflet", "leaflet-geoman", "vector-tile", "pbf", "point-geometry"}},
 		{"all copied", fstest.MapFS{
-			"vendor/leaflet/LICENSE":           licence,
-			"vendor/leaflet-geoman/LICENSE":    licence,
-			"vendor/protomaps-leaflet/LICENSE": licence,
+			"vendor/leaflet/LICENSE":        licence,
+			"vendor/leaflet-geoman/LICENSE": licence,
+			"vendor/vector-tile/LICENSE":    licence,
+			"vendor/pbf/LICENSE":            licence,
+			"vendor/point-geometry/LICENSE": licence,
 		}, nil},
 		{"folder without licence", fstest.MapFS{
-			"vendor/leaflet/leaflet.js":        {},
-			"vendor/leaflet-geoman/LICENSE":    licence,
-			"vendor/protomaps-leaflet/LICENSE": licence,
+			"vendor/leaflet/leaflet.js":     {},
+			"vendor/leaflet-geoman/LICENSE": licence,
+			"vendor/vector-tile/LICENSE":    licence,
+			"vendor/pbf/LICENSE":            licence,
+			"vendor/point-geometry/LICENSE": licence,
 		}, []string{"leaflet"}},
 	}
 	for _, tt := range tests {

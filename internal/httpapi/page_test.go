@@ -59,7 +59,7 @@ func TestPageFiles(t *testing.T) {
 		{"/vendor/leaflet/images/layers.png", 200, "image/png"},
 		{"/vendor/leaflet/LICENSE", 200, "text/plain; charset=utf-8"},
 		{"/vendor/leaflet-geoman/leaflet-geoman.min.js", 200, "text/javascript; charset=utf-8"},
-		{"/vendor/protomaps-leaflet/protomaps-leaflet.js.map", 200, "application/json"},
+		{"/vendor/vector-tile/index.js", 200, "text/javascript; charset=utf-8"},
 		{"/vendor/README.md", 404, "application/problem+json"},
 		{"/static/", 404, "application/problem+json"},
 		{"/static/js", 404, "application/problem+json"},

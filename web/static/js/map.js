@@ -296,6 +296,8 @@ export function createMap(el, {onSelect, view = null, onMove = () => {}, parcels
     el.dataset.shapeCount = String(shown.length);
     renderLegend(legend.getContainer(), shown, parcels.legend);
     fitLegend();
+    // The page's first data is in: the parcel tiles no longer hold it up.
+    parcels.start();
   }
 
   // showFound places the map on the shapes a search or a filter leaves, or back on the
