@@ -63,6 +63,7 @@ bench: deps-test build
 	$(GO) run ./cmd/emprises-bench cadastre
 	$(GO) run ./cmd/emprises-bench replica
 	$(GO) run ./cmd/emprises-bench growth
+	EMPRISES_TIMING_BARS=1 $(GO) test -count=1 -v -run 'TestParcelsFastOverDenseCadastre$$' ./internal/e2e/
 
 deps-run: $(PG_BIN) $(POSTGIS) go-toolchain
 deps-test: $(PG_BIN) $(POSTGIS) $(OGRINFO) $(CHROMIUM) $(QGIS) go-toolchain

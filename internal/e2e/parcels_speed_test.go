@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"os"
 	"testing"
 	"time"
 
@@ -137,10 +138,12 @@ func TestParcelsFastOverDenseCadastre(t *testing.T) {
 	if r.Count < 50_000 {
 		t.Errorf("%d parcels drawn; want the tens of thousands a z15 view over the dense cadastre holds", r.Count)
 	}
-	// Under -short (a busy machine, a quick run) the times are logged, not held to the bar.
-	timing := t.Errorf
-	if testing.Short() {
-		timing = t.Logf
+	// Times are a benchmark's business, not a test's: make test runs this test among
+	// others on a busy machine and logs them; make bench runs it alone with
+	// EMPRISES_TIMING_BARS=1, which holds them to the bar.
+	timing := t.Logf
+	if os.Getenv("EMPRISES_TIMING_BARS") == "1" {
+		timing = t.Errorf
 	}
 	if r.shown() > parcelsShownBy {
 		timing("the parcels were shown %s after the navigation; want under %s", r.shown().Round(time.Millisecond), parcelsShownBy)
