@@ -20,9 +20,10 @@ import (
 // the same requests, the two servers taking turns.
 
 // peerCollection is the collection pg_featureserv publishes for the parcels table, with
-// the properties Emprises writes from the table itself: pg_featureserv would otherwise
-// write every column, the outlines kept as GeoJSON text (migrations/010) included.
-const peerCollection = "/collections/public.parcels/items.json?properties=section,number,contenance_m2,part_id,source"
+// every column as a property but the two outlines kept as GeoJSON text for Emprises
+// (migrations/010_parcel_geojson.sql): the ten properties it wrote when the issue measured
+// it, against Emprises' nine (three of which come from the parcel's site).
+const peerCollection = "/collections/public.parcels/items.json?properties=section,number,contenance_m2,part_id,source,updated_at,arpente,cadastre_created,cadastre_updated,import_id"
 
 // startPeer runs pg_featureserv on 127.0.0.1 against connString and waits until it
 // publishes the parcels. It is configured through its environment (DATABASE_URL and

@@ -99,9 +99,9 @@ function throttle(fn, ms) {
 }
 
 // createParcels adds the parcel layer to map (in its "parcels" pane, under the sites).
-// Its tiles wait for start(): the page calls it once its own first data has come, so
-// that the tiles, several megabytes over a dense cadastre, do not hold up the page's
-// first requests. el (the map's element) carries the layer's state: data-parcels is off,
+// Its tiles wait for start(), which the map calls once it is made; at most MAX_FETCHES
+// tiles are fetched at once, so that several megabytes of them over a dense cadastre do
+// not hold up the page's own requests. el (the map's element) carries the layer's state: data-parcels is off,
 // zoom (zoomed out), loading, shown or failed, and data-parcel-count the parcels drawn in
 // the tiles on screen.
 export function createParcels(map, el, {enabled = true, onToggle = () => {}} = {}) {
@@ -363,9 +363,8 @@ export function createParcels(map, el, {enabled = true, onToggle = () => {}} = {
     sync();
   }
 
-  // start lets the layer fetch its tiles; the page calls it once its first data is in.
-  // The layer is made in a task of its own, not in the page's (already long) task that
-  // draws its first data.
+  // start lets the layer fetch its tiles. The layer is made in a task of its own, not in
+  // the task that makes the map.
   function start() {
     if (started) return;
     started = true;
