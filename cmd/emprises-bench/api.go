@@ -83,10 +83,10 @@ func runAPIBench(ctx context.Context, args []string) error {
 	}
 	fmt.Fprintf(out, "loaded in %v (migrations, seed, parcels, VACUUM ANALYZE)\n", time.Since(loadStart).Round(time.Millisecond))
 
-	// The database alone runs the very page statements the service runs, with the same
-	// planner settings (jit off, see store.featureSettings); with the count of the matches
-	// where the service counts in the page statement (a bbox's first page), without the
-	// count statement it runs elsewhere.
+	// The database alone produces the same features as the service: the page statements
+	// with PostgreSQL writing each feature (store.DatabaseFeatureSQL; the service writes
+	// parcels from their values instead), the same planner settings (store.PageSettings)
+	// and the same count of the matches where the service counts in the page statement.
 	pool, err := benchPool(ctx, connString, store.PageSettings)
 	if err != nil {
 		return err
@@ -327,7 +327,7 @@ type benchQuery struct {
 
 func apiScenarios(ctx context.Context, pool *pgxpool.Pool, cfg apiBenchConfig) ([]apiScenario, error) {
 	fixed := func(name, params, peerParams string, q store.FeatureQuery) (apiScenario, error) {
-		sql, args, err := store.FeatureSQL(store.CollectionParcels, q)
+		sql, args, err := store.DatabaseFeatureSQL(store.CollectionParcels, q)
 		if err != nil {
 			return apiScenario{}, err
 		}
@@ -378,7 +378,7 @@ func apiScenarios(ctx context.Context, pool *pgxpool.Pool, cfg apiBenchConfig) (
 	bboxPaths := make([]string, len(boxes))
 	peerBBoxPaths := make([]string, len(boxes))
 	for i, b := range boxes {
-		sql, args, err := store.FeatureSQL(store.CollectionParcels, store.FeatureQuery{CRS: site.CRS84, Limit: 1000, BBox: &b, Count: true})
+		sql, args, err := store.DatabaseFeatureSQL(store.CollectionParcels, store.FeatureQuery{CRS: site.CRS84, Limit: 1000, BBox: &b, Count: true})
 		if err != nil {
 			return nil, err
 		}

@@ -142,7 +142,7 @@ func sideBySide(ctx context.Context, out io.Writer, client *http.Client, srv, pe
 		}
 	}
 	fmt.Fprintf(out, "\nreq/s: median of %d rounds; p50 / p99 over every request of the rounds; ratio: Emprises' req/s over pg_featureserv's, median (and range) of the rounds.\n", cfg.rounds)
-	fmt.Fprintln(out, "PostgreSQL alone: Emprises' own statement through pgx, every row read (without gzip only); its p50 against the service's.")
+	fmt.Fprintln(out, "PostgreSQL alone: PostgreSQL writing the same features (Emprises' page statement with the database writing the GeoJSON, store.DatabaseFeatureSQL) through pgx, every row read (without gzip only); its p50 against the service's.")
 	fmt.Fprintln(out, "KB/resp: bytes on the wire per response; CPU/req: processor time of each server process per request, warm-ups included (PostgreSQL's not counted).")
 	fmt.Fprintf(out, "Emprises: %s; pg_featureserv: %s (RSS/peak).\n", srv.memory(), peerMemory(peer))
 	return nil

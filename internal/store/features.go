@@ -152,6 +152,9 @@ type collection struct {
 	from  func(a *sqlArgs, q *FeatureQuery) string
 	extra string // joins only the output needs
 	geom  string // the geometry, in Lambert-93; may be NULL
+	// boxColumn, when set, is the one geometry column bbox tests: features whose bounding
+	// box lies inside the box's inner rectangle skip the exact test (see BBox.inner).
+	boxColumn string
 	// writtenHere has the service write the features from their values instead of
 	// PostgreSQL's JSON functions (see featureLayout): for parcels, read in large pages.
 	writtenHere bool
@@ -321,6 +324,7 @@ LEFT JOIN LATERAL (
 		table:       "parcels pa\nLEFT JOIN site_parts sp ON sp.id = pa.part_id\nLEFT JOIN sites ps ON ps.id = sp.site_id AND ps.deleted_at IS NULL",
 		geom:        "pa.geom",
 		writtenHere: true,
+		boxColumn:   "pa.geom",
 		storedGeom: []storedGeometry{
 			{site.CRS84, "pa.geometry_crs84"},
 			{site.Lambert93, "pa.geometry_lambert93"},
@@ -532,6 +536,57 @@ func (b BBox) envelope(a *sqlArgs) (string, error) {
 	return "", site.Invalid("bbox-crs", "unsupported SRID %d", b.SRID)
 }
 
+// innerMargin is how far inside the box the inner rectangle keeps (metres): more than the
+// float4 rounding of PostGIS's bounding boxes at Lambert-93's magnitudes (half a metre),
+// and than the sagitta of a chord of the densified box (under 0.3 m for a side of half a
+// degree).
+const innerMargin = 1.0
+
+// maxInnerDegrees is the largest side of a longitude/latitude box given an inner
+// rectangle: beyond it the chords of its densified edges stray from the parallels by more
+// than innerMargin.
+const maxInnerDegrees = 0.5
+
+// inner returns the SQL of an axis-aligned rectangle in Lambert-93 lying inside the box's
+// envelope (see envelope), or "" when there is none to use. A feature whose bounding box
+// lies within it meets the box for sure, so that only the features crossing the box's
+// edge need the exact test: about 85 % of the parcels of a 300 m box are inside.
+//
+// A longitude/latitude box projects to a curved quadrilateral: its meridians to straight
+// lines, its parallels to arcs around a point north of the map. The rectangle's left side
+// is the easternmost vertex of the densified west edge, its right side the westernmost of
+// the east edge, its bottom the highest vertex of the south edge and its top the lowest of
+// the north edge, each brought innerMargin further in.
+func (b BBox) inner(a *sqlArgs) string {
+	switch b.SRID {
+	case site.SRIDLambert93:
+		if b.MaxX-b.MinX <= 2*innerMargin || b.MaxY-b.MinY <= 2*innerMargin {
+			return ""
+		}
+		return "ST_MakeEnvelope(" + a.add(b.MinX+innerMargin) + "::float8, " + a.add(b.MinY+innerMargin) + "::float8, " +
+			a.add(b.MaxX-innerMargin) + "::float8, " + a.add(b.MaxY-innerMargin) + "::float8, 2154)"
+	case site.SRIDWGS84:
+		d := geographicDomain
+		minX, minY := math.Max(b.MinX, d.MinX), math.Max(b.MinY, d.MinY)
+		maxX, maxY := math.Min(b.MaxX, d.MaxX), math.Min(b.MaxY, d.MaxY)
+		if minX >= maxX || minY >= maxY || maxX-minX > maxInnerDegrees || maxY-minY > maxInnerDegrees {
+			return ""
+		}
+		step := math.Max(maxX-minX, maxY-minY) / 16
+		edge := func(x0, y0, x1, y1 float64) string {
+			return "ST_Transform(ST_Segmentize(ST_SetSRID(ST_MakeLine(ST_MakePoint(" + a.add(x0) + "::float8, " + a.add(y0) +
+				"::float8), ST_MakePoint(" + a.add(x1) + "::float8, " + a.add(y1) + "::float8)), 4326), " + a.add(step) + "::float8), 2154)"
+		}
+		x0 := "ST_XMax(" + edge(minX, minY, minX, maxY) + ") + " + a.add(innerMargin) + "::float8"
+		x1 := "ST_XMin(" + edge(maxX, minY, maxX, maxY) + ") - " + a.add(innerMargin) + "::float8"
+		y0 := "ST_YMax(" + edge(minX, minY, maxX, minY) + ") + " + a.add(innerMargin) + "::float8"
+		y1 := "ST_YMin(" + edge(minX, maxY, maxX, maxY) + ") - " + a.add(innerMargin) + "::float8"
+		return "(SELECT CASE WHEN x0 < x1 AND y0 < y1 THEN ST_MakeEnvelope(x0, y0, x1, y1, 2154) END FROM (SELECT " +
+			x0 + " AS x0, " + y0 + " AS y0, " + x1 + " AS x1, " + y1 + " AS y1) inner_sides)"
+	}
+	return ""
+}
+
 // geometryJSON is the SQL writing geom as GeoJSON in the query's CRS: outer rings
 // counter-clockwise (RFC 7946), about a centimetre of precision.
 func (q *FeatureQuery) geometryJSON(geom string) (string, error) {
@@ -578,9 +633,17 @@ func (c *collection) build(q *FeatureQuery, kind statement, id string) (string, 
 		if err != nil {
 			return "", nil, err
 		}
-		if env == "" {
+		inner := ""
+		if env != "" && c.boxColumn != "" {
+			inner = q.BBox.inner(&a) // its parameters only where the SQL uses them
+		}
+		switch {
+		case env == "":
 			conds = append(conds, "false")
-		} else {
+		case inner != "":
+			// The exact test only for the features not inside the inner rectangle.
+			conds = append(conds, c.boxColumn+" && "+env+" AND ("+c.boxColumn+" @ "+inner+" OR "+c.bbox(env)+")")
+		default:
 			conds = append(conds, c.bbox(env))
 		}
 	}
@@ -911,6 +974,22 @@ func FeatureSQL(collection string, q FeatureQuery) (string, []any, error) {
 		return "", nil, err
 	}
 	return c.build(&q, stmtPage, "")
+}
+
+// DatabaseFeatureSQL is FeatureSQL with PostgreSQL writing every feature itself, as it does
+// for the collections the service does not write (see featureLayout): the benchmark's
+// yardstick of what the database alone takes to produce the same features.
+func DatabaseFeatureSQL(collection string, q FeatureQuery) (string, []any, error) {
+	c, err := lookup(collection)
+	if err != nil {
+		return "", nil, err
+	}
+	if err := q.check(); err != nil {
+		return "", nil, err
+	}
+	byDatabase := *c
+	byDatabase.writtenHere = false
+	return byDatabase.build(&q, stmtPage, "")
 }
 
 // Features streams the features of collection that q selects, in id order, one call of
