@@ -76,6 +76,11 @@ func TestFeaturesWrittenHereAsPostgreSQLWrites(t *testing.T) {
 					}
 				}
 			}
+			before := q
+			before.BBox, before.Count, before.Limit, before.Before = nil, false, 2, "94041000ZW0004"
+			if got, want := read(here, before), read(&byPostgreSQL, before); len(got) != 2 || !reflect.DeepEqual(got, want) {
+				t.Errorf("the page before a cursor, written here:\n%v\nby PostgreSQL:\n%v", got, want)
+			}
 			one, err := s.FindFeature(ctx, CollectionParcels, "94041000ZW0002", q)
 			if err != nil {
 				t.Fatal(err)
