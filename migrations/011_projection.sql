@@ -36,12 +36,14 @@ DROP FUNCTION part_states(daterange);
 -- status in the span, with the last status it held in it — or, when the span reaches past
 -- today, the status its plans project (projected true; valid starts with the period of
 -- the plan, since_precision is its precision). A single SELECT in SQL, so the planner
--- inlines it into each query.
+-- inlines it into each query; recorded is NOT MATERIALIZED, read twice, so that a
+-- caller's condition on the part (one feature, one site) reaches the history's scan in
+-- both places instead of the whole history being read once.
 CREATE FUNCTION part_states(span daterange)
 RETURNS TABLE (part_id text, site_id text, status part_status, valid daterange,
                since_precision date_precision, projected boolean)
 LANGUAGE sql STABLE AS $$
-    WITH recorded AS (
+    WITH recorded AS NOT MATERIALIZED (
         SELECT DISTINCT ON (h.part_id) h.part_id, p.site_id, h.status, h.valid, h.since_precision
         FROM part_status_history h
         JOIN site_parts p ON p.id = h.part_id

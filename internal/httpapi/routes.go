@@ -20,7 +20,8 @@ import (
 // from it (see buildOpenAPI), so the router, the roles and the API definition are one list.
 func (s *Server) routes() http.Handler {
 	r := chi.NewRouter()
-	r.Use(s.logAndRecover, secure, s.readYourWrites, s.authenticate, middleware.GetHead, compressor())
+	// Compression wraps every answer but a crash's 500, a refused sign-in's 401 included.
+	r.Use(s.logAndRecover, compressor(), secure, s.readYourWrites, s.authenticate, middleware.GetHead)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, Problem{Status: http.StatusNotFound, Detail: "no such resource: " + r.URL.Path})
 	})

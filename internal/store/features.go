@@ -962,9 +962,10 @@ func (q *FeatureQuery) check() error {
 }
 
 // FeatureSQL returns the statement Features runs for a page of collection, for tools that
-// compare the service with the database alone. Its rows are the feature id and the
-// feature as GeoJSON text, and, when the page counts the matches itself (q.Count on the
-// first page of a bbox query), their count as text.
+// compare the service with the database alone. Its rows are the feature id, the feature's
+// columns (the feature as GeoJSON text, or for a collection the service writes, the
+// geometry's GeoJSON and each property as text: see featureLayout), and, when the page
+// counts the matches itself (see pageCount), their count and whether rows precede it.
 func FeatureSQL(collection string, q FeatureQuery) (string, []any, error) {
 	c, err := lookup(collection)
 	if err != nil {
@@ -1115,14 +1116,18 @@ const customPlan = pgx.QueryExecModeCacheDescribe
 //
 // plan_cache_mode forces a custom plan of the prepared statement: a generic plan cannot
 // fold the bbox envelope into a constant (see customPlan).
-var PageSettings = map[string]string{"jit": "off", "max_parallel_workers_per_gather": "0", "plan_cache_mode": "force_custom_plan"}
+//
+// transaction_read_only makes the statement's transaction read-only, whatever a fragment
+// of its SQL might do.
+var PageSettings = map[string]string{"jit": "off", "max_parallel_workers_per_gather": "0", "plan_cache_mode": "force_custom_plan",
+	"transaction_read_only": "on"}
 
 // ExportSettings are those of a statement without a limit (a whole-collection export):
 // JIT off, and parallel workers left to the planner, which plans 2 for 100 000 parcels;
 // they pay for themselves there: over four runs on a shared 2-core machine they took
 // 0.62–0.91 of the serial time in CRS84 (about 1.0–1.1 s against 1.2–1.5 s) and 0.48–1.07
 // in Lambert-93. emprises-bench api prints these figures.
-var ExportSettings = map[string]string{"jit": "off", "plan_cache_mode": "force_custom_plan"}
+var ExportSettings = map[string]string{"jit": "off", "plan_cache_mode": "force_custom_plan", "transaction_read_only": "on"}
 
 // settingsSQL is one statement applying settings to the current transaction only.
 func settingsSQL(settings map[string]string) string {
@@ -1152,24 +1157,17 @@ func (s *Store) streamFeatures(ctx context.Context, sql string, args []any, q *F
 	if q.Limit > 0 {
 		settings = pageSettingsSQL
 	}
-	// The settings and the statement go in one batch, which PostgreSQL runs as one
-	// implicit transaction (the settings are local to it) and pgx sends in one round trip,
-	// where BEGIN, SET, the statement and COMMIT took four: on a busy 2-core server each
-	// round trip waits for the scheduler twice. The statement is prepared (pgx's statement
-	// cache); plan_cache_mode in the settings still has it planned for its values.
-	b := &pgx.Batch{}
-	b.Queue(settings)
-	b.Queue(sql, args...)
-	br := db.SendBatch(ctx, b)
-	defer br.Close()
-	if _, err := br.Exec(); err != nil {
-		return err
-	}
-	rows, err := br.Query()
+	rows, done, err := pageRows(ctx, db, settings, sql, args, q.Filter == nil)
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
+	ended := false
+	defer func() {
+		if !ended { // an error or a client gone mid-page: end the statement all the same
+			rows.Close()
+			done() //nolint:errcheck // the first error is the one returned
+		}
+	}()
 	var last, feature []byte  // reused: no allocation per row
 	n := 1 + layout.columns() // the id and the feature's columns; then the count and has_prev
 	for rows.Next() {
@@ -1201,7 +1199,52 @@ func (s *Store) streamFeatures(ctx context.Context, sql string, args []any, q *F
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	return br.Close()
+	ended = true
+	return done()
+}
+
+// pageRows runs a feature statement with its settings, and returns its rows and the
+// function that ends the statement's transaction once they are read.
+//
+// The settings and the statement go in one batch, which PostgreSQL runs as one implicit
+// transaction (the settings are local to it) and pgx sends in one round trip, where BEGIN,
+// SET, the statement and COMMIT took four: on a busy 2-core server each round trip waits
+// for the scheduler twice. A batch's statement is prepared (pgx's statement cache) and
+// plan_cache_mode in the settings still has it planned for its values. A statement of a
+// shape that does not repeat (cached false: a CQL2 filter, whose SQL follows the client's
+// expression) is not prepared: it runs unnamed in a transaction of its own, so that
+// clients cannot fill the connections' statement caches.
+func pageRows(ctx context.Context, db conn, settings, sql string, args []any, cached bool) (pgx.Rows, func() error, error) {
+	if cached {
+		b := &pgx.Batch{}
+		b.Queue(settings)
+		b.Queue(sql, args...)
+		br := db.SendBatch(ctx, b)
+		if _, err := br.Exec(); err != nil {
+			br.Close()
+			return nil, nil, err
+		}
+		rows, err := br.Query()
+		if err != nil {
+			br.Close()
+			return nil, nil, err
+		}
+		return rows, br.Close, nil
+	}
+	tx, err := db.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return nil, nil, err
+	}
+	_, err = tx.Exec(ctx, settings)
+	var rows pgx.Rows
+	if err == nil {
+		rows, err = tx.Query(ctx, sql, append([]any{customPlan}, args...)...)
+	}
+	if err != nil {
+		tx.Rollback(ctx) //nolint:errcheck // the statement's error is the one to tell
+		return nil, nil, err
+	}
+	return rows, func() error { return tx.Commit(ctx) }, nil
 }
 
 // FindFeature returns one feature of collection as GeoJSON, with the status of site parts
