@@ -17,6 +17,7 @@ import (
 
 	"github.com/emprises/emprises/internal/cadastre/synth"
 	"github.com/emprises/emprises/internal/pgcluster"
+	"github.com/emprises/emprises/internal/store"
 )
 
 // runGrowthBench measures how the costs grow with the cadastre: for each size, a new
@@ -131,26 +132,13 @@ func growthAt(ctx context.Context, n, requests int, bin string) (string, error) 
 
 	// Random 300 m boxes inside Ivry (about 0.0041° of longitude and 0.0027° of latitude).
 	rng := rand.New(rand.NewPCG(1, 94041))
-	boxes := make([][4]float64, 64)
+	boxes := make(lonLatBoxes, 64)
 	for i := range boxes {
 		x := ivryBound.Min[0] + rng.Float64()*(ivryBound.Max[0]-ivryBound.Min[0]-0.0041)
 		y := ivryBound.Min[1] + rng.Float64()*(ivryBound.Max[1]-ivryBound.Min[1]-0.0027)
 		boxes[i] = [4]float64{x, y, x + 0.0041, y + 0.0027}
 	}
-	var inBoxes int64
-	for _, b := range boxes {
-		var k int64
-		if err := st.Pool().QueryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM parcels
-			WHERE ST_Intersects(geom, ST_Transform(ST_MakeEnvelope($1, $2, $3, $4, 4326), 2154)) LIMIT 1000) m`,
-			b[0], b[1], b[2], b[3]).Scan(&k); err != nil {
-			return "", err
-		}
-		inBoxes += k
-	}
-	bbox, err := get(func(i int) string {
-		b := boxes[i%len(boxes)]
-		return fmt.Sprintf("/collections/parcels/items?limit=1000&bbox=%.7f,%.7f,%.7f,%.7f", b[0], b[1], b[2], b[3])
-	})
+	bbox, inBoxes, err := boxes.measure(ctx, st, get)
 	if err != nil {
 		return "", err
 	}
@@ -170,7 +158,7 @@ func growthAt(ctx context.Context, n, requests int, bin string) (string, error) 
 	if err != nil {
 		return "", err
 	}
-	var even [][4]float64
+	var even lonLatBoxes
 	for rows.Next() {
 		var b [4]float64
 		if err := rows.Scan(&b[0], &b[1], &b[2], &b[3]); err != nil {
@@ -181,20 +169,7 @@ func growthAt(ctx context.Context, n, requests int, bin string) (string, error) 
 	if err := rows.Err(); err != nil {
 		return "", err
 	}
-	var inEven int64
-	for _, b := range even {
-		var k int64
-		if err := st.Pool().QueryRow(ctx, `SELECT count(*) FROM parcels
-			WHERE ST_Intersects(geom, ST_Transform(ST_MakeEnvelope($1, $2, $3, $4, 4326), 2154))`,
-			b[0], b[1], b[2], b[3]).Scan(&k); err != nil {
-			return "", err
-		}
-		inEven += k
-	}
-	evenBox, err := get(func(i int) string {
-		b := even[i%len(even)]
-		return fmt.Sprintf("/collections/parcels/items?limit=1000&bbox=%.7f,%.7f,%.7f,%.7f", b[0], b[1], b[2], b[3])
-	})
+	evenBox, inEven, err := even.measure(ctx, st, get)
 	if err != nil {
 		return "", err
 	}
@@ -219,7 +194,30 @@ func growthAt(ctx context.Context, n, requests int, bin string) (string, error) 
 	return fmt.Sprintf("| %d | %s | %s | %s | %s | %s | %s (%.0f) | %s (%.0f) | %s (%d tiles, %.0f parcels each) |",
 		n, cadastreSeconds(took), cadastreRate(n, took), cadastreMB(rss),
 		ms(first.pct(50)), ms(mid.pct(50)),
-		ms(bbox.pct(50)), float64(inBoxes)/float64(len(boxes)),
-		ms(evenBox.pct(50)), float64(inEven)/float64(len(even)),
+		ms(bbox.pct(50)), inBoxes,
+		ms(evenBox.pct(50)), inEven,
 		ms(tile.pct(50)), len(tiles), float64(tileFeatures)/float64(len(tiles))), nil
+}
+
+// lonLatBoxes are boxes in CRS84: min longitude, min latitude, max longitude, max latitude.
+type lonLatBoxes [][4]float64
+
+// measure times a page of up to 1 000 parcels in each box in turn, through get, and
+// returns the mean number of parcels the boxes hold.
+func (boxes lonLatBoxes) measure(ctx context.Context, st *store.Store, get func(path func(i int) string) (result, error)) (result, float64, error) {
+	var in int64
+	for _, b := range boxes {
+		var k int64
+		if err := st.Pool().QueryRow(ctx, `SELECT count(*) FROM parcels
+			WHERE ST_Intersects(geom, ST_Transform(ST_MakeEnvelope($1, $2, $3, $4, 4326), 2154))`,
+			b[0], b[1], b[2], b[3]).Scan(&k); err != nil {
+			return result{}, 0, err
+		}
+		in += k
+	}
+	r, err := get(func(i int) string {
+		b := boxes[i%len(boxes)]
+		return fmt.Sprintf("/collections/parcels/items?limit=1000&bbox=%.7f,%.7f,%.7f,%.7f", b[0], b[1], b[2], b[3])
+	})
+	return r, float64(in) / float64(len(boxes)), err
 }
