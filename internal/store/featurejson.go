@@ -40,6 +40,13 @@ func (c *collection) layout(reader auth.Role) featureLayout {
 	return l
 }
 
+// writtenByDatabase is c with its features written by PostgreSQL's JSON functions.
+func (c *collection) writtenByDatabase() *collection {
+	byDatabase := *c
+	byDatabase.writtenHere = false
+	return &byDatabase
+}
+
 // columns is the number of columns the feature takes, after the id.
 func (l featureLayout) columns() int {
 	if l.props == nil {

@@ -38,8 +38,7 @@ func TestFeaturesWrittenHereAsPostgreSQLWrites(t *testing.T) {
 	if !here.writtenHere {
 		t.Fatal("parcels are written by PostgreSQL: the test compares nothing")
 	}
-	byPostgreSQL := *here
-	byPostgreSQL.writtenHere = false
+	byPostgreSQL := here.writtenByDatabase()
 
 	read := func(c *collection, q FeatureQuery) map[string]any {
 		sql, args, err := c.build(&q, stmtPage, "")
@@ -65,7 +64,7 @@ func TestFeaturesWrittenHereAsPostgreSQLWrites(t *testing.T) {
 	for _, crs := range []site.CRS{site.CRS84, site.Lambert93, site.EPSG4326} {
 		t.Run(crs.Tag, func(t *testing.T) {
 			q := FeatureQuery{CRS: crs, Limit: 100, BBox: &box, Count: true, Reader: auth.Anonymous}
-			got, want := read(here, q), read(&byPostgreSQL, q)
+			got, want := read(here, q), read(byPostgreSQL, q)
 			if len(got) != len(sources) {
 				t.Fatalf("%d features in the box, want %d", len(got), len(sources))
 			}
@@ -78,7 +77,7 @@ func TestFeaturesWrittenHereAsPostgreSQLWrites(t *testing.T) {
 			}
 			before := q
 			before.BBox, before.Count, before.Limit, before.Before = nil, false, 2, "94041000ZW0004"
-			if got, want := read(here, before), read(&byPostgreSQL, before); len(got) != 2 || !reflect.DeepEqual(got, want) {
+			if got, want := read(here, before), read(byPostgreSQL, before); len(got) != 2 || !reflect.DeepEqual(got, want) {
 				t.Errorf("the page before a cursor, written here:\n%v\nby PostgreSQL:\n%v", got, want)
 			}
 			one, err := s.FindFeature(ctx, CollectionParcels, "94041000ZW0002", q)

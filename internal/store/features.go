@@ -967,20 +967,19 @@ func (q *FeatureQuery) check() error {
 // geometry's GeoJSON and each property as text: see featureLayout), and, when the page
 // counts the matches itself (see pageCount), their count and whether rows precede it.
 func FeatureSQL(collection string, q FeatureQuery) (string, []any, error) {
-	c, err := lookup(collection)
-	if err != nil {
-		return "", nil, err
-	}
-	if err := q.check(); err != nil {
-		return "", nil, err
-	}
-	return c.build(&q, stmtPage, "")
+	return pageSQL(collection, q, false)
 }
 
 // DatabaseFeatureSQL is FeatureSQL with PostgreSQL writing every feature itself, as it does
 // for the collections the service does not write (see featureLayout): the benchmark's
 // yardstick of what the database alone takes to produce the same features.
 func DatabaseFeatureSQL(collection string, q FeatureQuery) (string, []any, error) {
+	return pageSQL(collection, q, true)
+}
+
+// pageSQL is the page statement of FeatureSQL, the features written by PostgreSQL when
+// byDatabase.
+func pageSQL(collection string, q FeatureQuery, byDatabase bool) (string, []any, error) {
 	c, err := lookup(collection)
 	if err != nil {
 		return "", nil, err
@@ -988,9 +987,10 @@ func DatabaseFeatureSQL(collection string, q FeatureQuery) (string, []any, error
 	if err := q.check(); err != nil {
 		return "", nil, err
 	}
-	byDatabase := *c
-	byDatabase.writtenHere = false
-	return byDatabase.build(&q, stmtPage, "")
+	if byDatabase {
+		c = c.writtenByDatabase()
+	}
+	return c.build(&q, stmtPage, "")
 }
 
 // Features streams the features of collection that q selects, in id order, one call of
@@ -1032,13 +1032,7 @@ func (s *Store) Features(ctx context.Context, collection string, q FeatureQuery,
 		countc = make(chan featureCount, 1)
 		go func() {
 			var r featureCount
-			db, err := s.reader(ctx)
-			if err != nil {
-				countc <- featureCount{err: err}
-				return
-			}
-			defer db.Release()
-			r.err = db.QueryRow(ctx, countSQL, append([]any{customPlan}, countArgs...)...).Scan(&r.matched, &r.hasPrev, &r.hasNext)
+			r.err = s.count(ctx, countSQL, countArgs, &r)
 			countc <- r
 		}()
 	}
@@ -1059,7 +1053,11 @@ func (s *Store) Features(ctx context.Context, collection string, q FeatureQuery,
 		r.matched, r.hasPrev = page.Matched, page.HasPrev
 	case counting == countKept:
 		// A page past the last feature: no row carried the count.
-		r.err = s.countApart(ctx, c, &q, &r)
+		countSQL, countArgs, err := c.build(&q, stmtCount, "")
+		if err == nil {
+			err = s.count(ctx, countSQL, countArgs, &r)
+		}
+		r.err = err
 	}
 	if r.err != nil {
 		return page, fmt.Errorf("store: count %s features: %w", collection, r.err)
@@ -1071,12 +1069,8 @@ func (s *Store) Features(ctx context.Context, collection string, q FeatureQuery,
 	return page, nil
 }
 
-// countApart runs the count statement of q into r.
-func (s *Store) countApart(ctx context.Context, c *collection, q *FeatureQuery, r *featureCount) error {
-	countSQL, countArgs, err := c.build(q, stmtCount, "")
-	if err != nil {
-		return err
-	}
+// count runs a count statement (see countSQL) into r, on a connection of its own.
+func (s *Store) count(ctx context.Context, countSQL string, countArgs []any, r *featureCount) error {
 	db, err := s.reader(ctx)
 	if err != nil {
 		return err
