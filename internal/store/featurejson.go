@@ -3,14 +3,16 @@ package store
 import (
 	"math"
 	"strconv"
+	"strings"
 
 	"github.com/go-json-experiment/json/jsontext"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/emprises/emprises/internal/auth"
 )
 
 // featureLayout is how a row of a feature statement carries its feature, after the id:
-// either one column, the feature written by PostgreSQL (props nil), or the geometry's
+// either one column, the feature written by PostgreSQL (here false), or the geometry's
 // GeoJSON and each property's value as text, which appendFeature writes as the feature.
 //
 // The second way is for a collection read in large pages (parcels): PostgreSQL's JSON
@@ -19,17 +21,14 @@ import (
 // takes a fraction of a millisecond.
 type featureLayout struct {
 	intKey bool       // the id is a number, written as it is
-	props  []property // the properties the reader may see, in order; nil: one column
+	here   bool       // the service writes the feature; else PostgreSQL, in one column
+	props  []property // the properties the reader may see, in order
 	names  [][]byte   // `"name":` of each property
 }
 
 // layout returns the layout of c's features for reader.
 func (c *collection) layout(reader auth.Role) featureLayout {
-	l := featureLayout{intKey: c.intKey}
-	if !c.writtenHere {
-		return l
-	}
-	l.props = []property{}
+	l := featureLayout{intKey: c.intKey, here: c.writtenHere}
 	for _, p := range c.props {
 		if reader.MaySee(p.name) {
 			l.props = append(l.props, p)
@@ -49,7 +48,7 @@ func (c *collection) writtenByDatabase() *collection {
 
 // columns is the number of columns the feature takes, after the id.
 func (l featureLayout) columns() int {
-	if l.props == nil {
+	if !l.here {
 		return 1
 	}
 	return 1 + len(l.props)
@@ -61,7 +60,7 @@ func (l featureLayout) columns() int {
 // is GeoJSON text already, which a cast to json would parse again, 2.7 ms of a
 // 1 000-feature page.
 func (l featureLayout) selectColumns(key, geom string) []string {
-	if l.props == nil {
+	if !l.here {
 		return []string{`'{"type":"Feature","id":' || to_json(` + key + `)::text || ',"geometry":' || coalesce(` + geom + `, 'null') ||
     ',"properties":' || row_to_json(feature_properties)::text || '}'`}
 	}
@@ -77,10 +76,25 @@ func (l featureLayout) selectColumns(key, geom string) []string {
 	return cols
 }
 
+// propertiesFrom is the FROM item naming the layout's properties (those the reader may
+// see), as the columns
+// of one row, feature_properties, which the feature's row_to_json writes: a field auth
+// reserves for a higher role is not written at all, not even as null. row_to_json writes
+// the nine properties of 1 000 parcels in about 1.5 ms less than json_build_object did
+// (6.1 against 7.6 ms for a 300 m box, December 2026), which looked up the type of each
+// value on every row.
+func (l featureLayout) propertiesFrom() string {
+	var cols []string
+	for _, p := range l.props {
+		cols = append(cols, "\n        "+p.expr+" AS "+pgx.Identifier{p.name}.Sanitize())
+	}
+	return ",\nLATERAL (SELECT" + strings.Join(cols, ",") + ") feature_properties"
+}
+
 // appendFeature appends the GeoJSON feature of a row to dst: id and cols are the row's
 // id and the columns selectSQL names.
 func (l featureLayout) appendFeature(dst, id []byte, cols [][]byte) []byte {
-	if l.props == nil {
+	if !l.here {
 		return append(dst, cols[0]...)
 	}
 	dst = append(dst, `{"type":"Feature","id":`...)
